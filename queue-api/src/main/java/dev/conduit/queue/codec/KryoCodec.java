@@ -1,0 +1,238 @@
+package dev.conduit.queue.codec;
+
+import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.KryoException;
+import com.esotericsoftware.kryo.Serializer;
+import com.esotericsoftware.kryo.io.Input;
+import com.esotericsoftware.kryo.io.Output;
+import com.esotericsoftware.kryo.serializers.ImmutableCollectionsSerializers;
+import com.esotericsoftware.kryo.util.Pool;
+import dev.conduit.queue.QueueDescriptor;
+import dev.conduit.queue.SerializationException;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import java.time.ZonedDateTime;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.LinkedList;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.UUID;
+import org.objenesis.strategy.StdInstantiatorStrategy;
+
+/**
+ * The default object codec: Kryo with registration required. Built-in types (strings, boxed
+ * primitives, primitive arrays, the common collections, {@code java.time} values, big numbers,
+ * UUIDs, {@link QueueDescriptor}) need nothing; any other class must be on the {@link AllowList},
+ * on the writing side and the reading side. Records and plain classes of your own work once
+ * allowed. Bytes from elsewhere never instantiate a class that is not allowed.
+ *
+ * <p>Thread-safe: Kryo instances are pooled. Object graphs must be acyclic (references are not
+ * tracked, for speed).
+ *
+ * @param <T> the item type
+ */
+public final class KryoCodec<T> implements Codec<T> {
+    private static final int MAX_BUFFER = 256 * 1024 * 1024;
+
+    private final AllowList allow;
+    private final Pool<Kryo> kryos;
+    private final Pool<Output> outputs;
+
+    /**
+     * A codec over an allow-list.
+     *
+     * @param allow the classes allowed beyond the built-ins; later additions apply at once
+     */
+    public KryoCodec(AllowList allow) {
+        this.allow = Objects.requireNonNull(allow, "allow");
+        this.kryos = new Pool<>(true, false, 64) {
+            @Override
+            protected Kryo create() {
+                return newKryo(KryoCodec.this.allow);
+            }
+        };
+        this.outputs = new Pool<>(true, false, 64) {
+            @Override
+            protected Output create() {
+                return new Output(256, MAX_BUFFER);
+            }
+        };
+    }
+
+    /** @return the allow-list this codec consults */
+    public AllowList allowList() {
+        return allow;
+    }
+
+    @Override
+    public String name() {
+        return "kryo";
+    }
+
+    @Override
+    public byte[] encode(T item) {
+        Kryo kryo = kryos.obtain();
+        Output out = outputs.obtain();
+        try {
+            out.reset();
+            kryo.writeClassAndObject(out, item);
+            return out.toBytes();
+        } catch (KryoException | IllegalArgumentException e) {
+            throw translate("encode", e);
+        } catch (StackOverflowError e) {
+            throw new SerializationException("cannot encode a cyclic or very deep object graph", e);
+        } finally {
+            if (out.getBuffer().length > 64 * 1024) {
+                out.setBuffer(new byte[256], MAX_BUFFER);
+            }
+            outputs.free(out);
+            kryos.free(kryo);
+        }
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public T decode(byte[] bytes, int offset, int length) {
+        Kryo kryo = kryos.obtain();
+        try {
+            Input in = new Input(bytes, offset, length);
+            Object o = kryo.readClassAndObject(in);
+            if (in.position() != offset + length) {
+                throw new SerializationException("item has " + (offset + length - in.position())
+                        + " trailing bytes: the bytes were not written by this codec");
+            }
+            return (T) o;
+        } catch (KryoException | IllegalArgumentException | IndexOutOfBoundsException | ClassCastException
+                | NegativeArraySizeException e) {
+            throw translate("decode", e);
+        } catch (OutOfMemoryError | StackOverflowError e) {
+            throw new SerializationException("refused to decode: the bytes describe an impossible object", e);
+        } finally {
+            kryos.free(kryo);
+        }
+    }
+
+    private static SerializationException translate(String what, RuntimeException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SerializationException) {
+                return (SerializationException) t;
+            }
+        }
+        String msg = String.valueOf(e.getMessage());
+        if (msg.contains("Class is not registered")) {
+            String cls = msg.replaceAll("(?s).*Class is not registered: ([^\\s]+).*", "$1");
+            return new SerializationException("cannot " + what + " class " + cls + ": it is not on the codec's "
+                    + "allow-list; allow it with Codecs.allow(" + cls.substring(cls.lastIndexOf('.') + 1)
+                    + ".class) on both sides", e);
+        }
+        return new SerializationException("cannot " + what + " item: " + msg.lines().findFirst().orElse(msg), e);
+    }
+
+    static Kryo newKryo(AllowList allow) {
+        Kryo k = new Kryo(new AllowListClassResolver(allow), null);
+        k.setRegistrationRequired(true);
+        k.setReferences(false);
+        k.setInstantiatorStrategy(new com.esotericsoftware.kryo.util.DefaultInstantiatorStrategy(new StdInstantiatorStrategy()));
+        // Fixed ids: both sides of a queue run the same registration list, in this order.
+        int id = 20;
+        for (Class<?> c : new Class<?>[] {
+            byte[].class, short[].class, int[].class, long[].class, float[].class, double[].class,
+            char[].class, boolean[].class, String[].class, Object[].class,
+            Byte.class, Short.class, Integer.class, Long.class, Float.class, Double.class, Character.class,
+            Boolean.class,
+            BigInteger.class, BigDecimal.class, UUID.class,
+            ArrayList.class, LinkedList.class, ArrayDeque.class, HashMap.class, LinkedHashMap.class,
+            TreeMap.class, HashSet.class, LinkedHashSet.class, TreeSet.class,
+            Instant.class, Duration.class, LocalDate.class, LocalTime.class, LocalDateTime.class,
+            ZonedDateTime.class, java.time.ZoneOffset.class, java.time.ZoneId.of("Europe/Paris").getClass(),
+        }) {
+            k.register(c, id++);
+        }
+        k.register(Arrays.asList().getClass(), new ListAsArrayList(), id++);
+        k.register(Collections.emptyList().getClass(), id++);
+        k.register(Collections.emptyMap().getClass(), id++);
+        k.register(Collections.emptySet().getClass(), id++);
+        k.register(Collections.singletonList(0).getClass(), id++);
+        k.register(Collections.unmodifiableList(new ArrayList<>()).getClass(), new ListAsArrayList(), id++);
+        k.register(Collections.unmodifiableMap(new HashMap<>()).getClass(), new MapAsLinkedHashMap(), id++);
+        k.register(QueueDescriptor.class, new DescriptorSerializer(), id++);
+        ImmutableCollectionsSerializers.registerSerializers(k);
+        return k;
+    }
+
+    /** Descriptors travel as their JSON, validated again on the way in. */
+    private static final class DescriptorSerializer extends Serializer<QueueDescriptor> {
+        DescriptorSerializer() {
+            setImmutable(true);
+        }
+
+        @Override
+        public void write(Kryo kryo, Output output, QueueDescriptor d) {
+            output.writeString(d.toJson());
+        }
+
+        @Override
+        public QueueDescriptor read(Kryo kryo, Input input, Class<? extends QueueDescriptor> type) {
+            return QueueDescriptor.fromJson(input.readString());
+        }
+    }
+
+    /** Lists of JDK-private classes travel as plain ArrayLists of their elements. */
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    private static final class ListAsArrayList extends Serializer<java.util.List> {
+        @Override
+        public void write(Kryo kryo, Output output, java.util.List list) {
+            output.writeVarInt(list.size(), true);
+            for (Object o : list) {
+                kryo.writeClassAndObject(output, o);
+            }
+        }
+
+        @Override
+        public java.util.List read(Kryo kryo, Input input, Class<? extends java.util.List> type) {
+            int n = input.readVarInt(true);
+            java.util.List out = new ArrayList(Math.min(n, 4096));
+            for (int i = 0; i < n; i++) {
+                out.add(kryo.readClassAndObject(input));
+            }
+            return out;
+        }
+    }
+
+    /** Maps of JDK-private classes travel as LinkedHashMaps. */
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    private static final class MapAsLinkedHashMap extends Serializer<java.util.Map> {
+        @Override
+        public void write(Kryo kryo, Output output, java.util.Map map) {
+            output.writeVarInt(map.size(), true);
+            for (Object o : map.entrySet()) {
+                java.util.Map.Entry e = (java.util.Map.Entry) o;
+                kryo.writeClassAndObject(output, e.getKey());
+                kryo.writeClassAndObject(output, e.getValue());
+            }
+        }
+
+        @Override
+        public java.util.Map read(Kryo kryo, Input input, Class<? extends java.util.Map> type) {
+            int n = input.readVarInt(true);
+            java.util.Map out = new LinkedHashMap(Math.min(n, 4096));
+            for (int i = 0; i < n; i++) {
+                out.put(kryo.readClassAndObject(input), kryo.readClassAndObject(input));
+            }
+            return out;
+        }
+    }
+}

@@ -1,0 +1,178 @@
+package dev.conduit.queue.spi;
+
+import dev.conduit.queue.Capability;
+import dev.conduit.queue.QueueClosedException;
+import dev.conduit.queue.QueueDescriptor;
+import dev.conduit.queue.QueueException;
+import dev.conduit.queue.QueueMetrics;
+import dev.conduit.queue.codec.Codec;
+import java.util.Collection;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Type {@code existing}: a {@link BlockingQueue} the application already had, wrapped by
+ * {@link QueueDescriptor#fromExisting}. Priorities are ignored and {@code putAll} is not atomic
+ * (the wrapped object offers no way to make it so), so this backend lacks PRIORITY and
+ * TRANSACTIONS. Works only in the JVM that registered the object.
+ */
+public final class ExistingBackend implements QueueBackend {
+
+    @Override
+    public String type() {
+        return "existing";
+    }
+
+    @Override
+    public int priority() {
+        return 0;
+    }
+
+    @Override
+    public Set<Capability> capabilities() {
+        return EnumSet.of(Capability.IN_JVM);
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public <T> QueueStore<T> open(QueueDescriptor descriptor, Codec<T> codec) {
+        BlockingQueue<T> q = (BlockingQueue<T>) ExistingQueues.lookup(descriptor);
+        if (q == null) {
+            throw new QueueException("queue '" + descriptor.id() + "' wraps a queue object of another JVM "
+                    + "(QueueDescriptor.fromExisting); it can be opened only where it was registered");
+        }
+        return new Store<>(descriptor, q, capabilities());
+    }
+
+    private static final class Store<T> implements QueueStore<T> {
+        private final QueueDescriptor d;
+        private final BlockingQueue<T> q;
+        private final Set<Capability> caps;
+        private final MetricsCounters counters = new MetricsCounters();
+        private volatile boolean closed;
+
+        Store(QueueDescriptor d, BlockingQueue<T> q, Set<Capability> caps) {
+            this.d = d;
+            this.q = q;
+            this.caps = caps;
+        }
+
+        private void checkOpen() {
+            if (closed) {
+                throw new QueueClosedException("queue handle " + d.qualifiedName() + " is closed");
+            }
+        }
+
+        @Override
+        public int capacity() {
+            return d.capacity();
+        }
+
+        @Override
+        public boolean offer(T item, int priority, long timeoutNanos) throws InterruptedException {
+            checkOpen();
+            boolean ok = timeoutNanos == 0 ? q.offer(item) : q.offer(item, timeoutNanos, TimeUnit.NANOSECONDS);
+            if (ok) {
+                counters.puts(1);
+            } else {
+                counters.rejected();
+            }
+            return ok;
+        }
+
+        @Override
+        public boolean offerAll(List<? extends T> items, int[] priorities, long timeoutNanos)
+                throws InterruptedException {
+            for (T item : items) {
+                if (!offer(item, dev.conduit.queue.MessageQueue.DEFAULT_PRIORITY, timeoutNanos)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        @Override
+        public T poll(long timeoutNanos) throws InterruptedException {
+            checkOpen();
+            T t = timeoutNanos == 0 ? q.poll() : q.poll(timeoutNanos, TimeUnit.NANOSECONDS);
+            if (t != null) {
+                counters.gets(1);
+            }
+            return t;
+        }
+
+        @Override
+        public int drainTo(Collection<? super T> sink, int maxItems, long timeoutNanos) throws InterruptedException {
+            T first = poll(timeoutNanos);
+            if (first == null) {
+                return 0;
+            }
+            sink.add(first);
+            int n = 1 + q.drainTo(sink, maxItems - 1);
+            counters.gets(n - 1L);
+            return n;
+        }
+
+        @Override
+        public T peek() {
+            checkOpen();
+            return q.peek();
+        }
+
+        @Override
+        public int size() {
+            return q.size();
+        }
+
+        @Override
+        public int clear() {
+            checkOpen();
+            int n = 0;
+            while (q.poll() != null) {
+                n++;
+            }
+            return n;
+        }
+
+        @Override
+        public boolean awaitNotEmpty(long timeoutNanos) throws InterruptedException {
+            long deadline = Deadline.deadline(timeoutNanos);
+            IdleStrategy idle = new BackoffIdleStrategy();
+            for (int i = 0; q.isEmpty(); i++) {
+                checkOpen();
+                if (Deadline.remaining(deadline) == 0) {
+                    return false;
+                }
+                if (Thread.interrupted()) {
+                    throw new InterruptedException();
+                }
+                idle.idle(i);
+            }
+            return true;
+        }
+
+        @Override
+        public QueueMetrics metrics() {
+            return counters.snapshot(q.size(), capacity(), -1);
+        }
+
+        @Override
+        public Set<Capability> capabilities() {
+            return caps;
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
+
+        @Override
+        public void destroy() {
+            closed = true;
+            ExistingQueues.unregister(d);
+        }
+    }
+}

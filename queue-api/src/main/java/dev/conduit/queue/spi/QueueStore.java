@@ -1,0 +1,117 @@
+package dev.conduit.queue.spi;
+
+import dev.conduit.queue.Capability;
+import dev.conduit.queue.QueueMetrics;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The primitives a backend implements for one handle; {@link StoreQueue} builds the whole
+ * {@link dev.conduit.queue.MessageQueue} contract on them (argument checks, exceptions,
+ * transactions, async calls, views), so no backend repeats that code.
+ *
+ * <p>Timeouts are in nanoseconds: 0 means do not wait, {@link Long#MAX_VALUE} means wait
+ * forever ({@link Deadline#toNanos} converts a {@link java.time.Duration}). Arguments arrive
+ * checked: items are not null, priorities are 0–255, batches are not empty and fit the capacity.
+ *
+ * <p>Implementations are thread-safe. A store whose handle is closed ends every wait with
+ * {@link dev.conduit.queue.QueueClosedException}.
+ *
+ * @param <T> the item type
+ */
+public interface QueueStore<T> {
+
+    /** @return the most items the queue holds */
+    int capacity();
+
+    /**
+     * Adds one item, applying the queue's backpressure policy.
+     *
+     * @param item the item
+     * @param priority 0–255
+     * @param timeoutNanos the longest wait for room
+     * @return true if added (or placed by dropping another item), false on timeout
+     * @throws InterruptedException if interrupted; nothing was added
+     */
+    boolean offer(T item, int priority, long timeoutNanos) throws InterruptedException;
+
+    /**
+     * Adds every item atomically: a consumer sees all or none, contiguous and in order (ordered by
+     * priority first, for priority queues).
+     *
+     * @param items the items
+     * @param priorities one priority per item
+     * @param timeoutNanos the longest wait for room for all of them
+     * @return true if added, false on timeout (nothing added)
+     * @throws InterruptedException if interrupted; nothing was added
+     */
+    boolean offerAll(List<? extends T> items, int[] priorities, long timeoutNanos) throws InterruptedException;
+
+    /**
+     * Removes the head.
+     *
+     * @param timeoutNanos the longest wait
+     * @return the item, or null on timeout
+     * @throws InterruptedException if interrupted; nothing was taken
+     */
+    T poll(long timeoutNanos) throws InterruptedException;
+
+    /**
+     * Waits for the first item, then moves every item available at once into {@code sink}, up to
+     * {@code maxItems}.
+     *
+     * @param sink where items go, in queue order
+     * @param maxItems at least 1
+     * @param timeoutNanos the longest wait for the first item
+     * @return how many items were moved; 0 on timeout
+     * @throws InterruptedException if interrupted before the first item; nothing was taken
+     */
+    int drainTo(Collection<? super T> sink, int maxItems, long timeoutNanos) throws InterruptedException;
+
+    /** @return the head without removing it, or null when empty */
+    T peek();
+
+    /** @return the number of queued items */
+    int size();
+
+    /**
+     * Removes every queued item.
+     *
+     * @return how many were removed
+     */
+    int clear();
+
+    /**
+     * Waits until the queue has an item.
+     *
+     * @param timeoutNanos the longest wait
+     * @return true if it has one, false on timeout
+     * @throws InterruptedException if interrupted
+     */
+    boolean awaitNotEmpty(long timeoutNanos) throws InterruptedException;
+
+    /** @return a snapshot of the queue's counters */
+    QueueMetrics metrics();
+
+    /** @return what this store can do */
+    Set<Capability> capabilities();
+
+    /**
+     * A store reading a named broadcast subscriber's stream.
+     *
+     * @param name the subscriber name
+     * @return the subscriber's store
+     * @throws UnsupportedOperationException without {@link Capability#BROADCAST}
+     */
+    default QueueStore<T> subscriber(String name) {
+        throw new UnsupportedOperationException("this queue has no BROADCAST capability; "
+                + "use a backend that has it (rpc, or shm with durable=true)");
+    }
+
+    /** Detaches this handle and wakes its waiting callers. Idempotent. */
+    void close();
+
+    /** Removes the queue itself and closes this handle. */
+    void destroy();
+}

@@ -1,0 +1,106 @@
+package dev.conduit.queue.spi;
+
+import dev.conduit.queue.QueueClosedException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The blocking wait of in-JVM queues: a waiter spins briefly, then sleeps on a condition without
+ * using a core; a publisher wakes sleepers only when there are any, so the fast path costs one
+ * read of an uncontended field.
+ *
+ * <p>Protocol (the reason it cannot miss a wake-up): a waiter increments the waiter count with an
+ * atomic read-modify-write, then re-checks its condition under the lock before sleeping; a
+ * publisher makes its change visible with an atomic read-modify-write (a CAS or getAndAdd) and
+ * only then calls {@link #signalAll()}, which reads the count. Both sides are totally ordered, so
+ * either the publisher sees the waiter or the waiter sees the change.
+ *
+ * <p>Thread-safe.
+ */
+public final class Signal {
+    private static final int SPINS = 64;
+    /** Belt and braces: sleepers re-check at least this often even without a signal. */
+    private static final long MAX_SLEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+
+    @SuppressWarnings("unused")
+    private long p01, p02, p03, p04, p05, p06, p07;
+    private final AtomicInteger waiters = new AtomicInteger();
+    @SuppressWarnings("unused")
+    private long q01, q02, q03, q04, q05, q06, q07;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+
+    /**
+     * Wakes every sleeping waiter, if there is one. Call after publishing the change with an
+     * atomic read-modify-write.
+     */
+    public void signalAll() {
+        if (waiters.get() > 0) {
+            lock.lock();
+            try {
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** @return whether a caller is waiting */
+    public boolean hasWaiters() {
+        return waiters.get() > 0;
+    }
+
+    /**
+     * Waits until {@code ready} is true.
+     *
+     * @param ready the condition, read with volatile semantics
+     * @param closed checked on every wake-up; when true the wait ends with
+     *     {@link QueueClosedException}
+     * @param timeoutNanos the longest wait
+     * @return true when ready, false on timeout
+     * @throws InterruptedException if interrupted
+     */
+    public boolean await(BooleanSupplier ready, BooleanSupplier closed, long timeoutNanos)
+            throws InterruptedException {
+        if (ready.getAsBoolean()) {
+            return true;
+        }
+        if (timeoutNanos <= 0) {
+            return false;
+        }
+        long deadline = Deadline.deadline(timeoutNanos);
+        for (int i = 0; i < SPINS; i++) {
+            Thread.onSpinWait();
+            if (ready.getAsBoolean()) {
+                return true;
+            }
+        }
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        waiters.incrementAndGet();
+        try {
+            lock.lockInterruptibly();
+            try {
+                while (!ready.getAsBoolean()) {
+                    if (closed.getAsBoolean()) {
+                        throw new QueueClosedException("the queue handle was closed while waiting");
+                    }
+                    long left = Deadline.remaining(deadline);
+                    if (left == 0) {
+                        return false;
+                    }
+                    changed.awaitNanos(Math.min(left, MAX_SLEEP_NANOS));
+                }
+                return true;
+            } finally {
+                lock.unlock();
+            }
+        } finally {
+            waiters.decrementAndGet();
+        }
+    }
+}

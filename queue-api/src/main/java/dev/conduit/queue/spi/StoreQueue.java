@@ -1,0 +1,414 @@
+package dev.conduit.queue.spi;
+
+import dev.conduit.queue.Capability;
+import dev.conduit.queue.MessageQueue;
+import dev.conduit.queue.QueueClosedException;
+import dev.conduit.queue.QueueDescriptor;
+import dev.conduit.queue.QueueEmptyException;
+import dev.conduit.queue.QueueFullException;
+import dev.conduit.queue.QueueMetrics;
+import dev.conduit.queue.Transaction;
+import dev.conduit.queue.codec.Codec;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Flow;
+import java.util.function.Supplier;
+
+/**
+ * The one implementation of {@link MessageQueue}: argument checks, exceptions, transactions,
+ * async calls and views, built on a backend's {@link QueueStore}. The store is found and opened on
+ * the first operation (descriptors open lazily).
+ *
+ * <p>Thread-safe.
+ *
+ * @param <T> the item type
+ */
+public final class StoreQueue<T> implements MessageQueue<T> {
+    private final QueueDescriptor descriptor;
+    private final Supplier<QueueStore<T>> opener;
+    private final Object openLock = new Object();
+    private volatile QueueStore<T> store;
+    private volatile boolean closed;
+
+    /**
+     * A lazy handle on the queue a descriptor names, opened through the backend registry.
+     *
+     * @param descriptor the queue
+     * @param codec the item codec
+     */
+    public StoreQueue(QueueDescriptor descriptor, Codec<T> codec) {
+        this(descriptor, () -> BackendRegistry.getDefault().backendFor(descriptor.type()).open(descriptor, codec));
+    }
+
+    /**
+     * A lazy handle whose store comes from {@code opener} on first use.
+     *
+     * @param descriptor the queue
+     * @param opener opens the store; called at most once successfully
+     */
+    public StoreQueue(QueueDescriptor descriptor, Supplier<QueueStore<T>> opener) {
+        this.descriptor = Objects.requireNonNull(descriptor, "descriptor");
+        this.opener = Objects.requireNonNull(opener, "opener");
+    }
+
+    /**
+     * An open handle on a store that exists already (a broadcast subscriber, say).
+     *
+     * @param descriptor the queue
+     * @param store the store
+     * @param <T> the item type
+     * @return the handle
+     */
+    public static <T> StoreQueue<T> of(QueueDescriptor descriptor, QueueStore<T> store) {
+        StoreQueue<T> q = new StoreQueue<>(descriptor, () -> store);
+        q.store = store;
+        return q;
+    }
+
+    private QueueStore<T> store() {
+        QueueStore<T> s = store;
+        if (s != null && !closed) {
+            return s;
+        }
+        return openStore();
+    }
+
+    private QueueStore<T> openStore() {
+        synchronized (openLock) {
+            if (closed) {
+                throw new QueueClosedException("queue handle " + descriptor.qualifiedName() + " is closed");
+            }
+            QueueStore<T> s = store;
+            if (s == null) {
+                s = Objects.requireNonNull(opener.get(), "backend returned no store");
+                store = s;
+            }
+            return s;
+        }
+    }
+
+    private static void checkPriority(int priority) {
+        if (priority < MIN_PRIORITY || priority > MAX_PRIORITY) {
+            throw new IllegalArgumentException("priority must be 0-255, not " + priority);
+        }
+    }
+
+    private static <T> T checkItem(T item) {
+        return Objects.requireNonNull(item, "item must not be null");
+    }
+
+    private QueueFullException full(long timeoutNanos) {
+        return new QueueFullException("queue " + descriptor.qualifiedName() + " is full (capacity "
+                + capacity() + ")" + (timeoutNanos > 0 ? " and stayed full for the whole timeout" : ""));
+    }
+
+    private QueueEmptyException empty(long timeoutNanos) {
+        return new QueueEmptyException("queue " + descriptor.qualifiedName() + " is empty"
+                + (timeoutNanos > 0 ? " and no item arrived within the timeout" : ""));
+    }
+
+    // ---- puts
+
+    private void doPut(T item, int priority, long timeoutNanos) throws InterruptedException {
+        checkItem(item);
+        checkPriority(priority);
+        if (!store().offer(item, priority, timeoutNanos)) {
+            throw full(timeoutNanos);
+        }
+    }
+
+    @Override
+    public void put(T item) throws InterruptedException {
+        doPut(item, DEFAULT_PRIORITY, Deadline.FOREVER);
+    }
+
+    @Override
+    public void put(T item, Duration timeout) throws InterruptedException {
+        doPut(item, DEFAULT_PRIORITY, Deadline.toNanos(timeout));
+    }
+
+    @Override
+    public void put(T item, int priority) throws InterruptedException {
+        doPut(item, priority, Deadline.FOREVER);
+    }
+
+    @Override
+    public void put(T item, int priority, Duration timeout) throws InterruptedException {
+        doPut(item, priority, Deadline.toNanos(timeout));
+    }
+
+    @Override
+    public void putNowait(T item) {
+        checkItem(item);
+        if (!offerNow(item)) {
+            throw full(0);
+        }
+    }
+
+    @Override
+    public boolean offer(T item) {
+        checkItem(item);
+        return offerNow(item);
+    }
+
+    private boolean offerNow(T item) {
+        try {
+            return store().offer(item, DEFAULT_PRIORITY, 0);
+        } catch (InterruptedException e) {
+            // A zero timeout never waits; keep the flag for the caller.
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    @Override
+    public void putAll(List<? extends T> items) throws InterruptedException {
+        putAll(items, DEFAULT_PRIORITY, Duration.ofNanos(Deadline.FOREVER));
+    }
+
+    @Override
+    public void putAll(List<? extends T> items, int priority, Duration timeout) throws InterruptedException {
+        checkPriority(priority);
+        int[] priorities = new int[items.size()];
+        Arrays.fill(priorities, priority);
+        commitBatch(List.copyOf(items), priorities, Deadline.toNanos(timeout));
+    }
+
+    /**
+     * Adds a checked batch atomically; shared by {@link #putAll} and transactions.
+     *
+     * @param items the items (copied, none null)
+     * @param priorities one per item, each 0–255
+     * @param timeoutNanos the longest wait
+     * @throws InterruptedException if interrupted
+     */
+    void commitBatch(List<? extends T> items, int[] priorities, long timeoutNanos) throws InterruptedException {
+        if (items.isEmpty()) {
+            return;
+        }
+        QueueStore<T> s = store();
+        if (items.size() > s.capacity()) {
+            throw new IllegalArgumentException("a batch of " + items.size() + " items can never fit queue "
+                    + descriptor.qualifiedName() + " of capacity " + s.capacity());
+        }
+        if (!s.offerAll(items, priorities, timeoutNanos)) {
+            throw full(timeoutNanos);
+        }
+    }
+
+    // ---- gets
+
+    @Override
+    public T get() throws InterruptedException {
+        return doGet(Deadline.FOREVER);
+    }
+
+    @Override
+    public T get(Duration timeout) throws InterruptedException {
+        return doGet(Deadline.toNanos(timeout));
+    }
+
+    private T doGet(long timeoutNanos) throws InterruptedException {
+        T item = store().poll(timeoutNanos);
+        if (item == null) {
+            throw empty(timeoutNanos);
+        }
+        return item;
+    }
+
+    @Override
+    public T getNowait() {
+        return poll().orElseThrow(() -> empty(0));
+    }
+
+    @Override
+    public Optional<T> poll() {
+        try {
+            return Optional.ofNullable(store().poll(0));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public List<T> getBatch(int maxItems, Duration timeout) throws InterruptedException {
+        if (maxItems < 1) {
+            throw new IllegalArgumentException("maxItems must be at least 1, not " + maxItems);
+        }
+        List<T> out = new ArrayList<>(Math.min(maxItems, 1024));
+        store().drainTo(out, maxItems, Deadline.toNanos(timeout));
+        return out;
+    }
+
+    @Override
+    public Optional<T> peek() {
+        return Optional.ofNullable(store().peek());
+    }
+
+    // ---- transactions and async
+
+    @Override
+    public Transaction<T> beginTransaction() {
+        return new BufferedTransaction<>(this);
+    }
+
+    @Override
+    public void transaction(TransactionBody<T> body) throws InterruptedException {
+        Objects.requireNonNull(body, "body");
+        try (Transaction<T> tx = beginTransaction()) {
+            try {
+                body.run(tx);
+            } catch (InterruptedException | RuntimeException | Error e) {
+                throw e;
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException("transaction body failed; nothing was put", e);
+            }
+            tx.commit();
+        }
+    }
+
+    @Override
+    public CompletableFuture<Void> putAsync(T item) {
+        checkItem(item);
+        try {
+            if (store().offer(item, DEFAULT_PRIORITY, 0)) {
+                return CompletableFuture.completedFuture(null);
+            }
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return CompletableFuture.failedFuture(e);
+        }
+        return AsyncSupport.run(() -> {
+            put(item);
+            return null;
+        });
+    }
+
+    @Override
+    public CompletableFuture<T> getAsync(Duration timeout) {
+        long nanos = Deadline.toNanos(timeout);
+        try {
+            T now = store().poll(0);
+            if (now != null) {
+                return CompletableFuture.completedFuture(now);
+            }
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return CompletableFuture.failedFuture(e);
+        }
+        if (nanos == 0) {
+            return CompletableFuture.failedFuture(empty(0));
+        }
+        return AsyncSupport.run(() -> doGet(nanos));
+    }
+
+    @Override
+    public boolean awaitNotEmpty(Duration timeout) throws InterruptedException {
+        return store().awaitNotEmpty(Deadline.toNanos(timeout));
+    }
+
+    // ---- state
+
+    @Override
+    public int size() {
+        return store().size();
+    }
+
+    @Override
+    public boolean isEmpty() {
+        return size() == 0;
+    }
+
+    @Override
+    public boolean isFull() {
+        QueueStore<T> s = store();
+        return s.size() >= s.capacity();
+    }
+
+    @Override
+    public int capacity() {
+        return store().capacity();
+    }
+
+    @Override
+    public int clear() {
+        return store().clear();
+    }
+
+    @Override
+    public QueueMetrics metrics() {
+        return store().metrics();
+    }
+
+    @Override
+    public QueueDescriptor descriptor() {
+        return descriptor;
+    }
+
+    @Override
+    public Set<Capability> capabilities() {
+        return store().capabilities();
+    }
+
+    @Override
+    public MessageQueue<T> subscriber(String name) {
+        Objects.requireNonNull(name, "name");
+        return of(descriptor, store().subscriber(name));
+    }
+
+    @Override
+    public BlockingQueue<T> asBlockingQueue() {
+        return new BlockingQueueView<>(this);
+    }
+
+    @Override
+    public Flow.Publisher<T> asPublisher() {
+        return new QueuePublisher<>(this);
+    }
+
+    /** @return whether this handle is closed */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    @Override
+    public void close() {
+        QueueStore<T> s;
+        synchronized (openLock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            s = store;
+        }
+        if (s != null) {
+            s.close();
+        }
+    }
+
+    @Override
+    public void destroy() {
+        QueueStore<T> s = store();
+        synchronized (openLock) {
+            closed = true;
+        }
+        s.destroy();
+    }
+
+    @Override
+    public String toString() {
+        return "MessageQueue[" + descriptor.qualifiedName() + "]";
+    }
+}

@@ -1,0 +1,224 @@
+package dev.conduit.queue.local;
+
+import dev.conduit.queue.Backpressure;
+import dev.conduit.queue.Capability;
+import dev.conduit.queue.QueueClosedException;
+import dev.conduit.queue.QueueMetrics;
+import dev.conduit.queue.spi.Deadline;
+import dev.conduit.queue.spi.QueueStore;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * One handle's view of a {@link LocalQueue}. Fast paths are one ring operation plus a read of the
+ * other side's waiter count; waits sleep on a {@link dev.conduit.queue.spi.Signal}. Thread-safe.
+ *
+ * @param <T> the item type
+ */
+final class LocalStore<T> implements QueueStore<T> {
+    private final LocalQueue q;
+    private final MpmcRing ring;
+    private final Set<Capability> capabilities;
+    private volatile boolean closed;
+
+    LocalStore(LocalQueue q, Set<Capability> capabilities) {
+        this.q = q;
+        this.ring = q.ring;
+        this.capabilities = capabilities;
+    }
+
+    private void checkOpen() {
+        if (closed || q.destroyed) {
+            throw new QueueClosedException("queue handle " + q.descriptor.qualifiedName()
+                    + (q.destroyed ? " was destroyed" : " is closed"));
+        }
+    }
+
+    private boolean isClosed() {
+        return closed || q.destroyed;
+    }
+
+    @Override
+    public int capacity() {
+        return ring.capacity();
+    }
+
+    @Override
+    public boolean offer(T item, int priority, long timeoutNanos) throws InterruptedException {
+        checkOpen();
+        if (ring.offer(item)) {
+            q.notEmpty.signalAll();
+            return true;
+        }
+        return offerSlow(item, timeoutNanos);
+    }
+
+    private boolean offerSlow(T item, long timeoutNanos) throws InterruptedException {
+        Backpressure policy = q.backpressure;
+        if (policy == Backpressure.DROP_OLDEST) {
+            for (;;) {
+                if (ring.offer(item)) {
+                    q.notEmpty.signalAll();
+                    return true;
+                }
+                if (ring.poll() != null) {
+                    q.counters.dropped(1);
+                }
+            }
+        }
+        long wait = policy == Backpressure.REJECT ? 0 : timeoutNanos;
+        if (wait > 0) {
+            q.counters.waited();
+            long deadline = Deadline.deadline(wait);
+            while (q.notFull.await(() -> ring.size() < ring.capacity() || isClosed(), this::isClosed,
+                    Deadline.remaining(deadline))) {
+                checkOpen();
+                if (ring.offer(item)) {
+                    q.notEmpty.signalAll();
+                    return true;
+                }
+            }
+        }
+        q.counters.rejected();
+        return false;
+    }
+
+    @Override
+    public boolean offerAll(List<? extends T> items, int[] priorities, long timeoutNanos)
+            throws InterruptedException {
+        checkOpen();
+        if (ring.offerAll(items)) {
+            q.notEmpty.signalAll();
+            return true;
+        }
+        Backpressure policy = q.backpressure;
+        if (policy == Backpressure.DROP_OLDEST) {
+            for (;;) {
+                if (ring.offerAll(items)) {
+                    q.notEmpty.signalAll();
+                    return true;
+                }
+                if (ring.poll() != null) {
+                    q.counters.dropped(1);
+                }
+            }
+        }
+        long wait = policy == Backpressure.REJECT ? 0 : timeoutNanos;
+        if (wait > 0) {
+            q.counters.waited();
+            long deadline = Deadline.deadline(wait);
+            int n = items.size();
+            while (q.notFull.await(() -> ring.size() + n <= ring.capacity() || isClosed(), this::isClosed,
+                    Deadline.remaining(deadline))) {
+                checkOpen();
+                if (ring.offerAll(items)) {
+                    q.notEmpty.signalAll();
+                    return true;
+                }
+            }
+        }
+        q.counters.rejected();
+        return false;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public T poll(long timeoutNanos) throws InterruptedException {
+        checkOpen();
+        Object e = ring.poll();
+        if (e != null) {
+            q.notFull.signalAll();
+            return (T) e;
+        }
+        if (timeoutNanos == 0) {
+            return null;
+        }
+        q.counters.waited();
+        long deadline = Deadline.deadline(timeoutNanos);
+        while (q.notEmpty.await(() -> !ring.isEmpty() || isClosed(), this::isClosed, Deadline.remaining(deadline))) {
+            checkOpen();
+            e = ring.poll();
+            if (e != null) {
+                q.notFull.signalAll();
+                return (T) e;
+            }
+        }
+        return null;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public int drainTo(Collection<? super T> sink, int maxItems, long timeoutNanos) throws InterruptedException {
+        T first = poll(timeoutNanos);
+        if (first == null) {
+            return 0;
+        }
+        sink.add(first);
+        int n = 1 + ring.drain(e -> sink.add((T) e), maxItems - 1);
+        if (n > 1) {
+            q.notFull.signalAll();
+        }
+        return n;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public T peek() {
+        checkOpen();
+        return (T) ring.peek();
+    }
+
+    @Override
+    public int size() {
+        return ring.size();
+    }
+
+    @Override
+    public int clear() {
+        checkOpen();
+        int n = 0;
+        while (ring.poll() != null) {
+            n++;
+        }
+        q.cleared.add(n);
+        if (n > 0) {
+            q.notFull.signalAll();
+        }
+        return n;
+    }
+
+    @Override
+    public boolean awaitNotEmpty(long timeoutNanos) throws InterruptedException {
+        checkOpen();
+        boolean ready = q.notEmpty.await(() -> !ring.isEmpty() || isClosed(), this::isClosed, timeoutNanos);
+        checkOpen();
+        return ready;
+    }
+
+    @Override
+    public QueueMetrics metrics() {
+        // Puts and gets come from the ring's indices: no counting on the fast path.
+        long dropped = q.counters.snapshot(0, 0, -1).dropped();
+        QueueMetrics c = q.counters.snapshot(ring.size(), ring.capacity(), -1);
+        return new QueueMetrics(c.size(), c.capacity(), ring.producerCount(),
+                ring.consumerCount() - q.cleared.sum() - dropped, c.rejected(), dropped, c.waits(), 0, 0, -1);
+    }
+
+    @Override
+    public Set<Capability> capabilities() {
+        return capabilities;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        q.wakeAll();
+    }
+
+    @Override
+    public void destroy() {
+        closed = true;
+        LocalQueues.destroy(q);
+    }
+}

@@ -1,0 +1,258 @@
+package dev.conduit.queue.local;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.function.Consumer;
+
+/** Padding before the producer index, so that it owns its cache line. */
+abstract class MpmcRingPad0 {
+    long p00, p01, p02, p03, p04, p05, p06, p07;
+    long p10, p11, p12, p13, p14, p15, p16;
+}
+
+/** The producer index and the producer's cached limit. */
+abstract class MpmcRingProducer extends MpmcRingPad0 {
+    volatile long producerIndex;
+    /** A producer may claim indices below this without reading the consumer index. */
+    volatile long producerLimit;
+}
+
+/** Padding between the producer's and the consumer's fields. */
+abstract class MpmcRingPad1 extends MpmcRingProducer {
+    long p20, p21, p22, p23, p24, p25, p26, p27;
+    long p30, p31, p32, p33, p34, p35, p36;
+}
+
+/** The consumer index. */
+abstract class MpmcRingConsumer extends MpmcRingPad1 {
+    volatile long consumerIndex;
+}
+
+/** Padding after the consumer index. */
+abstract class MpmcRingPad2 extends MpmcRingConsumer {
+    long p40, p41, p42, p43, p44, p45, p46, p47;
+    long p50, p51, p52, p53, p54, p55, p56;
+}
+
+/**
+ * A bounded multi-producer multi-consumer ring with an exact capacity: Vyukov's algorithm (a
+ * sequence number per slot says whose turn it is) over a power-of-two array, plus a producer limit
+ * so that the capacity need not be a power of two.
+ *
+ * <p>Slot {@code i} of lap {@code L} is free for the producer of index {@code p} when its sequence
+ * equals {@code p}; published when it equals {@code p + 1}; freed by the consumer of index
+ * {@code c} by setting it to {@code c + length}. A producer that has claimed an index (CAS on the
+ * producer index) but not yet published makes consumers of that index wait, which is why batches
+ * publish their first slot last: no consumer can start a batch before all of it is written.
+ *
+ * <p>The producer and consumer index CASes are the linearization points; both are full fences,
+ * which {@link dev.conduit.queue.spi.Signal} relies on. Thread-safe; null elements are not allowed.
+ */
+final class MpmcRing extends MpmcRingPad2 {
+    private static final VarHandle PRODUCER_INDEX;
+    private static final VarHandle CONSUMER_INDEX;
+    private static final VarHandle SEQ = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle ELEMENT = MethodHandles.arrayElementVarHandle(Object[].class);
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            PRODUCER_INDEX = l.findVarHandle(MpmcRingProducer.class, "producerIndex", long.class);
+            CONSUMER_INDEX = l.findVarHandle(MpmcRingConsumer.class, "consumerIndex", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final int capacity;
+    private final int mask;
+    private final long length;
+    private final long[] sequences;
+    private final Object[] elements;
+
+    MpmcRing(int capacity) {
+        if (capacity < 1 || capacity > (1 << 30)) {
+            throw new IllegalArgumentException("capacity must be 1 to 2^30, not " + capacity);
+        }
+        int len = 1;
+        while (len < capacity) {
+            len <<= 1;
+        }
+        this.capacity = capacity;
+        this.mask = len - 1;
+        this.length = len;
+        this.sequences = new long[len];
+        this.elements = new Object[len];
+        for (int i = 0; i < len; i++) {
+            sequences[i] = i;
+        }
+        producerLimit = capacity;
+        VarHandle.releaseFence();
+    }
+
+    int capacity() {
+        return capacity;
+    }
+
+    /** Adds one element if there is room. */
+    boolean offer(Object e) {
+        final long[] seq = sequences;
+        final int m = mask;
+        long limit = producerLimit;
+        int spins = 0;
+        for (;;) {
+            long p = producerIndex;
+            if (p >= limit) {
+                limit = consumerIndex + capacity;
+                if (p >= limit) {
+                    return false;
+                }
+                producerLimit = limit;
+            }
+            int i = (int) p & m;
+            long s = (long) SEQ.getAcquire(seq, i);
+            if (s == p) {
+                if (PRODUCER_INDEX.compareAndSet(this, p, p + 1)) {
+                    ELEMENT.setRelease(elements, i, e);
+                    SEQ.setRelease(seq, i, p + 1);
+                    return true;
+                }
+            } else if (s < p) {
+                // The consumer of the previous lap has claimed this slot but not yet freed it.
+                if (++spins > 128) {
+                    Thread.yield();
+                } else {
+                    Thread.onSpinWait();
+                }
+            }
+        }
+    }
+
+    /**
+     * Adds all elements as one batch, or none if there is not room for all of them now.
+     *
+     * @param items the elements (their count at most the capacity)
+     */
+    boolean offerAll(java.util.List<?> items) {
+        final int n = items.size();
+        long p;
+        for (;;) {
+            p = producerIndex;
+            if (p + n > consumerIndex + capacity) {
+                return false;
+            }
+            if (PRODUCER_INDEX.compareAndSet(this, p, p + n)) {
+                break;
+            }
+        }
+        final long[] seq = sequences;
+        for (int k = 0; k < n; k++) {
+            int i = (int) (p + k) & mask;
+            while ((long) SEQ.getAcquire(seq, i) != p + k) {
+                Thread.onSpinWait();
+            }
+            ELEMENT.setRelease(elements, i, items.get(k));
+        }
+        // Publish back to front: consumers reach the batch through its first slot only.
+        for (int k = n - 1; k >= 0; k--) {
+            SEQ.setRelease(seq, (int) (p + k) & mask, p + k + 1);
+        }
+        return true;
+    }
+
+    /** Removes the head, or returns null when empty. */
+    Object poll() {
+        final long[] seq = sequences;
+        final int m = mask;
+        int spins = 0;
+        for (;;) {
+            long c = consumerIndex;
+            int i = (int) c & m;
+            long s = (long) SEQ.getAcquire(seq, i);
+            long expected = c + 1;
+            if (s == expected) {
+                if (CONSUMER_INDEX.compareAndSet(this, c, expected)) {
+                    Object e = ELEMENT.getAcquire(elements, i);
+                    ELEMENT.setOpaque(elements, i, null);
+                    SEQ.setRelease(seq, i, c + length);
+                    return e;
+                }
+            } else if (s < expected) {
+                if (c >= producerIndex) {
+                    return null;
+                }
+                // Claimed by a producer that has not yet published: wait for it.
+                if (++spins > 128) {
+                    Thread.yield();
+                } else {
+                    Thread.onSpinWait();
+                }
+            }
+        }
+    }
+
+    /**
+     * Moves up to {@code max} elements to {@code sink}.
+     *
+     * @return how many were moved
+     */
+    int drain(Consumer<Object> sink, int max) {
+        int n = 0;
+        while (n < max) {
+            Object e = poll();
+            if (e == null) {
+                break;
+            }
+            sink.accept(e);
+            n++;
+        }
+        return n;
+    }
+
+    /** The head without removing it, or null. */
+    Object peek() {
+        final long[] seq = sequences;
+        for (;;) {
+            long c = consumerIndex;
+            int i = (int) c & mask;
+            long s = (long) SEQ.getAcquire(seq, i);
+            if (s == c + 1) {
+                Object e = ELEMENT.getAcquire(elements, i);
+                if (e != null && consumerIndex == c) {
+                    return e;
+                }
+            } else if (s < c + 1) {
+                if (c >= producerIndex) {
+                    return null;
+                }
+                Thread.onSpinWait();
+            }
+        }
+    }
+
+    /** Items claimed by producers and not yet taken, 0 to capacity. */
+    int size() {
+        for (;;) {
+            long c = consumerIndex;
+            long p = producerIndex;
+            if (consumerIndex == c) {
+                long size = p - c;
+                return (int) Math.max(0, Math.min(capacity, size));
+            }
+        }
+    }
+
+    boolean isEmpty() {
+        return consumerIndex >= producerIndex;
+    }
+
+    /** Items accepted since creation. */
+    long producerCount() {
+        return producerIndex;
+    }
+
+    /** Items taken since creation. */
+    long consumerCount() {
+        return consumerIndex;
+    }
+}

@@ -1,0 +1,164 @@
+package dev.conduit.queue.priority;
+
+import dev.conduit.queue.Backpressure;
+import dev.conduit.queue.Capability;
+import dev.conduit.queue.QueueClosedException;
+import dev.conduit.queue.QueueMetrics;
+import dev.conduit.queue.spi.Deadline;
+import dev.conduit.queue.spi.QueueStore;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * One handle's view of a {@link PriorityQueueState}. Thread-safe.
+ *
+ * @param <T> the item type
+ */
+final class PriorityStore<T> implements QueueStore<T> {
+    private final PriorityQueueState q;
+    private final Set<Capability> capabilities;
+    private volatile boolean closed;
+
+    PriorityStore(PriorityQueueState q, Set<Capability> capabilities) {
+        this.q = q;
+        this.capabilities = capabilities;
+    }
+
+    private boolean isClosed() {
+        return closed || q.destroyed;
+    }
+
+    private void checkOpen() {
+        if (isClosed()) {
+            throw new QueueClosedException("queue handle " + q.descriptor.qualifiedName()
+                    + (q.destroyed ? " was destroyed" : " is closed"));
+        }
+    }
+
+    @Override
+    public int capacity() {
+        return q.capacity;
+    }
+
+    @Override
+    public boolean offer(T item, int priority, long timeoutNanos) throws InterruptedException {
+        checkOpen();
+        if (q.tryAdd(item, priority) == PriorityQueueState.Put.ADDED) {
+            return true;
+        }
+        return waitAndRetry(1, timeoutNanos, () -> q.tryAdd(item, priority));
+    }
+
+    @Override
+    public boolean offerAll(List<? extends T> items, int[] priorities, long timeoutNanos)
+            throws InterruptedException {
+        checkOpen();
+        if (q.tryAddAll(items, priorities) == PriorityQueueState.Put.ADDED) {
+            return true;
+        }
+        return waitAndRetry(items.size(), timeoutNanos, () -> q.tryAddAll(items, priorities));
+    }
+
+    private boolean waitAndRetry(int room, long timeoutNanos, java.util.function.Supplier<PriorityQueueState.Put> attempt)
+            throws InterruptedException {
+        long wait = q.backpressure == Backpressure.REJECT ? 0 : timeoutNanos;
+        if (wait > 0) {
+            q.slowCounters.waited();
+            long deadline = Deadline.deadline(wait);
+            while (q.notFull.await(() -> q.size() + room <= q.capacity || isClosed(), this::isClosed,
+                    Deadline.remaining(deadline))) {
+                checkOpen();
+                if (attempt.get() == PriorityQueueState.Put.ADDED) {
+                    return true;
+                }
+            }
+        }
+        q.slowCounters.rejected();
+        return false;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public T poll(long timeoutNanos) throws InterruptedException {
+        checkOpen();
+        Object item = q.tryTake();
+        if (item != null || timeoutNanos == 0) {
+            return (T) item;
+        }
+        q.slowCounters.waited();
+        long deadline = Deadline.deadline(timeoutNanos);
+        while (q.notEmpty.await(() -> q.size() > 0 || isClosed(), this::isClosed, Deadline.remaining(deadline))) {
+            checkOpen();
+            item = q.tryTake();
+            if (item != null) {
+                return (T) item;
+            }
+        }
+        return null;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public int drainTo(Collection<? super T> sink, int maxItems, long timeoutNanos) throws InterruptedException {
+        checkOpen();
+        int n = q.drain(e -> sink.add((T) e), maxItems);
+        if (n > 0 || timeoutNanos == 0) {
+            return n;
+        }
+        T first = poll(timeoutNanos);
+        if (first == null) {
+            return 0;
+        }
+        sink.add(first);
+        return 1 + q.drain(e -> sink.add((T) e), maxItems - 1);
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public T peek() {
+        checkOpen();
+        return (T) q.peek();
+    }
+
+    @Override
+    public int size() {
+        return q.size();
+    }
+
+    @Override
+    public int clear() {
+        checkOpen();
+        return q.clear();
+    }
+
+    @Override
+    public boolean awaitNotEmpty(long timeoutNanos) throws InterruptedException {
+        checkOpen();
+        boolean ready = q.notEmpty.await(() -> q.size() > 0 || isClosed(), this::isClosed, timeoutNanos);
+        checkOpen();
+        return ready;
+    }
+
+    @Override
+    public QueueMetrics metrics() {
+        return q.metrics();
+    }
+
+    @Override
+    public Set<Capability> capabilities() {
+        return capabilities;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        q.wakeAll();
+    }
+
+    @Override
+    public void destroy() {
+        closed = true;
+        PriorityBackend.destroy(q);
+    }
+}

@@ -1,0 +1,44 @@
+package dev.conduit.queue.cli;
+
+import dev.conduit.queue.QueueDescriptor;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The demo's child process: one producer or one consumer. Hidden; started by {@code conduit demo}. */
+@Command(name = "demo-worker", hidden = true, description = "A producer or consumer process of the demo.")
+final class DemoWorker implements Callable<Integer> {
+    @Option(names = "--role", required = true, description = "producer or consumer")
+    String role;
+
+    @Option(names = "--descriptor", required = true, description = "The queue, as descriptor JSON.")
+    String descriptorJson;
+
+    @Option(names = "--items", defaultValue = "0")
+    long items;
+
+    @Option(names = "--consumers", defaultValue = "1")
+    int consumers;
+
+    @Option(names = "--out", description = "Where a consumer writes what it saw.")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        QueueDescriptor d = QueueDescriptor.fromJson(descriptorJson);
+        switch (role) {
+            case "producer":
+                DemoTraffic.produce(d, items, consumers);
+                return Conduit.OK;
+            case "consumer":
+                if (out == null) {
+                    throw new IllegalArgumentException("a consumer needs --out");
+                }
+                DemoTraffic.consume(d).writeTo(out);
+                return Conduit.OK;
+            default:
+                throw new IllegalArgumentException("--role must be producer or consumer, not '" + role + "'");
+        }
+    }
+}

@@ -1,0 +1,384 @@
+package dev.conduit.queue.shm;
+
+import dev.conduit.queue.QueueException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * The byte layout of a shared-memory queue file: every offset is named here once, and nowhere
+ * else in the code is a bare number used to reach into the file. All words are 8-byte aligned and
+ * in the machine's native byte order (the file is shared by processes on one host only).
+ *
+ * <pre>
+ * 0       header (read-only after creation; the creator writes {@link #MAGIC_OFFSET} last)
+ *           magic, layout version, capacity per lane, ring length, item size, slot length,
+ *           lanes, file length, creator pid, creator start time, creation time, and
+ *           {@link #STATE_OFFSET}: 0 while the queue lives, 1 once destroyed
+ * 128     counters line (slow paths only): waits, rejected, abandoned claims, skipped
+ *           tombstones, cleared, lost reads, dropped
+ * 256     users table: {@link #MAX_USERS} entries of {@link #USER_LENGTH} bytes, one per process
+ *           attached now or before (pid, start time, attach time, generation, attached flag)
+ * 12288   lane table: one {@link #LANE_LENGTH}-byte entry per lane; the producer line
+ *           (producer index, producer limit, bytes in) and the consumer line (consumer index,
+ *           bytes out) are 128 bytes apart so neither shares a prefetch pair with the other
+ * slots   from {@link #slotsOffset()} (page aligned): for each lane, {@link #ringLength()} slots
+ *           of {@link #slotLength()} bytes: sequence, writer tag, reader tag, length, batch,
+ *           then the payload
+ * </pre>
+ *
+ * <p>Slot protocol (Vyukov's bounded MPMC with crash recovery). For the item of index {@code i}
+ * in a lane, its slot's sequence word moves through: {@code i} (free for the producer of
+ * {@code i}) &rarr; {@code i | WRITING} (that producer is writing; its writer tag names it)
+ * &rarr; {@code i + 1} (published) &rarr; {@code i + ringLength} (freed by its consumer, whose
+ * reader tag names it while it copies). A slot abandoned by a dead producer becomes
+ * {@code (i + 1) | TOMBSTONE}, which consumers skip.
+ *
+ * <p>Instances are immutable geometry values; thread-safe.
+ */
+public final class RingLayout {
+    /** The magic number at offset 0: "CONDUIT1" read as a little-endian long. */
+    public static final long MAGIC = 0x31544955444E4F43L;
+    /** The version of this layout; files of another version are refused. */
+    public static final long LAYOUT_VERSION = 1;
+
+    /** The cache-line size everything hot is aligned to. */
+    public static final int CACHE_LINE = 64;
+    /** The page size the slot area is aligned to. */
+    public static final int PAGE = 4096;
+
+    // ---- header line, written once by the creator
+    /** {@link #MAGIC}; written last, with release semantics, once the rest is in place. */
+    public static final int MAGIC_OFFSET = 0;
+    /** {@link #LAYOUT_VERSION}. */
+    public static final int VERSION_OFFSET = 8;
+    /** Items one lane holds. */
+    public static final int CAPACITY_OFFSET = 16;
+    /** Slots per lane: the power of two at or above the capacity. */
+    public static final int RING_LENGTH_OFFSET = 24;
+    /** The largest encoded item, in bytes. */
+    public static final int ITEM_SIZE_OFFSET = 32;
+    /** Bytes per slot: slot header plus item size, rounded up to a cache line. */
+    public static final int SLOT_LENGTH_OFFSET = 40;
+    /** Number of priority lanes. */
+    public static final int LANES_OFFSET = 48;
+    /** The file's length; a file of another length is refused. */
+    public static final int FILE_LENGTH_OFFSET = 56;
+    /** The creator's process id. */
+    public static final int CREATOR_PID_OFFSET = 64;
+    /** The creator's start time, epoch milliseconds (tells a reused pid apart). */
+    public static final int CREATOR_START_OFFSET = 72;
+    /** When the file was created, epoch milliseconds. */
+    public static final int CREATED_AT_OFFSET = 80;
+    /** 0 while the queue lives; {@link #STATE_DESTROYED} once {@code destroy()} removed it. */
+    public static final int STATE_OFFSET = 88;
+    /** {@link #STATE_OFFSET} value of a destroyed queue. */
+    public static final long STATE_DESTROYED = 1;
+
+    // ---- counters line: updated on slow paths only, by any process
+    /** Times a put or get had to wait. */
+    public static final int WAITS_OFFSET = 128;
+    /** Puts refused because the queue was full. */
+    public static final int REJECTED_OFFSET = 136;
+    /** Claimed indices that never carried an item (turned into tombstones). */
+    public static final int ABANDONED_OFFSET = 144;
+    /** Tombstones consumers stepped over. */
+    public static final int SKIPPED_OFFSET = 152;
+    /** Items removed by {@code clear()}. */
+    public static final int CLEARED_OFFSET = 160;
+    /** Items whose consumer died while reading them (recovered slots). */
+    public static final int LOST_READS_OFFSET = 168;
+    /** Items dropped by the DROP_OLDEST backpressure policy. */
+    public static final int DROPPED_OFFSET = 176;
+
+    // ---- users table
+    /** Where the users table starts. */
+    public static final int USERS_OFFSET = 256;
+    /** Most processes that can be attached at once. */
+    public static final int MAX_USERS = 128;
+    /** Bytes per user entry (one cache line). */
+    public static final int USER_LENGTH = 64;
+    /** Within a user entry: the process id, 0 when the entry was never used. */
+    public static final int USER_PID = 0;
+    /** Within a user entry: the process start time, epoch milliseconds, 0 when unknown. */
+    public static final int USER_START = 8;
+    /** Within a user entry: when the process attached, epoch milliseconds. */
+    public static final int USER_ATTACHED_AT = 16;
+    /** Within a user entry: incremented each time the entry changes owner. */
+    public static final int USER_GENERATION = 24;
+    /** Within a user entry: 1 while the process has the queue open, 0 after it closed it. */
+    public static final int USER_ATTACHED = 32;
+
+    // ---- lane table
+    /** Where the lane table starts. */
+    public static final int LANES_TABLE_OFFSET = 12288;
+    /** Bytes per lane entry. */
+    public static final int LANE_LENGTH = 256;
+    /** Within a lane: the next index a producer claims (CAS). */
+    public static final int PRODUCER_INDEX = 0;
+    /** Within a lane: producers may claim below this without reading the consumer index. */
+    public static final int PRODUCER_LIMIT = 8;
+    /** Within a lane: encoded bytes accepted. */
+    public static final int BYTES_IN = 16;
+    /** Within a lane: the next index a consumer claims (CAS). */
+    public static final int CONSUMER_INDEX = 128;
+    /** Within a lane: encoded bytes delivered. */
+    public static final int BYTES_OUT = 136;
+    /** Most lanes a file may have. */
+    public static final int MAX_LANES = 256;
+
+    // ---- slots
+    /** Within a slot: the sequence word (see the class comment). */
+    public static final int SLOT_SEQUENCE = 0;
+    /** Within a slot: the tag of the producer writing it ({@link #tag}). */
+    public static final int SLOT_WRITER = 8;
+    /** Within a slot: the tag of the consumer reading it. */
+    public static final int SLOT_READER = 16;
+    /** Within a slot: the payload length, an int. */
+    public static final int SLOT_ITEM_LENGTH = 24;
+    /** Within a slot: for the first slot of an atomic batch, the batch's size; an int. */
+    public static final int SLOT_BATCH = 28;
+    /** Bytes before the payload. */
+    public static final int SLOT_HEADER_LENGTH = 32;
+
+    /** Sequence flag: the producer named by the writer tag is writing the slot. */
+    public static final long WRITING = 1L << 62;
+    /** Sequence flag: the slot holds no item (its producer died); consumers skip it. */
+    public static final long TOMBSTONE = 1L << 61;
+    /** The index part of a sequence word. */
+    public static final long INDEX_MASK = TOMBSTONE - 1;
+
+    /** The largest mapping this layout makes (one {@link java.nio.MappedByteBuffer}). */
+    public static final long MAX_FILE_LENGTH = Integer.MAX_VALUE;
+
+    private final long capacity;
+    private final long ringLength;
+    private final long itemSize;
+    private final long slotLength;
+    private final int lanes;
+    private final long slotsOffset;
+    private final long fileLength;
+
+    private RingLayout(long capacity, long ringLength, long itemSize, long slotLength, int lanes) {
+        this.capacity = capacity;
+        this.ringLength = ringLength;
+        this.itemSize = itemSize;
+        this.slotLength = slotLength;
+        this.lanes = lanes;
+        this.slotsOffset = align(LANES_TABLE_OFFSET + (long) lanes * LANE_LENGTH, PAGE);
+        this.fileLength = slotsOffset + lanes * ringLength * slotLength;
+    }
+
+    /**
+     * The geometry of a new file.
+     *
+     * @param capacity items per lane, at least 1
+     * @param itemSize the largest encoded item, at least 1
+     * @param lanes priority lanes, 1 to {@link #MAX_LANES}
+     * @return the layout
+     * @throws IllegalArgumentException naming the option when a value is out of range or the file
+     *     would exceed {@link #MAX_FILE_LENGTH}
+     */
+    public static RingLayout of(long capacity, long itemSize, int lanes) {
+        if (capacity < 1 || capacity > (1 << 30)) {
+            throw new IllegalArgumentException("capacity must be 1 to 2^30, not " + capacity);
+        }
+        if (itemSize < 1 || itemSize > MAX_FILE_LENGTH) {
+            throw new IllegalArgumentException("option 'itemSize' must be 1 to 2^31-1 bytes, not " + itemSize);
+        }
+        if (lanes < 1 || lanes > MAX_LANES) {
+            throw new IllegalArgumentException("option 'lanes' must be 1 to " + MAX_LANES + ", not " + lanes);
+        }
+        RingLayout l = new RingLayout(capacity, ringLengthFor(capacity), itemSize,
+                align(SLOT_HEADER_LENGTH + itemSize, CACHE_LINE), lanes);
+        if (l.fileLength > MAX_FILE_LENGTH) {
+            throw new IllegalArgumentException("a shm queue of capacity " + capacity + " x itemSize " + itemSize
+                    + " x lanes " + lanes + " needs " + l.fileLength + " bytes, more than the 2 GiB one mapping holds;"
+                    + " lower the capacity, option 'itemSize' or option 'lanes'");
+        }
+        return l;
+    }
+
+    /**
+     * Reads and checks the layout of an existing file, never reading outside {@code header}.
+     *
+     * @param header the file's first bytes (at least {@link #LANES_TABLE_OFFSET} of them when
+     *     the file is whole); native order
+     * @param actualFileLength the file's length on disk
+     * @param name the file name, for messages
+     * @return the layout
+     * @throws QueueException naming the problem when the magic, version, geometry or length is
+     *     wrong, or the file is truncated
+     */
+    public static RingLayout read(ByteBuffer header, long actualFileLength, String name) {
+        if (actualFileLength < LANES_TABLE_OFFSET || header.capacity() < LANES_TABLE_OFFSET) {
+            throw corrupt(name, "it is truncated: " + actualFileLength + " bytes, less than the "
+                    + LANES_TABLE_OFFSET + "-byte header");
+        }
+        ByteBuffer h = header.duplicate().order(ByteOrder.nativeOrder());
+        long magic = h.getLong(MAGIC_OFFSET);
+        if (magic != MAGIC) {
+            throw corrupt(name, "its magic number is 0x" + Long.toHexString(magic) + ", not 0x"
+                    + Long.toHexString(MAGIC) + " (not a Conduit shm queue, or never finished initializing)");
+        }
+        long version = h.getLong(VERSION_OFFSET);
+        if (version != LAYOUT_VERSION) {
+            throw corrupt(name, "its layout version is " + version + "; this Conduit reads version " + LAYOUT_VERSION);
+        }
+        long capacity = h.getLong(CAPACITY_OFFSET);
+        long itemSize = h.getLong(ITEM_SIZE_OFFSET);
+        long lanes = h.getLong(LANES_OFFSET);
+        RingLayout expected;
+        try {
+            expected = of(capacity, itemSize, (int) Math.max(Math.min(lanes, Integer.MAX_VALUE), Integer.MIN_VALUE));
+        } catch (IllegalArgumentException e) {
+            throw corrupt(name, "its header is damaged: " + e.getMessage());
+        }
+        if (lanes != expected.lanes || h.getLong(RING_LENGTH_OFFSET) != expected.ringLength
+                || h.getLong(SLOT_LENGTH_OFFSET) != expected.slotLength) {
+            throw corrupt(name, "its header is damaged: ring length " + h.getLong(RING_LENGTH_OFFSET) + " / slot length "
+                    + h.getLong(SLOT_LENGTH_OFFSET) + " do not follow from capacity " + capacity + " and item size "
+                    + itemSize);
+        }
+        long recorded = h.getLong(FILE_LENGTH_OFFSET);
+        if (recorded != expected.fileLength) {
+            throw corrupt(name, "its header records a length of " + recorded + " bytes but its geometry needs "
+                    + expected.fileLength);
+        }
+        if (actualFileLength != expected.fileLength) {
+            throw corrupt(name, "it is " + actualFileLength + " bytes long but its header says " + expected.fileLength
+                    + (actualFileLength < expected.fileLength ? " (truncated)" : ""));
+        }
+        return expected;
+    }
+
+    private static QueueException corrupt(String name, String why) {
+        return new QueueException("shared-memory queue file " + name + " was refused: " + why);
+    }
+
+    /**
+     * Writes every header field except the magic, which the creator writes last.
+     *
+     * @param h the mapping, native order
+     * @param creatorPid the creating process
+     * @param creatorStartMillis its start time
+     * @param createdAtMillis now
+     */
+    void writeHeaderWithoutMagic(ByteBuffer h, long creatorPid, long creatorStartMillis, long createdAtMillis) {
+        h.putLong(VERSION_OFFSET, LAYOUT_VERSION);
+        h.putLong(CAPACITY_OFFSET, capacity);
+        h.putLong(RING_LENGTH_OFFSET, ringLength);
+        h.putLong(ITEM_SIZE_OFFSET, itemSize);
+        h.putLong(SLOT_LENGTH_OFFSET, slotLength);
+        h.putLong(LANES_OFFSET, lanes);
+        h.putLong(FILE_LENGTH_OFFSET, fileLength);
+        h.putLong(CREATOR_PID_OFFSET, creatorPid);
+        h.putLong(CREATOR_START_OFFSET, creatorStartMillis);
+        h.putLong(CREATED_AT_OFFSET, createdAtMillis);
+        for (int lane = 0; lane < lanes; lane++) {
+            h.putLong(laneOffset(lane) + PRODUCER_LIMIT, capacity);
+            for (long i = 0; i < ringLength; i++) {
+                h.putLong(slotOffset(lane, i) + SLOT_SEQUENCE, i);
+            }
+        }
+    }
+
+    static long ringLengthFor(long capacity) {
+        long len = 1;
+        while (len < capacity) {
+            len <<= 1;
+        }
+        return len;
+    }
+
+    static long align(long value, long alignment) {
+        return (value + alignment - 1) & -alignment;
+    }
+
+    /**
+     * A reader or writer tag: names which index a process holds in a slot.
+     *
+     * @param index the item index
+     * @param user the user-table entry of the process, 0 to {@link #MAX_USERS} - 1
+     * @param generation that entry's generation
+     * @return the tag; never 0
+     */
+    public static long tag(long index, int user, long generation) {
+        return (index << 16) | ((generation & 0xFF) << 8) | (user + 1);
+    }
+
+    /** @param tag a tag @return the index it names */
+    public static long tagIndex(long tag) {
+        return tag >>> 16;
+    }
+
+    /** @param tag a tag @return the user entry it names, or -1 for no or a damaged tag */
+    public static int tagUser(long tag) {
+        int u = (int) (tag & 0xFF) - 1;
+        return u >= 0 && u < MAX_USERS ? u : -1;
+    }
+
+    /** @param tag a tag @return the low 8 bits of the user entry's generation when tagged */
+    public static long tagGeneration(long tag) {
+        return (tag >>> 8) & 0xFF;
+    }
+
+    /** @param lane the lane @return the offset of its entry in the lane table */
+    public int laneOffset(int lane) {
+        return LANES_TABLE_OFFSET + lane * LANE_LENGTH;
+    }
+
+    /** @param user the entry @return its offset in the users table */
+    public static int userOffset(int user) {
+        return USERS_OFFSET + user * USER_LENGTH;
+    }
+
+    /**
+     * @param lane the lane
+     * @param index an item index
+     * @return the offset of the slot that item uses
+     */
+    public int slotOffset(int lane, long index) {
+        return (int) (slotsOffset + (lane * ringLength + (index & (ringLength - 1))) * slotLength);
+    }
+
+    /** @return items one lane holds */
+    public long capacity() {
+        return capacity;
+    }
+
+    /** @return slots per lane */
+    public long ringLength() {
+        return ringLength;
+    }
+
+    /** @return the largest encoded item */
+    public long itemSize() {
+        return itemSize;
+    }
+
+    /** @return bytes per slot */
+    public long slotLength() {
+        return slotLength;
+    }
+
+    /** @return the number of lanes */
+    public int lanes() {
+        return lanes;
+    }
+
+    /** @return where the first slot starts */
+    public long slotsOffset() {
+        return slotsOffset;
+    }
+
+    /** @return the file's length */
+    public long fileLength() {
+        return fileLength;
+    }
+
+    @Override
+    public String toString() {
+        return "RingLayout[capacity=" + capacity + ", ringLength=" + ringLength + ", itemSize=" + itemSize
+                + ", slotLength=" + slotLength + ", lanes=" + lanes + ", fileLength=" + fileLength + "]";
+    }
+}

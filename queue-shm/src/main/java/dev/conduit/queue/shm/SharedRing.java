@@ -1,0 +1,613 @@
+package dev.conduit.queue.shm;
+
+import static dev.conduit.queue.shm.RingLayout.ABANDONED_OFFSET;
+import static dev.conduit.queue.shm.RingLayout.BYTES_IN;
+import static dev.conduit.queue.shm.RingLayout.BYTES_OUT;
+import static dev.conduit.queue.shm.RingLayout.CONSUMER_INDEX;
+import static dev.conduit.queue.shm.RingLayout.INDEX_MASK;
+import static dev.conduit.queue.shm.RingLayout.LOST_READS_OFFSET;
+import static dev.conduit.queue.shm.RingLayout.PRODUCER_INDEX;
+import static dev.conduit.queue.shm.RingLayout.PRODUCER_LIMIT;
+import static dev.conduit.queue.shm.RingLayout.SKIPPED_OFFSET;
+import static dev.conduit.queue.shm.RingLayout.SLOT_BATCH;
+import static dev.conduit.queue.shm.RingLayout.SLOT_HEADER_LENGTH;
+import static dev.conduit.queue.shm.RingLayout.SLOT_ITEM_LENGTH;
+import static dev.conduit.queue.shm.RingLayout.SLOT_READER;
+import static dev.conduit.queue.shm.RingLayout.SLOT_SEQUENCE;
+import static dev.conduit.queue.shm.RingLayout.SLOT_WRITER;
+import static dev.conduit.queue.shm.RingLayout.TOMBSTONE;
+import static dev.conduit.queue.shm.RingLayout.WRITING;
+
+import dev.conduit.queue.QueueException;
+import dev.conduit.queue.codec.Codec;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The lock-free ring operations on one mapped queue file, shared by every handle of this JVM on
+ * that file: Vyukov's bounded MPMC per lane, with the sequence word of each slot moved by CAS /
+ * acquire / release through {@link MethodHandles#byteBufferViewVarHandle}, plus recovery of slots
+ * held by dead processes (see {@link RingLayout} for the states).
+ *
+ * <p>Claims and frees are CASes, so a waiter that decides a slot's owner is dead can take the slot
+ * over without racing the owner: a producer that was only slow finds its {@code i -> i|WRITING}
+ * CAS failing and claims another index; a consumer that was only slow finds its free CAS failing
+ * and drops what it copied. A slot whose owner is named by a tag is recovered only when that
+ * process is dead; a claimed slot not yet tagged (the owner died in the nanoseconds between its
+ * index CAS and its tag) only after the stall timeout.
+ *
+ * <p>Thread-safe.
+ */
+final class SharedRing {
+    static final VarHandle LONG = MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.nativeOrder());
+    static final VarHandle INT = MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.nativeOrder());
+
+    /** {@link #tryOffer}: written and published. */
+    static final int OK = 0;
+    /** {@link #tryOffer}: the lane is full. */
+    static final int FULL = 1;
+    /** {@link #tryOffer}: the slot's previous item is still being read; the stall names it. */
+    static final int BUSY = 2;
+
+    /** {@link #tryPoll}: the lane is empty. */
+    static final Object EMPTY = new Object();
+    /** {@link #tryPoll}: the head was claimed by a producer that has not published yet. */
+    static final Object IN_FLIGHT = new Object();
+    /** {@link #tryPoll} without a codec: an item was taken and discarded. */
+    static final Object DISCARDED = new Object();
+
+    /** How often a stalled waiter checks whether the slot's owner is still alive. */
+    private static final long LIVENESS_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+
+    final String name;
+    final MappedByteBuffer buf;
+    final RingLayout layout;
+    private final long capacity;
+    private final long ringLength;
+    private final long itemSize;
+    private final int lanes;
+    private final long stallTimeoutNanos;
+    private final ShmUsers users;
+    private final int user;
+    private final long generation;
+
+    SharedRing(String name, MappedByteBuffer buf, RingLayout layout, ShmUsers users, long stallTimeoutNanos) {
+        this.name = name;
+        this.buf = buf;
+        this.layout = layout;
+        this.capacity = layout.capacity();
+        this.ringLength = layout.ringLength();
+        this.itemSize = layout.itemSize();
+        this.lanes = layout.lanes();
+        this.stallTimeoutNanos = stallTimeoutNanos;
+        this.users = users;
+        this.user = users.user();
+        this.generation = users.generation();
+    }
+
+    /** The encoded form of one item, ready to be copied into a slot. */
+    interface Payload {
+        /** @return the encoded size */
+        int size();
+
+        /**
+         * Writes the item.
+         *
+         * @param target the mapping
+         * @param offset where the payload starts; {@link #size()} bytes are free there
+         */
+        void writeTo(ByteBuffer target, int offset);
+    }
+
+    /** Where a waiter is stuck, so that it can check the slot's owner now and then. Not thread-safe. */
+    static final class Stall {
+        int lane = -1;
+        long index;
+        long seq;
+        long since;
+        long lastCheck;
+
+        void clear() {
+            lane = -1;
+        }
+
+        void at(int lane, long index, long seq) {
+            if (this.lane != lane || this.index != index || this.seq != seq) {
+                this.lane = lane;
+                this.index = index;
+                this.seq = seq;
+                this.since = System.nanoTime();
+                this.lastCheck = since;
+            }
+        }
+    }
+
+    // ---- words
+
+    private long get(int offset) {
+        return (long) LONG.getAcquire(buf, offset);
+    }
+
+    private boolean cas(int offset, long expect, long value) {
+        return LONG.compareAndSet(buf, offset, expect, value);
+    }
+
+    void add(int offset, long delta) {
+        LONG.getAndAdd(buf, offset, delta);
+    }
+
+    long counter(int offset) {
+        return get(offset);
+    }
+
+    private long tag(long index) {
+        return RingLayout.tag(index, user, generation);
+    }
+
+    boolean isDestroyed() {
+        return (long) LONG.getOpaque(buf, RingLayout.STATE_OFFSET) == RingLayout.STATE_DESTROYED;
+    }
+
+    void markDestroyed() {
+        LONG.setRelease(buf, RingLayout.STATE_OFFSET, RingLayout.STATE_DESTROYED);
+    }
+
+    int lanes() {
+        return lanes;
+    }
+
+    // ---- producers
+
+    /**
+     * Adds one item to a lane if there is room now.
+     *
+     * @return {@link #OK}, {@link #FULL}, or {@link #BUSY} with {@code stall} naming the slot
+     */
+    int tryOffer(int lane, Payload item, Stall stall) {
+        final int laneBase = layout.laneOffset(lane);
+        for (;;) {
+            long p = get(laneBase + PRODUCER_INDEX);
+            long limit = get(laneBase + PRODUCER_LIMIT);
+            if (p >= limit) {
+                limit = get(laneBase + CONSUMER_INDEX) + capacity;
+                if (p >= limit) {
+                    return FULL;
+                }
+                LONG.setRelease(buf, laneBase + PRODUCER_LIMIT, limit);
+            }
+            int slot = layout.slotOffset(lane, p);
+            long s = get(slot + SLOT_SEQUENCE);
+            if (s == p) {
+                if (cas(laneBase + PRODUCER_INDEX, p, p + 1)) {
+                    if (!beginWrite(slot, p, 1)) {
+                        continue; // taken over while we stalled: its claim is a tombstone now
+                    }
+                    try {
+                        writePayload(slot, item);
+                    } catch (RuntimeException | Error e) {
+                        LONG.setRelease(buf, slot + SLOT_SEQUENCE, (p + 1) | TOMBSTONE);
+                        add(ABANDONED_OFFSET, 1);
+                        throw e;
+                    }
+                    LONG.setRelease(buf, slot + SLOT_SEQUENCE, p + 1);
+                    add(laneBase + BYTES_IN, item.size());
+                    return OK;
+                }
+            } else if ((s & INDEX_MASK) < p) {
+                if (get(laneBase + PRODUCER_INDEX) == p) {
+                    stall.at(lane, p, s);
+                    return BUSY;
+                }
+            } else if (get(laneBase + PRODUCER_INDEX) == p) {
+                throw corrupt("slot of index " + p + " in lane " + lane + " has sequence " + Long.toHexString(s)
+                        + " ahead of the producer index");
+            }
+        }
+    }
+
+    /**
+     * Adds all items to a lane as one batch, or none when there is not room for all now. Waits (with
+     * recovery) while a slot of the batch is still being read, which ends within a read or a stall
+     * timeout.
+     *
+     * @return {@link #OK} or {@link #FULL}
+     */
+    int tryOfferAll(int lane, Payload[] items) {
+        final int laneBase = layout.laneOffset(lane);
+        final int n = items.length;
+        for (;;) {
+            long p;
+            for (;;) {
+                p = get(laneBase + PRODUCER_INDEX);
+                if (p + n > get(laneBase + CONSUMER_INDEX) + capacity) {
+                    return FULL;
+                }
+                if (cas(laneBase + PRODUCER_INDEX, p, p + n)) {
+                    break;
+                }
+            }
+            int written = 0;
+            boolean takenOver = false;
+            Stall stall = new Stall();
+            try {
+                for (int k = 0; k < n; k++) {
+                    int slot = awaitFree(lane, p + k, stall);
+                    if (!beginWrite(slot, p + k, k == 0 ? n : 1)) {
+                        takenOver = true;
+                        break;
+                    }
+                    written = k + 1;
+                    writePayload(slot, items[k]);
+                }
+            } catch (RuntimeException | Error e) {
+                abandon(lane, p, written, n, 0);
+                throw e;
+            }
+            if (takenOver) {
+                // Only the first slot can be taken over (consumers cannot pass it), and its taker
+                // counted it: give up the rest.
+                abandon(lane, p, written, n, 1);
+                continue;
+            }
+            // Publish back to front: consumers reach the batch through its first slot only.
+            long bytes = 0;
+            for (int k = n - 1; k >= 0; k--) {
+                LONG.setRelease(buf, layout.slotOffset(lane, p + k) + SLOT_SEQUENCE, p + k + 1);
+                bytes += items[k].size();
+            }
+            add(laneBase + BYTES_IN, bytes);
+            return OK;
+        }
+    }
+
+    /** Waits until the slot of {@code index}, claimed by us, is free of its previous item. */
+    private int awaitFree(int lane, long index, Stall stall) {
+        int slot = layout.slotOffset(lane, index);
+        for (int attempt = 0;; attempt++) {
+            long s = get(slot + SLOT_SEQUENCE);
+            if (s == index) {
+                stall.clear();
+                return slot;
+            }
+            stall.at(lane, index, s);
+            checkStall(stall);
+            if (attempt > 1000) {
+                Thread.yield();
+            } else {
+                Thread.onSpinWait();
+            }
+        }
+    }
+
+    /**
+     * Tombstones our whole claim {@code [p, p + n)}: the first {@code written} slots we began
+     * writing, the rest once their previous items are read.
+     */
+    private void abandon(int lane, long p, int written, int n, int alreadyCounted) {
+        Stall stall = new Stall();
+        for (int k = n - 1; k >= 0; k--) {
+            long index = p + k;
+            int slot = layout.slotOffset(lane, index);
+            if (k < written) {
+                cas(slot + SLOT_SEQUENCE, index | WRITING, (index + 1) | TOMBSTONE);
+            } else {
+                awaitFreeOrTombstoned(lane, index, slot, stall);
+            }
+        }
+        add(ABANDONED_OFFSET, n - alreadyCounted);
+    }
+
+    private void awaitFreeOrTombstoned(int lane, long index, int slot, Stall stall) {
+        for (;;) {
+            long s = get(slot + SLOT_SEQUENCE);
+            if (s == ((index + 1) | TOMBSTONE)) {
+                return;
+            }
+            if (s == index && cas(slot + SLOT_SEQUENCE, index, (index + 1) | TOMBSTONE)) {
+                return;
+            }
+            stall.at(lane, index, s);
+            checkStall(stall);
+            Thread.yield();
+        }
+    }
+
+    /** Tags the slot and moves it to WRITING; false if a recovering waiter took it over first. */
+    private boolean beginWrite(int slot, long index, int batch) {
+        INT.set(buf, slot + SLOT_BATCH, batch);
+        LONG.setRelease(buf, slot + SLOT_WRITER, tag(index));
+        return cas(slot + SLOT_SEQUENCE, index, index | WRITING);
+    }
+
+    private void writePayload(int slot, Payload item) {
+        INT.set(buf, slot + SLOT_ITEM_LENGTH, item.size());
+        item.writeTo(buf, slot + SLOT_HEADER_LENGTH);
+    }
+
+    // ---- consumers
+
+    /**
+     * Takes the head of a lane if one is published.
+     *
+     * @param codec decodes the payload; null to discard it
+     * @return the item, {@link #DISCARDED}, {@link #EMPTY}, or {@link #IN_FLIGHT} with
+     *     {@code stall} naming the slot
+     * @throws QueueException when the slot is damaged (the slot is freed; the queue goes on)
+     */
+    Object tryPoll(int lane, Codec<?> codec, Stall stall) {
+        final int laneBase = layout.laneOffset(lane);
+        for (;;) {
+            long c = get(laneBase + CONSUMER_INDEX);
+            int slot = layout.slotOffset(lane, c);
+            long s = get(slot + SLOT_SEQUENCE);
+            long next = c + 1;
+            if (s == next) {
+                if (cas(laneBase + CONSUMER_INDEX, c, next)) {
+                    LONG.setRelease(buf, slot + SLOT_READER, tag(c));
+                    Object item = null;
+                    RuntimeException failure = null;
+                    int length = (int) INT.get(buf, slot + SLOT_ITEM_LENGTH);
+                    if (length < 0 || length > itemSize) {
+                        failure = corrupt("the item of index " + c + " in lane " + lane + " claims " + length
+                                + " bytes, outside 0.." + itemSize + "; it was skipped");
+                    } else if (codec != null) {
+                        try {
+                            item = codec.decode(buf.slice(slot + SLOT_HEADER_LENGTH, length));
+                        } catch (RuntimeException e) {
+                            failure = e;
+                        }
+                    } else {
+                        item = DISCARDED;
+                    }
+                    // The free is a CAS: if a waiter recovered the slot because we looked dead, what we
+                    // copied may be torn, and the item counts as lost.
+                    if (!cas(slot + SLOT_SEQUENCE, next, c + ringLength)) {
+                        continue;
+                    }
+                    if (failure != null) {
+                        throw failure;
+                    }
+                    add(laneBase + BYTES_OUT, length);
+                    return item;
+                }
+            } else if (s == (next | TOMBSTONE)) {
+                if (cas(laneBase + CONSUMER_INDEX, c, next)) {
+                    cas(slot + SLOT_SEQUENCE, s, c + ringLength);
+                    add(SKIPPED_OFFSET, 1);
+                }
+            } else if ((s & INDEX_MASK) <= c) {
+                if (c >= get(laneBase + PRODUCER_INDEX)) {
+                    return EMPTY;
+                }
+                if (get(laneBase + CONSUMER_INDEX) == c) {
+                    stall.at(lane, c, s);
+                    return IN_FLIGHT;
+                }
+            } else if (get(laneBase + CONSUMER_INDEX) == c) {
+                // Free the slot so the queue goes on; report the damage.
+                cas(slot + SLOT_SEQUENCE, s, (c + 1) | TOMBSTONE);
+                throw corrupt("slot of index " + c + " in lane " + lane + " has sequence 0x" + Long.toHexString(s)
+                        + " ahead of the consumer index; it was turned into a tombstone");
+            }
+        }
+    }
+
+    /**
+     * The head of a lane without removing it.
+     *
+     * @return the decoded item, {@link #EMPTY} or {@link #IN_FLIGHT}
+     */
+    Object peek(int lane, Codec<?> codec) {
+        final int laneBase = layout.laneOffset(lane);
+        for (;;) {
+            long c = get(laneBase + CONSUMER_INDEX);
+            int slot = layout.slotOffset(lane, c);
+            long s = get(slot + SLOT_SEQUENCE);
+            if (s == c + 1) {
+                int length = (int) INT.get(buf, slot + SLOT_ITEM_LENGTH);
+                byte[] copy = new byte[Math.max(0, (int) Math.min(length, itemSize))];
+                buf.get(slot + SLOT_HEADER_LENGTH, copy, 0, copy.length);
+                VarHandle.acquireFence();
+                if (get(laneBase + CONSUMER_INDEX) == c && get(slot + SLOT_SEQUENCE) == s) {
+                    if (length < 0 || length > itemSize) {
+                        throw corrupt("the item of index " + c + " in lane " + lane + " claims " + length + " bytes");
+                    }
+                    return codec.decode(ByteBuffer.wrap(copy));
+                }
+            } else if (s == ((c + 1) | TOMBSTONE)) {
+                skipTombstone(lane, c, slot, s);
+            } else if ((s & INDEX_MASK) <= c) {
+                if (c >= get(laneBase + PRODUCER_INDEX)) {
+                    return EMPTY;
+                }
+                if (get(laneBase + CONSUMER_INDEX) == c) {
+                    return IN_FLIGHT;
+                }
+            } else if (get(laneBase + CONSUMER_INDEX) == c) {
+                return IN_FLIGHT;
+            }
+        }
+    }
+
+    /**
+     * Whether a lane's head holds a published item (tombstones at the head are skipped).
+     *
+     * @param stall set when the head is claimed but not yet published
+     */
+    boolean hasPublishedHead(int lane, Stall stall) {
+        final int laneBase = layout.laneOffset(lane);
+        for (;;) {
+            long c = get(laneBase + CONSUMER_INDEX);
+            if (c >= get(laneBase + PRODUCER_INDEX)) {
+                return false;
+            }
+            int slot = layout.slotOffset(lane, c);
+            long s = get(slot + SLOT_SEQUENCE);
+            if (s == c + 1) {
+                return true;
+            }
+            if (s == ((c + 1) | TOMBSTONE)) {
+                skipTombstone(lane, c, slot, s);
+                continue;
+            }
+            if (get(laneBase + CONSUMER_INDEX) == c) {
+                stall.at(lane, c, s);
+                return false;
+            }
+        }
+    }
+
+    private void skipTombstone(int lane, long c, int slot, long s) {
+        if (cas(layout.laneOffset(lane) + CONSUMER_INDEX, c, c + 1)) {
+            cas(slot + SLOT_SEQUENCE, s, c + ringLength);
+            add(SKIPPED_OFFSET, 1);
+        }
+    }
+
+    // ---- recovery
+
+    /**
+     * Called by a waiter between attempts: every few milliseconds, checks whether the process that
+     * holds the stalled slot is dead (or, for an untagged claim, whether the stall timeout passed)
+     * and if so takes the slot over.
+     *
+     * @param stall where the waiter is stuck; ignored when clear
+     */
+    void checkStall(Stall stall) {
+        if (stall.lane < 0) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (now - stall.lastCheck < LIVENESS_CHECK_NANOS) {
+            return;
+        }
+        stall.lastCheck = now;
+        boolean timedOut = now - stall.since > stallTimeoutNanos;
+        if (recover(stall.lane, stall.index, stall.seq, timedOut)) {
+            stall.clear();
+        }
+    }
+
+    /**
+     * Takes over the slot of {@code index} when whoever holds it is dead.
+     *
+     * @param observed the sequence word the waiter saw
+     * @param timedOut whether the waiter has seen that same word for longer than the stall timeout
+     * @return true if the slot changed (by us or anyone)
+     */
+    boolean recover(int lane, long index, long observed, boolean timedOut) {
+        final int laneBase = layout.laneOffset(lane);
+        int slot = layout.slotOffset(lane, index);
+        long s = get(slot + SLOT_SEQUENCE);
+        if (s != observed) {
+            return true;
+        }
+        if (s == index || s == (index | WRITING)) {
+            // Claimed by a producer that has not published.
+            if (index >= get(laneBase + PRODUCER_INDEX)) {
+                return false;
+            }
+            long writer = get(slot + SLOT_WRITER);
+            boolean tagged = RingLayout.tagIndex(writer) == index;
+            boolean dead = tagged ? !users.isAlive(writer) : (s == index && timedOut);
+            if (!dead) {
+                return false;
+            }
+            int batch = tagged ? (int) INT.get(buf, slot + SLOT_BATCH) : 1;
+            return abandonDeadBatch(lane, index, s, batch < 1 || batch > capacity ? 1 : batch);
+        }
+        long previous = index - ringLength;
+        if (s == previous + 1 || s == ((previous + 1) | TOMBSTONE)) {
+            // Still holds the previous lap's item: claimed by a consumer that has not freed it.
+            if (previous >= get(laneBase + CONSUMER_INDEX)) {
+                return false;
+            }
+            long reader = get(slot + SLOT_READER);
+            boolean dead = RingLayout.tagIndex(reader) == previous ? !users.isAlive(reader) : timedOut;
+            if (dead && cas(slot + SLOT_SEQUENCE, s, index)) {
+                if ((s & TOMBSTONE) == 0) {
+                    add(LOST_READS_OFFSET, 1);
+                }
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Tombstones a dead producer's batch of {@code n} starting at {@code index}, back to front, so
+     * that no consumer can start on it before all of it is a tombstone.
+     */
+    private boolean abandonDeadBatch(int lane, long index, long firstSeq, int n) {
+        for (int k = n - 1; k >= 1; k--) {
+            long i = index + k;
+            int slot = layout.slotOffset(lane, i);
+            long s = get(slot + SLOT_SEQUENCE);
+            if (s == ((i + 1) | TOMBSTONE)) {
+                continue;
+            }
+            if (s != i && s != (i | WRITING) && s != i + 1) {
+                return false; // its previous item is still being read; try again later
+            }
+            if (!cas(slot + SLOT_SEQUENCE, s, (i + 1) | TOMBSTONE)) {
+                return false;
+            }
+        }
+        int slot = layout.slotOffset(lane, index);
+        if (cas(slot + SLOT_SEQUENCE, firstSeq, (index + 1) | TOMBSTONE)) {
+            add(ABANDONED_OFFSET, n);
+            return true;
+        }
+        return false;
+    }
+
+    // ---- state
+
+    /** @return items in a lane: claimed by producers and not yet taken, 0 to capacity */
+    long size(int lane) {
+        int laneBase = layout.laneOffset(lane);
+        for (;;) {
+            long c = get(laneBase + CONSUMER_INDEX);
+            long p = get(laneBase + PRODUCER_INDEX);
+            if (get(laneBase + CONSUMER_INDEX) == c) {
+                return Math.max(0, Math.min(capacity, p - c));
+            }
+        }
+    }
+
+    long producerIndex(int lane) {
+        return get(layout.laneOffset(lane) + PRODUCER_INDEX);
+    }
+
+    long consumerIndex(int lane) {
+        return get(layout.laneOffset(lane) + CONSUMER_INDEX);
+    }
+
+    long bytesIn(int lane) {
+        return get(layout.laneOffset(lane) + BYTES_IN);
+    }
+
+    long bytesOut(int lane) {
+        return get(layout.laneOffset(lane) + BYTES_OUT);
+    }
+
+    ShmUsers users() {
+        return users;
+    }
+
+    QueueException corrupt(String what) {
+        return new QueueException("shared-memory queue " + name + " is damaged: " + what);
+    }
+
+    /** @param lane a lane @return whether its indices are consistent (checked on attach) */
+    boolean laneIsConsistent(int lane) {
+        long c = consumerIndex(lane);
+        long p = producerIndex(lane);
+        long limit = get(layout.laneOffset(lane) + PRODUCER_LIMIT);
+        return c >= 0 && p >= c && p - c <= capacity && limit <= c + capacity && p <= INDEX_MASK / 2;
+    }
+}

@@ -1,0 +1,240 @@
+package dev.conduit.queue.shm;
+
+import dev.conduit.queue.QueueException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Creating, attaching to and naming queue files, and the one {@link SharedRing} per file that all
+ * handles of this JVM share (reference-counted).
+ *
+ * <p>Creation: the creator makes the file with {@code CREATE_NEW} (so exactly one process
+ * creates it), sizes it, writes the header and every slot's initial sequence, and writes the magic
+ * number last with release semantics. An opener that finds the file waits, up to the open
+ * timeout, for the magic to appear, then checks everything ({@link RingLayout#read}).
+ *
+ * <p>Thread-safe.
+ */
+final class ShmFile {
+    /** The system property that overrides the default directory. */
+    static final String DIR_PROPERTY = "conduit.shm.dir";
+    /** File names are {@code conduit.<namespace>@<id>.shm}; '@' cannot occur in either part. */
+    static final String PREFIX = "conduit.";
+    static final String SUFFIX = ".shm";
+
+    private static final Map<Path, Attachment> ATTACHED = new HashMap<>();
+
+    private ShmFile() {
+    }
+
+    private static final class Attachment {
+        final SharedRing ring;
+        int handles;
+
+        Attachment(SharedRing ring) {
+            this.ring = ring;
+        }
+    }
+
+    /**
+     * The directory queue files live in when the descriptor names none: the system property
+     * {@value #DIR_PROPERTY}, else Linux's {@code /dev/shm} (tmpfs), else {@code java.io.tmpdir}.
+     *
+     * @return the directory
+     */
+    static Path defaultDir() {
+        String configured = System.getProperty(DIR_PROPERTY);
+        if (configured != null && !configured.isBlank()) {
+            return Path.of(configured);
+        }
+        Path shm = Path.of("/dev/shm");
+        return Files.isDirectory(shm) && Files.isWritable(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir"));
+    }
+
+    static Path pathFor(Path dir, String namespace, String id) {
+        return dir.resolve(PREFIX + namespace + "@" + id + SUFFIX);
+    }
+
+    /** @return {namespace, id} for a queue file name, or null when the name is not one */
+    static String[] parseName(String fileName) {
+        if (!fileName.startsWith(PREFIX) || !fileName.endsWith(SUFFIX)) {
+            return null;
+        }
+        String core = fileName.substring(PREFIX.length(), fileName.length() - SUFFIX.length());
+        int at = core.indexOf('@');
+        return at <= 0 || at == core.length() - 1 ? null : new String[] {core.substring(0, at), core.substring(at + 1)};
+    }
+
+    /**
+     * Creates the file or attaches to it, and returns this JVM's shared ring on it (one more handle).
+     *
+     * @param path the file
+     * @param wanted the geometry the descriptor asks for; an existing file must match it
+     * @param openTimeoutNanos how long to wait for another process to finish creating it
+     * @param stallTimeoutNanos see {@link SharedRing}
+     * @return the ring
+     * @throws QueueException when the file cannot be created, or is refused
+     */
+    static SharedRing acquire(Path path, RingLayout wanted, long openTimeoutNanos, long stallTimeoutNanos) {
+        Path key = path.toAbsolutePath().normalize();
+        synchronized (ATTACHED) {
+            Attachment a = ATTACHED.get(key);
+            if (a != null && !a.ring.isDestroyed() && Files.exists(key)) {
+                checkGeometry(a.ring.layout, wanted, key.toString());
+                a.handles++;
+                return a.ring;
+            }
+            SharedRing ring = openOrCreate(key, wanted, openTimeoutNanos, stallTimeoutNanos);
+            a = new Attachment(ring);
+            a.handles = 1;
+            ATTACHED.put(key, a);
+            return ring;
+        }
+    }
+
+    /**
+     * Gives back one handle; the last one marks this process detached in the users table.
+     *
+     * @param path the file
+     * @param ring the ring from {@link #acquire}
+     */
+    static void release(Path path, SharedRing ring) {
+        Path key = path.toAbsolutePath().normalize();
+        synchronized (ATTACHED) {
+            Attachment a = ATTACHED.get(key);
+            if (a != null && a.ring == ring && --a.handles == 0) {
+                ATTACHED.remove(key);
+                ring.users().detach();
+            } else if (a == null || a.ring != ring) {
+                ring.users().detach();
+            }
+        }
+    }
+
+    /**
+     * Removes the file and tells every process that has it mapped that it is gone.
+     *
+     * @param path the file
+     * @param ring a ring on it
+     */
+    static void destroy(Path path, SharedRing ring) {
+        Path key = path.toAbsolutePath().normalize();
+        synchronized (ATTACHED) {
+            ring.markDestroyed();
+            ring.users().detach();
+            Attachment a = ATTACHED.get(key);
+            if (a != null && a.ring == ring) {
+                ATTACHED.remove(key);
+            }
+            try {
+                Files.deleteIfExists(key);
+            } catch (IOException e) {
+                throw new QueueException("could not delete shared-memory queue file " + key + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private static SharedRing openOrCreate(Path path, RingLayout wanted, long openTimeoutNanos,
+            long stallTimeoutNanos) {
+        String name = path.toString();
+        try {
+            Files.createDirectories(path.getParent());
+        } catch (IOException e) {
+            throw new QueueException("cannot create directory " + path.getParent() + " for shared-memory queues: "
+                    + e.getMessage(), e);
+        }
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                StandardOpenOption.WRITE)) {
+            return create(ch, path, wanted, stallTimeoutNanos);
+        } catch (FileAlreadyExistsException e) {
+            return attach(path, name, wanted, openTimeoutNanos, stallTimeoutNanos);
+        } catch (IOException e) {
+            throw new QueueException("cannot create shared-memory queue file " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static SharedRing create(FileChannel ch, Path path, RingLayout layout, long stallTimeoutNanos)
+            throws IOException {
+        ch.write(ByteBuffer.wrap(new byte[1]), layout.fileLength() - 1);
+        MappedByteBuffer buf = ch.map(FileChannel.MapMode.READ_WRITE, 0, layout.fileLength());
+        buf.order(ByteOrder.nativeOrder());
+        ProcessIdentity me = ProcessIdentity.current();
+        layout.writeHeaderWithoutMagic(buf, me.pid(), me.startMillis(), System.currentTimeMillis());
+        ShmUsers users = ShmUsers.attach(buf, path.toString());
+        // Openers wait for the magic: it is the release that publishes everything above.
+        SharedRing.LONG.setRelease(buf, RingLayout.MAGIC_OFFSET, RingLayout.MAGIC);
+        return new SharedRing(path.toString(), buf, layout, users, stallTimeoutNanos);
+    }
+
+    private static SharedRing attach(Path path, String name, RingLayout wanted, long openTimeoutNanos,
+            long stallTimeoutNanos) {
+        long deadline = System.nanoTime() + openTimeoutNanos;
+        for (;;) {
+            try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                long size = ch.size();
+                if (size >= RingLayout.LANES_TABLE_OFFSET && size <= RingLayout.MAX_FILE_LENGTH) {
+                    MappedByteBuffer buf = ch.map(FileChannel.MapMode.READ_WRITE, 0, size);
+                    buf.order(ByteOrder.nativeOrder());
+                    long magic = (long) SharedRing.LONG.getAcquire(buf, RingLayout.MAGIC_OFFSET);
+                    if (magic != 0 || System.nanoTime() - deadline > 0) {
+                        return check(buf, size, path, name, wanted, stallTimeoutNanos);
+                    }
+                } else if (System.nanoTime() - deadline > 0) {
+                    RingLayout.read(ByteBuffer.allocate(0), size, name);
+                }
+            } catch (NoSuchFileException e) {
+                // Destroyed between our CREATE_NEW and our open: create it again.
+                return openOrCreate(path, wanted, Math.max(0, deadline - System.nanoTime()), stallTimeoutNanos);
+            } catch (IOException e) {
+                throw new QueueException("cannot open shared-memory queue file " + name + ": " + e.getMessage(), e);
+            }
+            try {
+                TimeUnit.MILLISECONDS.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new QueueException("interrupted while waiting for " + name + " to be initialized", e);
+            }
+        }
+    }
+
+    private static void checkGeometry(RingLayout layout, RingLayout wanted, String name) {
+        if (layout.capacity() != wanted.capacity() || layout.itemSize() != wanted.itemSize()
+                || layout.lanes() != wanted.lanes()) {
+            throw new QueueException("shared-memory queue " + name + " exists with capacity " + layout.capacity()
+                    + ", itemSize " + layout.itemSize() + ", lanes " + layout.lanes() + "; the descriptor asks for "
+                    + wanted.capacity() + ", " + wanted.itemSize() + ", " + wanted.lanes()
+                    + ": open it with the descriptor it was created with");
+        }
+    }
+
+    private static SharedRing check(MappedByteBuffer buf, long size, Path path, String name, RingLayout wanted,
+            long stallTimeoutNanos) {
+        RingLayout layout = RingLayout.read(buf, size, name);
+        checkGeometry(layout, wanted, name);
+        if (buf.getLong(RingLayout.STATE_OFFSET) == RingLayout.STATE_DESTROYED) {
+            throw new QueueException("shared-memory queue " + name + " was destroyed");
+        }
+        ShmUsers users = ShmUsers.attach(buf, name);
+        SharedRing ring = new SharedRing(name, buf, layout, users, stallTimeoutNanos);
+        for (int lane = 0; lane < layout.lanes(); lane++) {
+            if (!ring.laneIsConsistent(lane)) {
+                users.detach();
+                throw new QueueException("shared-memory queue file " + name + " was refused: the indices of lane "
+                        + lane + " are inconsistent (producer " + ring.producerIndex(lane) + ", consumer "
+                        + ring.consumerIndex(lane) + ", capacity " + layout.capacity() + ")");
+            }
+        }
+        return ring;
+    }
+}

@@ -1,0 +1,89 @@
+package dev.conduit.queue.shm;
+
+import dev.conduit.queue.Backpressure;
+import dev.conduit.queue.QueueDescriptor;
+import dev.conduit.queue.spi.IdleStrategy;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The descriptor options of an {@code shm} queue, parsed and checked once. Immutable.
+ *
+ * @param dir where the file lives (option {@code dir})
+ * @param path the file
+ * @param layout its geometry (capacity, option {@code itemSize}, option {@code lanes})
+ * @param idle how waiters pass time (option {@code idle}: {@code backoff} or {@code busy-spin})
+ * @param backpressure what a full queue does to a put (option {@code backpressure})
+ * @param stallTimeoutNanos how long an untagged claim may stall before it is taken over (option
+ *     {@code stallTimeoutMs})
+ * @param openTimeoutNanos how long to wait for another process to finish creating the file
+ *     (option {@code openTimeoutMs})
+ * @param autoCleanup remove stale queue files of the directory on open (option {@code auto_cleanup})
+ * @param durable whether the queue is the durable journal (option {@code durable})
+ */
+record ShmOptions(Path dir, Path path, RingLayout layout, IdleStrategy.Kind idle, Backpressure backpressure,
+        long stallTimeoutNanos, long openTimeoutNanos, boolean autoCleanup, boolean durable) {
+    private static final Logger LOG = LoggerFactory.getLogger(ShmOptions.class);
+
+    /** The default largest encoded item, in bytes. */
+    static final long DEFAULT_ITEM_SIZE = 4096;
+    static final Set<String> KNOWN = Set.of("dir", "itemSize", "lanes", "idle", "backpressure", "stallTimeoutMs",
+            "openTimeoutMs", "auto_cleanup", "durable", "fsync", "rollCycle", "broadcast");
+
+    /**
+     * Reads a descriptor's options.
+     *
+     * @param d the descriptor
+     * @return the options
+     * @throws IllegalArgumentException naming the option whose value is unusable
+     */
+    static ShmOptions of(QueueDescriptor d) {
+        for (String key : d.options().keySet()) {
+            if (!KNOWN.contains(key)) {
+                LOG.warn("queue {}: option '{}' is not an shm option and is ignored (known: {})", d.qualifiedName(),
+                        key, KNOWN);
+            }
+        }
+        String dirOption = d.option("dir", null);
+        Path dir = dirOption == null ? ShmFile.defaultDir() : Path.of(dirOption);
+        long itemSize = d.longOption("itemSize", DEFAULT_ITEM_SIZE);
+        long lanes = d.longOption("lanes", 1);
+        if (lanes < 1 || lanes > RingLayout.MAX_LANES) {
+            throw new IllegalArgumentException("option 'lanes' must be 1 to " + RingLayout.MAX_LANES + ", not " + lanes);
+        }
+        RingLayout layout = RingLayout.of(d.capacity(), itemSize, (int) lanes);
+        String bp = d.option("backpressure", "BLOCK").trim().toUpperCase(Locale.ROOT).replace('-', '_');
+        Backpressure backpressure;
+        try {
+            backpressure = Backpressure.valueOf(bp);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("option 'backpressure' must be BLOCK, REJECT or DROP_OLDEST, not '"
+                    + d.option("backpressure", "") + "'");
+        }
+        long stallMs = d.longOption("stallTimeoutMs", 1000);
+        long openMs = d.longOption("openTimeoutMs", 5000);
+        if (stallMs < 1 || openMs < 0) {
+            throw new IllegalArgumentException("options 'stallTimeoutMs' (>= 1) and 'openTimeoutMs' (>= 0) are "
+                    + stallMs + " and " + openMs);
+        }
+        return new ShmOptions(dir, ShmFile.pathFor(dir, d.namespace(), d.id()), layout,
+                IdleStrategy.Kind.parse(d.option("idle", null)), backpressure,
+                TimeUnit.MILLISECONDS.toNanos(stallMs), TimeUnit.MILLISECONDS.toNanos(openMs),
+                d.booleanOption("auto_cleanup", false), d.booleanOption("durable", false));
+    }
+
+    /**
+     * The lane of a priority: priorities 0–255 split evenly over the lanes, the highest
+     * priorities in the highest lane, which consumers read first.
+     *
+     * @param priority 0–255
+     * @return the lane
+     */
+    int laneFor(int priority) {
+        return priority * layout.lanes() / 256;
+    }
+}

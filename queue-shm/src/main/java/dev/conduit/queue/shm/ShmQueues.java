@@ -1,0 +1,126 @@
+package dev.conduit.queue.shm;
+
+import dev.conduit.queue.QueueException;
+import java.io.IOException;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Finding and removing {@code shm} queue files: the seed's listing of queues and its
+ * {@code auto_cleanup}. Reads files without attaching to them (the users table is not touched).
+ *
+ * <p>Thread-safe (stateless).
+ */
+public final class ShmQueues {
+    private ShmQueues() {
+    }
+
+    /** @return the directory queues use when the descriptor names none */
+    public static Path defaultDirectory() {
+        return ShmFile.defaultDir();
+    }
+
+    /**
+     * Every queue file in a directory, with its size, capacity, live users and age. Files that
+     * are damaged are listed with {@link ShmQueueInfo#problem()} set, never thrown.
+     *
+     * @param dir the directory; a missing directory has no queues
+     * @return the queues, sorted by file name
+     * @throws QueueException when the directory cannot be read
+     */
+    public static List<ShmQueueInfo> list(Path dir) {
+        List<ShmQueueInfo> out = new ArrayList<>();
+        if (!Files.isDirectory(dir)) {
+            return out;
+        }
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, ShmFile.PREFIX + "*" + ShmFile.SUFFIX)) {
+            for (Path f : files) {
+                String[] name = ShmFile.parseName(f.getFileName().toString());
+                if (name != null) {
+                    ShmQueueInfo info = inspect(f, name[0], name[1]);
+                    if (info != null) {
+                        out.add(info);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new QueueException("cannot list shared-memory queues in " + dir + ": " + e.getMessage(), e);
+        }
+        out.sort(Comparator.comparing(i -> i.file().getFileName().toString()));
+        return out;
+    }
+
+    /**
+     * Removes the queue files of a directory that no live process uses: every process that
+     * attached, and the creator, is dead (or detached). Damaged files are left alone.
+     *
+     * @param dir the directory
+     * @return the files removed
+     * @throws QueueException when the directory cannot be read
+     */
+    public static List<Path> cleanup(Path dir) {
+        List<Path> removed = new ArrayList<>();
+        for (ShmQueueInfo info : list(dir)) {
+            if (info.problem().isEmpty() && info.isStale()) {
+                try {
+                    if (Files.deleteIfExists(info.file())) {
+                        removed.add(info.file());
+                    }
+                } catch (IOException e) {
+                    // Another process removed or locked it: not ours to fix.
+                }
+            }
+        }
+        return removed;
+    }
+
+    private static ShmQueueInfo inspect(Path f, String namespace, String id) {
+        long now = System.currentTimeMillis();
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
+            long length = ch.size();
+            Duration modifiedAgo = Duration.ofMillis(Math.max(0, now - Files.getLastModifiedTime(f).toMillis()));
+            if (length < RingLayout.LANES_TABLE_OFFSET || length > RingLayout.MAX_FILE_LENGTH) {
+                return refused(f, namespace, id, modifiedAgo, "it is " + length + " bytes long, not a queue file");
+            }
+            MappedByteBuffer buf = ch.map(FileChannel.MapMode.READ_ONLY, 0, length);
+            buf.order(ByteOrder.nativeOrder());
+            RingLayout layout;
+            try {
+                layout = RingLayout.read(buf, length, f.toString());
+            } catch (QueueException e) {
+                return refused(f, namespace, id, modifiedAgo, e.getMessage());
+            }
+            long size = 0;
+            for (int lane = 0; lane < layout.lanes(); lane++) {
+                int base = layout.laneOffset(lane);
+                size += Math.max(0, Math.min(layout.capacity(),
+                        buf.getLong(base + RingLayout.PRODUCER_INDEX) - buf.getLong(base + RingLayout.CONSUMER_INDEX)));
+            }
+            boolean creatorAlive = ProcessIdentity.isAlive(buf.getLong(RingLayout.CREATOR_PID_OFFSET),
+                    buf.getLong(RingLayout.CREATOR_START_OFFSET));
+            long created = buf.getLong(RingLayout.CREATED_AT_OFFSET);
+            return new ShmQueueInfo(f, namespace, id, size, layout.capacity(), layout.lanes(), layout.itemSize(),
+                    ShmUsers.liveAttached(buf), creatorAlive, Duration.ofMillis(Math.max(0, now - created)),
+                    Optional.empty());
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException e) {
+            return refused(f, namespace, id, Duration.ZERO, "it cannot be read: " + e.getMessage());
+        }
+    }
+
+    private static ShmQueueInfo refused(Path f, String namespace, String id, Duration age, String problem) {
+        return new ShmQueueInfo(f, namespace, id, -1, -1, -1, -1, 0, false, age, Optional.of(problem));
+    }
+}

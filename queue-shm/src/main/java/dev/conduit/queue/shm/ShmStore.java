@@ -1,0 +1,417 @@
+package dev.conduit.queue.shm;
+
+import dev.conduit.queue.Backpressure;
+import dev.conduit.queue.Capability;
+import dev.conduit.queue.ItemTooLargeException;
+import dev.conduit.queue.QueueClosedException;
+import dev.conduit.queue.QueueDescriptor;
+import dev.conduit.queue.QueueMetrics;
+import dev.conduit.queue.codec.Codec;
+import dev.conduit.queue.spi.Deadline;
+import dev.conduit.queue.spi.IdleStrategy;
+import dev.conduit.queue.spi.QueueStore;
+import java.nio.ByteBuffer;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One handle on an {@code shm} queue: encodes items straight into the shared ring's slots, waits
+ * with the descriptor's {@link IdleStrategy} (another process cannot signal us), and reads the
+ * metrics from the file's shared counters. Thread-safe.
+ *
+ * @param <T> the item type
+ */
+final class ShmStore<T> implements QueueStore<T> {
+    /**
+     * Even a call that must not wait gives a slot whose previous item is being copied out, or
+     * whose producer is mid-write, this long: such a slot frees within a memory copy.
+     */
+    private static final long IN_FLIGHT_GRACE_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
+
+    private final QueueDescriptor descriptor;
+    private final Codec<T> codec;
+    private final ShmOptions options;
+    private final SharedRing ring;
+    private final Set<Capability> capabilities;
+    private final int lanes;
+    private final long itemSize;
+    private volatile boolean closed;
+
+    ShmStore(QueueDescriptor descriptor, Codec<T> codec, ShmOptions options, SharedRing ring,
+            Set<Capability> capabilities) {
+        this.descriptor = descriptor;
+        this.codec = codec;
+        this.options = options;
+        this.ring = ring;
+        this.capabilities = capabilities;
+        this.lanes = ring.lanes();
+        this.itemSize = ring.layout.itemSize();
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new QueueClosedException("queue handle " + descriptor.qualifiedName() + " is closed");
+        }
+        if (ring.isDestroyed()) {
+            throw new QueueClosedException("queue " + descriptor.qualifiedName() + " was destroyed");
+        }
+    }
+
+    /** An item encoded (or ready to encode itself) into a slot. */
+    private static final class Encoded<T> implements SharedRing.Payload {
+        private final T item;
+        private final Codec<T> codec;
+        private final byte[] bytes;
+        private final int size;
+
+        Encoded(T item, Codec<T> codec, byte[] bytes, int size) {
+            this.item = item;
+            this.codec = codec;
+            this.bytes = bytes;
+            this.size = size;
+        }
+
+        @Override
+        public int size() {
+            return size;
+        }
+
+        @Override
+        public void writeTo(ByteBuffer target, int offset) {
+            if (bytes != null) {
+                target.put(offset, bytes, 0, size);
+            } else {
+                codec.encodeTo(item, target.slice(offset, size));
+            }
+        }
+    }
+
+    private Encoded<T> encode(T item) {
+        int size = codec.encodedSize(item);
+        byte[] bytes = null;
+        if (size < 0) {
+            bytes = codec.encode(item);
+            size = bytes.length;
+        }
+        if (size > itemSize) {
+            throw new ItemTooLargeException("an item of " + size + " encoded bytes does not fit queue "
+                    + descriptor.qualifiedName() + ", whose slots hold " + itemSize + " (option 'itemSize'); nothing"
+                    + " was written");
+        }
+        return new Encoded<>(item, codec, bytes, size);
+    }
+
+    @Override
+    public int capacity() {
+        return (int) ring.layout.capacity();
+    }
+
+    // ---- puts
+
+    @Override
+    public boolean offer(T item, int priority, long timeoutNanos) throws InterruptedException {
+        checkOpen();
+        Encoded<T> payload = encode(item);
+        int lane = options.laneFor(priority);
+        SharedRing.Stall stall = new SharedRing.Stall();
+        int r = ring.tryOffer(lane, payload, stall);
+        if (r == SharedRing.OK) {
+            return true;
+        }
+        Backpressure policy = options.backpressure();
+        if (policy == Backpressure.DROP_OLDEST) {
+            return offerDroppingOldest(lane, payload, stall);
+        }
+        long wait = policy == Backpressure.REJECT ? 0 : timeoutNanos;
+        if (wait > 0) {
+            ring.add(RingLayout.WAITS_OFFSET, 1);
+        }
+        long deadline = Deadline.deadline(wait);
+        long graceEnd = System.nanoTime() + IN_FLIGHT_GRACE_NANOS;
+        IdleStrategy idle = options.idle().create();
+        for (int attempt = 0;; attempt++) {
+            if (Deadline.remaining(deadline) == 0 && (r != SharedRing.BUSY || System.nanoTime() - graceEnd > 0)) {
+                ring.add(RingLayout.REJECTED_OFFSET, 1);
+                return false;
+            }
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+            if (r == SharedRing.BUSY) {
+                ring.checkStall(stall);
+            }
+            idle.idle(attempt);
+            checkOpen();
+            r = ring.tryOffer(lane, payload, stall);
+            if (r == SharedRing.OK) {
+                return true;
+            }
+        }
+    }
+
+    private boolean offerDroppingOldest(int lane, Encoded<T> payload, SharedRing.Stall stall) {
+        int r = SharedRing.FULL;
+        for (int attempt = 0;; attempt++) {
+            checkOpen();
+            if (r == SharedRing.FULL) {
+                Object dropped = dropOldest(stall);
+                if (dropped == SharedRing.DISCARDED) {
+                    ring.add(RingLayout.DROPPED_OFFSET, 1);
+                }
+            } else {
+                ring.checkStall(stall);
+                Thread.onSpinWait();
+            }
+            r = ring.tryOffer(lane, payload, stall);
+            if (r == SharedRing.OK) {
+                return true;
+            }
+        }
+    }
+
+    /** Drops the oldest item of the lowest non-empty lane. */
+    private Object dropOldest(SharedRing.Stall stall) {
+        for (int lane = 0; lane < lanes; lane++) {
+            Object r = ring.tryPoll(lane, null, stall);
+            if (r != SharedRing.EMPTY) {
+                return r;
+            }
+        }
+        return SharedRing.EMPTY;
+    }
+
+    @Override
+    public boolean offerAll(List<? extends T> items, int[] priorities, long timeoutNanos)
+            throws InterruptedException {
+        checkOpen();
+        int n = items.size();
+        Integer[] order = new Integer[n];
+        int top = 0;
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+            top = Math.max(top, priorities[i]);
+        }
+        // One lane holds the whole batch (atomicity); higher priorities first, stable among equals.
+        java.util.Arrays.sort(order, Comparator.comparingInt((Integer i) -> -priorities[i]));
+        SharedRing.Payload[] payloads = new SharedRing.Payload[n];
+        for (int i = 0; i < n; i++) {
+            payloads[i] = encode(items.get(order[i]));
+        }
+        int lane = options.laneFor(top);
+        if (ring.tryOfferAll(lane, payloads) == SharedRing.OK) {
+            return true;
+        }
+        Backpressure policy = options.backpressure();
+        long wait = policy == Backpressure.BLOCK ? timeoutNanos : 0;
+        if (policy == Backpressure.DROP_OLDEST) {
+            SharedRing.Stall stall = new SharedRing.Stall();
+            for (;;) {
+                checkOpen();
+                if (dropOldest(stall) == SharedRing.DISCARDED) {
+                    ring.add(RingLayout.DROPPED_OFFSET, 1);
+                } else {
+                    ring.checkStall(stall);
+                }
+                if (ring.tryOfferAll(lane, payloads) == SharedRing.OK) {
+                    return true;
+                }
+            }
+        }
+        if (wait > 0) {
+            ring.add(RingLayout.WAITS_OFFSET, 1);
+            long deadline = Deadline.deadline(wait);
+            IdleStrategy idle = options.idle().create();
+            for (int attempt = 0; Deadline.remaining(deadline) > 0; attempt++) {
+                if (Thread.interrupted()) {
+                    throw new InterruptedException();
+                }
+                idle.idle(attempt);
+                checkOpen();
+                if (ring.tryOfferAll(lane, payloads) == SharedRing.OK) {
+                    return true;
+                }
+            }
+        }
+        ring.add(RingLayout.REJECTED_OFFSET, 1);
+        return false;
+    }
+
+    // ---- gets
+
+    /** One pass over the lanes, highest first: an item, EMPTY, or IN_FLIGHT. */
+    @SuppressWarnings("unchecked")
+    private Object pollOnce(SharedRing.Stall stall) {
+        Object state = SharedRing.EMPTY;
+        for (int lane = lanes - 1; lane >= 0; lane--) {
+            Object r = ring.tryPoll(lane, codec, stall);
+            if (r == SharedRing.IN_FLIGHT) {
+                state = r;
+            } else if (r != SharedRing.EMPTY) {
+                return r;
+            }
+        }
+        return state;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public T poll(long timeoutNanos) throws InterruptedException {
+        checkOpen();
+        SharedRing.Stall stall = new SharedRing.Stall();
+        Object r = pollOnce(stall);
+        if (r != SharedRing.EMPTY && r != SharedRing.IN_FLIGHT) {
+            return (T) r;
+        }
+        if (timeoutNanos == 0 && r == SharedRing.EMPTY) {
+            return null;
+        }
+        if (timeoutNanos > 0) {
+            ring.add(RingLayout.WAITS_OFFSET, 1);
+        }
+        long deadline = Deadline.deadline(timeoutNanos);
+        long graceEnd = System.nanoTime() + IN_FLIGHT_GRACE_NANOS;
+        IdleStrategy idle = options.idle().create();
+        for (int attempt = 0;; attempt++) {
+            if (Deadline.remaining(deadline) == 0
+                    && (r != SharedRing.IN_FLIGHT || System.nanoTime() - graceEnd > 0)) {
+                return null;
+            }
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+            if (r == SharedRing.IN_FLIGHT) {
+                ring.checkStall(stall);
+            }
+            idle.idle(attempt);
+            checkOpen();
+            r = pollOnce(stall);
+            if (r != SharedRing.EMPTY && r != SharedRing.IN_FLIGHT) {
+                return (T) r;
+            }
+        }
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public int drainTo(Collection<? super T> sink, int maxItems, long timeoutNanos) throws InterruptedException {
+        T first = poll(timeoutNanos);
+        if (first == null) {
+            return 0;
+        }
+        sink.add(first);
+        int n = 1;
+        SharedRing.Stall stall = new SharedRing.Stall();
+        while (n < maxItems) {
+            Object r = pollOnce(stall);
+            if (r == SharedRing.EMPTY || r == SharedRing.IN_FLIGHT) {
+                break;
+            }
+            sink.add((T) r);
+            n++;
+        }
+        return n;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public T peek() {
+        checkOpen();
+        for (int lane = lanes - 1; lane >= 0; lane--) {
+            Object r = ring.peek(lane, codec);
+            if (r != SharedRing.EMPTY && r != SharedRing.IN_FLIGHT) {
+                return (T) r;
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public int size() {
+        long n = 0;
+        for (int lane = 0; lane < lanes; lane++) {
+            n += ring.size(lane);
+        }
+        return (int) Math.min(Integer.MAX_VALUE, n);
+    }
+
+    @Override
+    public int clear() {
+        checkOpen();
+        SharedRing.Stall stall = new SharedRing.Stall();
+        int n = 0;
+        for (int lane = lanes - 1; lane >= 0; lane--) {
+            while (ring.tryPoll(lane, null, stall) == SharedRing.DISCARDED) {
+                n++;
+            }
+        }
+        ring.add(RingLayout.CLEARED_OFFSET, n);
+        return n;
+    }
+
+    @Override
+    public boolean awaitNotEmpty(long timeoutNanos) throws InterruptedException {
+        checkOpen();
+        SharedRing.Stall stall = new SharedRing.Stall();
+        long deadline = Deadline.deadline(timeoutNanos);
+        IdleStrategy idle = options.idle().create();
+        for (int attempt = 0;; attempt++) {
+            for (int lane = lanes - 1; lane >= 0; lane--) {
+                if (ring.hasPublishedHead(lane, stall)) {
+                    return true;
+                }
+            }
+            if (Deadline.remaining(deadline) == 0) {
+                return false;
+            }
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+            ring.checkStall(stall);
+            idle.idle(attempt);
+            checkOpen();
+        }
+    }
+
+    @Override
+    public QueueMetrics metrics() {
+        long produced = 0;
+        long consumed = 0;
+        long bytesIn = 0;
+        long bytesOut = 0;
+        for (int lane = 0; lane < lanes; lane++) {
+            produced += ring.producerIndex(lane);
+            consumed += ring.consumerIndex(lane);
+            bytesIn += ring.bytesIn(lane);
+            bytesOut += ring.bytesOut(lane);
+        }
+        long dropped = ring.counter(RingLayout.DROPPED_OFFSET);
+        long lost = ring.counter(RingLayout.LOST_READS_OFFSET);
+        long puts = produced - ring.counter(RingLayout.ABANDONED_OFFSET);
+        long gets = consumed - ring.counter(RingLayout.SKIPPED_OFFSET) - ring.counter(RingLayout.CLEARED_OFFSET)
+                - dropped - lost;
+        return new QueueMetrics(size(), capacity(), puts, Math.max(0, gets), ring.counter(RingLayout.REJECTED_OFFSET),
+                dropped + lost, ring.counter(RingLayout.WAITS_OFFSET), bytesIn, bytesOut, itemSize);
+    }
+
+    @Override
+    public Set<Capability> capabilities() {
+        return capabilities;
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            ShmFile.release(options.path(), ring);
+        }
+    }
+
+    @Override
+    public void destroy() {
+        closed = true;
+        ShmFile.destroy(options.path(), ring);
+    }
+}

@@ -1,0 +1,235 @@
+package dev.conduit.queue.shm;
+
+import dev.conduit.queue.MessageQueue;
+import dev.conduit.queue.QueueDescriptor;
+import dev.conduit.queue.codec.Codec;
+import dev.conduit.queue.codec.Codecs;
+import java.io.DataOutputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The second JVM of the cross-process tests: {@code main(mode, descriptorJson, args...)}. Items of
+ * the exchange tests are 64 bytes: producer id, sequence number, and 48 bytes that follow from
+ * both, so a consumer can tell a damaged item from a good one.
+ */
+public final class ShmTestProcess {
+    static final int ITEM_BYTES = 64;
+    /** Producer id of the item that tells a consumer to stop. */
+    static final long STOP = -1;
+
+    private ShmTestProcess() {
+    }
+
+    /**
+     * Runs one mode.
+     *
+     * @param args mode, descriptor JSON, then the mode's arguments
+     * @throws Exception on any failure (the exit code tells the parent)
+     */
+    public static void main(String[] args) throws Exception {
+        String mode = args[0];
+        QueueDescriptor d = QueueDescriptor.fromJson(args[1]);
+        switch (mode) {
+            case "produce" -> produce(d, Long.parseLong(args[2]), Long.parseLong(args[3]), Integer.parseInt(args[4]));
+            case "consume" -> consume(d, Path.of(args[2]));
+            case "echo" -> echo(d);
+            case "chaos-produce" -> chaosProduce(d, Long.parseLong(args[2]), Path.of(args[3]));
+            case "chaos-consume" -> chaosConsume(d, Path.of(args[2]));
+            case "halt-mid-write" -> haltMidWrite(d, Integer.parseInt(args[2]));
+            case "halt-mid-read" -> haltMidRead(d);
+            default -> throw new IllegalArgumentException("unknown mode " + mode);
+        }
+        System.exit(0);
+    }
+
+    static byte[] item(long producer, long seq) {
+        ByteBuffer b = ByteBuffer.allocate(ITEM_BYTES);
+        b.putLong(producer).putLong(seq);
+        long x = producer * 0x9E3779B97F4A7C15L + seq;
+        while (b.hasRemaining()) {
+            x = x * 6364136223846793005L + 1442695040888963407L;
+            b.putLong(x);
+        }
+        return b.array();
+    }
+
+    static boolean intact(byte[] item) {
+        if (item.length != ITEM_BYTES) {
+            return false;
+        }
+        ByteBuffer b = ByteBuffer.wrap(item);
+        return java.util.Arrays.equals(item, item(b.getLong(0), b.getLong(8)));
+    }
+
+    private static void produce(QueueDescriptor d, long producer, long count, int batch) throws Exception {
+        try (MessageQueue<byte[]> q = d.open(Codecs.bytes())) {
+            java.util.List<byte[]> pending = new java.util.ArrayList<>(batch);
+            for (long seq = 0; seq < count; seq++) {
+                if (batch <= 1) {
+                    q.put(item(producer, seq));
+                } else {
+                    pending.add(item(producer, seq));
+                    if (pending.size() == batch || seq == count - 1) {
+                        q.putAll(pending);
+                        pending.clear();
+                    }
+                }
+            }
+        }
+    }
+
+    /** Counts, checks and records every item until a STOP item; writes a result file. */
+    private static void consume(QueueDescriptor d, Path result) throws Exception {
+        Map<Long, BitSet> seen = new HashMap<>();
+        long count = 0;
+        long duplicates = 0;
+        long damaged = 0;
+        long checksum = 0;
+        try (MessageQueue<byte[]> q = d.open(Codecs.bytes())) {
+            for (;;) {
+                byte[] it = q.get();
+                long producer = ByteBuffer.wrap(it).getLong(0);
+                if (producer == STOP) {
+                    break;
+                }
+                if (!intact(it)) {
+                    damaged++;
+                    continue;
+                }
+                long seq = ByteBuffer.wrap(it).getLong(8);
+                BitSet bits = seen.computeIfAbsent(producer, p -> new BitSet());
+                if (bits.get((int) seq)) {
+                    duplicates++;
+                }
+                bits.set((int) seq);
+                count++;
+                checksum += java.util.Arrays.hashCode(it);
+            }
+        }
+        try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(result))) {
+            out.writeLong(count);
+            out.writeLong(duplicates);
+            out.writeLong(damaged);
+            out.writeLong(checksum);
+            out.writeInt(seen.size());
+            for (Map.Entry<Long, BitSet> e : seen.entrySet()) {
+                byte[] bits = e.getValue().toByteArray();
+                out.writeLong(e.getKey());
+                out.writeInt(bits.length);
+                out.write(bits);
+            }
+        }
+    }
+
+    /** Takes strings from the queue and puts each back with "echo:" in front, until "stop". */
+    private static void echo(QueueDescriptor d) throws Exception {
+        try (MessageQueue<String> q = d.open(Codecs.string())) {
+            QueueDescriptor replies = d.withId(d.id() + "-replies");
+            try (MessageQueue<String> r = replies.open(Codecs.string())) {
+                for (;;) {
+                    String s = q.get(Duration.ofSeconds(30));
+                    if (s.equals("stop")) {
+                        return;
+                    }
+                    r.put("echo:" + s + ":pid=" + ProcessHandle.current().pid());
+                }
+            }
+        }
+    }
+
+    /** Puts 16-byte items (producer, seq) forever, logging each seq after its put returned. */
+    private static void chaosProduce(QueueDescriptor d, long producer, Path log) throws Exception {
+        try (MessageQueue<long[]> q = d.open(Codecs.longs());
+                DataOutputStream out = new DataOutputStream(new FileOutputStream(log.toFile(), true))) {
+            for (long seq = 0;; seq++) {
+                q.put(new long[] {producer, seq});
+                out.writeLong(seq);
+            }
+        }
+    }
+
+    /** Gets items forever, logging each (producer, seq) after it was taken; stops on STOP. */
+    private static void chaosConsume(QueueDescriptor d, Path log) throws Exception {
+        try (MessageQueue<long[]> q = d.open(Codecs.longs());
+                OutputStream raw = new FileOutputStream(log.toFile(), true)) {
+            ByteBuffer rec = ByteBuffer.allocate(16);
+            for (;;) {
+                Optional<long[]> it = Optional.ofNullable(q.getBatch(1, Duration.ofMillis(100)))
+                        .filter(l -> !l.isEmpty()).map(l -> l.get(0));
+                if (it.isEmpty()) {
+                    continue;
+                }
+                long[] v = it.get();
+                if (v[0] == STOP) {
+                    return;
+                }
+                rec.clear();
+                rec.putLong(v[0]).putLong(v[1]);
+                raw.write(rec.array());
+            }
+        }
+    }
+
+    /** Claims a slot (a batch of {@code n}) and dies while writing it. */
+    private static void haltMidWrite(QueueDescriptor d, int n) throws IOException {
+        ShmOptions o = ShmOptions.of(d);
+        SharedRing ring = ShmFile.acquire(o.path(), o.layout(), o.openTimeoutNanos(), o.stallTimeoutNanos());
+        SharedRing.Payload dying = new SharedRing.Payload() {
+            @Override
+            public int size() {
+                return 8;
+            }
+
+            @Override
+            public void writeTo(ByteBuffer target, int offset) {
+                target.putLong(offset, 0xDEADL);
+                Runtime.getRuntime().halt(3);
+            }
+        };
+        SharedRing.Payload[] batch = new SharedRing.Payload[n];
+        java.util.Arrays.fill(batch, dying);
+        if (n == 1) {
+            ring.tryOffer(0, dying, new SharedRing.Stall());
+        } else {
+            ring.tryOfferAll(0, batch);
+        }
+        throw new IOException("the queue was full; nothing to die in");
+    }
+
+    /** Takes the head and dies while decoding it. */
+    private static void haltMidRead(QueueDescriptor d) throws IOException {
+        ShmOptions o = ShmOptions.of(d);
+        SharedRing ring = ShmFile.acquire(o.path(), o.layout(), o.openTimeoutNanos(), o.stallTimeoutNanos());
+        Codec<Object> dying = new Codec<>() {
+            @Override
+            public String name() {
+                return "dying";
+            }
+
+            @Override
+            public byte[] encode(Object item) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public Object decode(byte[] bytes, int offset, int length) {
+                Runtime.getRuntime().halt(3);
+                return null;
+            }
+        };
+        for (int i = 0; i < 1000; i++) {
+            ring.tryPoll(0, dying, new SharedRing.Stall());
+        }
+        throw new IOException("the queue was empty; nothing to die in");
+    }
+}

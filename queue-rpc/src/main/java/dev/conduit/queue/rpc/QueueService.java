@@ -1,0 +1,571 @@
+package dev.conduit.queue.rpc;
+
+import com.google.protobuf.ByteString;
+import dev.conduit.queue.Capability;
+import dev.conduit.queue.ItemTooLargeException;
+import dev.conduit.queue.MessageQueue;
+import dev.conduit.queue.QueueDescriptor;
+import dev.conduit.queue.QueueMetrics;
+import dev.conduit.queue.rpc.proto.ClearResponse;
+import dev.conduit.queue.rpc.proto.Delivery;
+import dev.conduit.queue.rpc.proto.DestroyResponse;
+import dev.conduit.queue.rpc.proto.GetRequest;
+import dev.conduit.queue.rpc.proto.GetResponse;
+import dev.conduit.queue.rpc.proto.IdempotencyKey;
+import dev.conduit.queue.rpc.proto.Item;
+import dev.conduit.queue.rpc.proto.ListQueuesRequest;
+import dev.conduit.queue.rpc.proto.ListQueuesResponse;
+import dev.conduit.queue.rpc.proto.Metrics;
+import dev.conduit.queue.rpc.proto.MetricsResponse;
+import dev.conduit.queue.rpc.proto.OpenRequest;
+import dev.conduit.queue.rpc.proto.OpenResponse;
+import dev.conduit.queue.rpc.proto.PeekResponse;
+import dev.conduit.queue.rpc.proto.PutRequest;
+import dev.conduit.queue.rpc.proto.PutResponse;
+import dev.conduit.queue.rpc.proto.QueueInfo;
+import dev.conduit.queue.rpc.proto.QueueRef;
+import dev.conduit.queue.rpc.proto.QueueRequest;
+import dev.conduit.queue.rpc.proto.QueueServiceGrpc;
+import dev.conduit.queue.rpc.proto.SizeResponse;
+import dev.conduit.queue.rpc.proto.SubscribeRequest;
+import dev.conduit.queue.rpc.proto.WaitRequest;
+import dev.conduit.queue.rpc.proto.WaitResponse;
+import io.grpc.Context;
+import io.grpc.Deadline;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gRPC service: every call resolves its queue, does one thing, and answers. Nothing here
+ * decodes a payload. Reads that must wait are parked in the queue's {@link WaitingRoom} (no thread
+ * is held); puts that must wait for room run on a bounded pool of waiting threads.
+ *
+ * <p>Thread-safe.
+ */
+final class QueueService extends QueueServiceGrpc.QueueServiceImplBase {
+    private static final Logger LOG = LoggerFactory.getLogger(QueueService.class);
+    /** Items one Get or Subscribe step moves at most, whatever the client asked. */
+    static final int MAX_ITEMS_PER_GET = 65_536;
+    /** Keep a reply under this many payload bytes (it always holds at least one item). */
+    private static final long MAX_REPLY_BYTES = 4L << 20;
+    /** How long a subscription's idle wake-up waits before re-arming. */
+    private static final long SUBSCRIPTION_REARM_NANOS = TimeUnit.MINUTES.toNanos(10);
+
+    private final String epoch;
+    private final HostedQueues queues;
+    private final IdempotencyWindow window;
+    private final Executor waitingPuts;
+    private final Executor callExecutor;
+    private final long maxItemBytes;
+
+    QueueService(String epoch, HostedQueues queues, IdempotencyWindow window, Executor waitingPuts,
+            Executor callExecutor, long maxItemBytes) {
+        this.epoch = epoch;
+        this.queues = queues;
+        this.window = window;
+        this.waitingPuts = waitingPuts;
+        this.callExecutor = callExecutor;
+        this.maxItemBytes = maxItemBytes;
+    }
+
+    // ---- plumbing
+
+    private static <R> ServerCallStreamObserver<R> call(StreamObserver<R> observer) {
+        ServerCallStreamObserver<R> call = (ServerCallStreamObserver<R>) observer;
+        // With a handler set, answering a cancelled call is a no-op instead of an exception.
+        call.setOnCancelHandler(() -> { });
+        return call;
+    }
+
+    static <R> void reply(ServerCallStreamObserver<R> call, R value) {
+        if (call.isCancelled()) {
+            return;
+        }
+        try {
+            call.onNext(value);
+            call.onCompleted();
+        } catch (StatusRuntimeException | IllegalStateException e) {
+            LOG.debug("reply not sent: {}", e.toString());
+        }
+    }
+
+    static void fail(StreamObserver<?> call, Throwable e) {
+        StatusRuntimeException status;
+        if (e instanceof StatusRuntimeException) {
+            status = (StatusRuntimeException) e;
+        } else {
+            ErrorKind kind = ErrorKind.of(e);
+            if (kind == ErrorKind.INTERNAL) {
+                LOG.atError().setMessage("call failed").setCause(e).log();
+            }
+            status = kind.toStatus(e.getMessage() != null ? e.getMessage() : e.toString());
+        }
+        try {
+            call.onError(status);
+        } catch (StatusRuntimeException | IllegalStateException ignored) {
+            // The call is already over (cancelled by the client).
+        }
+    }
+
+    private static long waitNanos(long requested) {
+        long wait = Math.max(0, requested);
+        Deadline d = Context.current().getDeadline();
+        if (d != null) {
+            // Answer (empty) a little before the client's deadline, so a timeout is an answer.
+            wait = Math.min(wait, Math.max(0, d.timeRemaining(TimeUnit.NANOSECONDS) - TimeUnit.MILLISECONDS.toNanos(20)));
+        }
+        return wait;
+    }
+
+    private HostedQueue hosted(QueueRef ref) {
+        HostedQueue q = queues.get(ref.getNamespace(), ref.getId());
+        if (q == null) {
+            throw ErrorKind.QUEUE_UNKNOWN.toStatus("the server does not host queue " + ref.getNamespace() + "/"
+                    + ref.getId() + ": open it first");
+        }
+        if (!ref.getEpoch().isEmpty() && !ref.getEpoch().equals(epoch) && !q.durable) {
+            throw ErrorKind.RESTARTED.toStatus("the server restarted since this handle opened in-memory queue "
+                    + ref.getNamespace() + "/" + ref.getId() + ": the items it held are lost; nothing was done, "
+                    + "and the handle now uses the new, empty queue");
+        }
+        return q;
+    }
+
+    static Metrics toProto(QueueMetrics m) {
+        return Metrics.newBuilder().setSize(m.size()).setCapacity(m.capacity()).setPuts(m.puts()).setGets(m.gets())
+                .setRejected(m.rejected()).setDropped(m.dropped()).setWaits(m.waits()).setBytesIn(m.bytesIn())
+                .setBytesOut(m.bytesOut()).setMaxItemBytes(m.maxItemBytes()).build();
+    }
+
+    // ---- open
+
+    @Override
+    public void open(OpenRequest req, StreamObserver<OpenResponse> observer) {
+        ServerCallStreamObserver<OpenResponse> call = call(observer);
+        try {
+            QueueDescriptor d = QueueDescriptor.fromJson(req.getDescriptorJson());
+            QueueRef ref = req.getQueue();
+            if (!d.namespace().equals(ref.getNamespace()) || !d.id().equals(ref.getId())) {
+                throw new IllegalArgumentException("the descriptor names " + d.namespace() + "/" + d.id()
+                        + " but the request names " + ref.getNamespace() + "/" + ref.getId());
+            }
+            HostedQueue q = queues.open(d);
+            OpenResponse.Builder b = OpenResponse.newBuilder().setEpoch(epoch).setCapacity(q.store().capacity())
+                    .setMaxItemBytes(maxItemBytes).setDurable(q.durable).setServerType(q.serverType);
+            for (Capability c : q.capabilities) {
+                b.addCapabilities(c.name());
+            }
+            reply(call, b.build());
+        } catch (RuntimeException e) {
+            fail(call, e);
+        }
+    }
+
+    // ---- puts
+
+    @Override
+    public void put(PutRequest req, StreamObserver<PutResponse> observer) {
+        doPut(req, call(observer), false);
+    }
+
+    @Override
+    public void putBatch(PutRequest req, StreamObserver<PutResponse> observer) {
+        doPut(req, call(observer), true);
+    }
+
+    private void doPut(PutRequest req, ServerCallStreamObserver<PutResponse> call, boolean batch) {
+        try {
+            HostedQueue q = hosted(req.getQueue());
+            int n = req.getItemsCount();
+            if (batch ? n < 1 || n > q.store().capacity() : n != 1) {
+                throw new IllegalArgumentException(batch
+                        ? "a batch must hold 1 to " + q.store().capacity() + " items (the capacity), not " + n
+                        : "a put carries exactly one item, not " + n);
+            }
+            List<byte[]> payloads = new ArrayList<>(n);
+            int[] priorities = new int[n];
+            for (int i = 0; i < n; i++) {
+                Item item = req.getItems(i);
+                if (item.getPayload().size() > maxItemBytes) {
+                    throw new ItemTooLargeException("an item of " + item.getPayload().size() + " bytes exceeds the "
+                            + "server's limit of " + maxItemBytes + " bytes per item");
+                }
+                if (item.getPriority() > MessageQueue.MAX_PRIORITY) {
+                    throw new IllegalArgumentException("priority must be 0-255, not " + item.getPriority());
+                }
+                payloads.add(item.getPayload().toByteArray());
+                priorities[i] = item.getPriority();
+            }
+            CompletableFuture<Boolean> outcome = new CompletableFuture<>();
+            IdempotencyKey key = req.hasKey() ? req.getKey() : null;
+            if (key != null) {
+                CompletableFuture<Boolean> earlier = window.claim(key.getClientId(), key.getSequence(), outcome);
+                if (earlier != null) {
+                    LOG.atDebug().setMessage("duplicate put answered from the window")
+                            .addKeyValue("client", key.getClientId()).addKeyValue("sequence", key.getSequence()).log();
+                    earlier.whenComplete((ok, err) -> answerPut(call, ok, err, true));
+                    return;
+                }
+            }
+            outcome.whenComplete((ok, err) -> {
+                if (key != null && (err != null || !ok)) {
+                    window.forget(key.getClientId(), key.getSequence(), outcome);
+                }
+                answerPut(call, ok, err, false);
+            });
+            long wait = waitNanos(req.getWaitNanos());
+            if (wait == 0 || q.hasRoomFor(n)) {
+                // There is room (or no wait): the store answers at once.
+                outcome.complete(q.offer(payloads, priorities, wait));
+                return;
+            }
+            try {
+                waitingPuts.execute(() -> {
+                    try {
+                        outcome.complete(q.offer(payloads, priorities, waitNanos(wait)));
+                    } catch (InterruptedException e) {
+                        outcome.completeExceptionally(ErrorKind.SHUTTING_DOWN.toStatus("the server is stopping"));
+                    } catch (Throwable t) {
+                        outcome.completeExceptionally(t);
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                outcome.completeExceptionally(new HostedQueues.QueueLimitException(
+                        "the server has too many puts waiting for room; try again later"));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            fail(call, ErrorKind.SHUTTING_DOWN.toStatus("the server is stopping"));
+        } catch (RuntimeException e) {
+            fail(call, e);
+        }
+    }
+
+    private static void answerPut(ServerCallStreamObserver<PutResponse> call, Boolean ok, Throwable err,
+            boolean duplicate) {
+        if (err != null) {
+            fail(call, err instanceof java.util.concurrent.CompletionException && err.getCause() != null
+                    ? err.getCause() : err);
+        } else {
+            reply(call, PutResponse.newBuilder().setAccepted(ok).setDuplicate(duplicate).build());
+        }
+    }
+
+    // ---- gets
+
+    /** Takes up to {@code max} items without waiting, keeping the reply under the byte budget. */
+    private static List<byte[]> take(HostedQueue q, HostedQueue.Reader r, int max) {
+        List<byte[]> items = new ArrayList<>(Math.min(max, 256));
+        long bytes = 0;
+        try {
+            while (items.size() < max && bytes < MAX_REPLY_BYTES) {
+                int before = items.size();
+                int chunk = Math.min(max - before, 64);
+                if (r.store.drainTo(items, chunk, 0) == 0) {
+                    break;
+                }
+                for (int i = before; i < items.size(); i++) {
+                    bytes += items.get(i).length;
+                }
+                if (items.size() - before < chunk) {
+                    break;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        q.delivered(bytes);
+        return items;
+    }
+
+    private static GetResponse toReply(List<byte[]> items) {
+        GetResponse.Builder b = GetResponse.newBuilder();
+        for (byte[] item : items) {
+            b.addItems(ByteString.copyFrom(item));
+        }
+        return b.build();
+    }
+
+    @Override
+    public void get(GetRequest req, StreamObserver<GetResponse> observer) {
+        ServerCallStreamObserver<GetResponse> call = (ServerCallStreamObserver<GetResponse>) observer;
+        try {
+            HostedQueue q = hosted(req.getQueue());
+            HostedQueue.Reader r = q.reader(req.getQueue().getSubscriber());
+            int max = Math.max(1, Math.min(req.getMaxItems(), MAX_ITEMS_PER_GET));
+            List<byte[]> items = take(q, r, max);
+            long wait = items.isEmpty() ? waitNanos(req.getWaitNanos()) : 0;
+            if (wait == 0) {
+                call.setOnCancelHandler(() -> { });
+                reply(call, toReply(items));
+                return;
+            }
+            q.waited();
+            WaitingRoom.Waiter w = new WaitingRoom.Waiter() {
+                @Override
+                boolean serve() {
+                    if (call.isCancelled()) {
+                        return true;
+                    }
+                    List<byte[]> got = take(q, r, max);
+                    if (got.isEmpty()) {
+                        return false;
+                    }
+                    reply(call, toReply(got));
+                    return true;
+                }
+
+                @Override
+                void expire() {
+                    reply(call, GetResponse.getDefaultInstance());
+                }
+
+                @Override
+                void fail(RuntimeException e) {
+                    QueueService.fail(call, e);
+                }
+            };
+            call.setOnCancelHandler(w::cancel);
+            r.room.await(w, wait);
+        } catch (RuntimeException e) {
+            fail(call, e);
+        }
+    }
+
+    @Override
+    public void awaitNotEmpty(WaitRequest req, StreamObserver<WaitResponse> observer) {
+        ServerCallStreamObserver<WaitResponse> call = (ServerCallStreamObserver<WaitResponse>) observer;
+        try {
+            HostedQueue q = hosted(req.getQueue());
+            HostedQueue.Reader r = q.reader(req.getQueue().getSubscriber());
+            long wait = waitNanos(req.getWaitNanos());
+            if (r.store.size() > 0 || wait == 0) {
+                call.setOnCancelHandler(() -> { });
+                reply(call, WaitResponse.newBuilder().setReady(r.store.size() > 0).build());
+                return;
+            }
+            WaitingRoom.Waiter w = new WaitingRoom.Waiter() {
+                @Override
+                boolean serve() {
+                    if (r.store.size() == 0) {
+                        return call.isCancelled();
+                    }
+                    reply(call, WaitResponse.newBuilder().setReady(true).build());
+                    return true;
+                }
+
+                @Override
+                void expire() {
+                    reply(call, WaitResponse.newBuilder().setReady(false).build());
+                }
+
+                @Override
+                void fail(RuntimeException e) {
+                    QueueService.fail(call, e);
+                }
+            };
+            call.setOnCancelHandler(w::cancel);
+            r.room.await(w, wait);
+        } catch (RuntimeException e) {
+            fail(call, e);
+        }
+    }
+
+    @Override
+    public void peek(QueueRequest req, StreamObserver<PeekResponse> observer) {
+        ServerCallStreamObserver<PeekResponse> call = call(observer);
+        try {
+            HostedQueue q = hosted(req.getQueue());
+            byte[] head = q.reader(req.getQueue().getSubscriber()).store.peek();
+            reply(call, head == null ? PeekResponse.getDefaultInstance()
+                    : PeekResponse.newBuilder().setPresent(true).setItem(ByteString.copyFrom(head)).build());
+        } catch (RuntimeException e) {
+            fail(call, e);
+        }
+    }
+
+    // ---- state
+
+    @Override
+    public void size(QueueRequest req, StreamObserver<SizeResponse> observer) {
+        ServerCallStreamObserver<SizeResponse> call = call(observer);
+        try {
+            HostedQueue q = hosted(req.getQueue());
+            reply(call, SizeResponse.newBuilder().setSize(q.reader(req.getQueue().getSubscriber()).store.size())
+                    .build());
+        } catch (RuntimeException e) {
+            fail(call, e);
+        }
+    }
+
+    @Override
+    public void clear(QueueRequest req, StreamObserver<ClearResponse> observer) {
+        ServerCallStreamObserver<ClearResponse> call = call(observer);
+        try {
+            HostedQueue q = hosted(req.getQueue());
+            int removed = q.reader(req.getQueue().getSubscriber()).store.clear();
+            LOG.atInfo().setMessage("queue cleared").addKeyValue("namespace", req.getQueue().getNamespace())
+                    .addKeyValue("id", req.getQueue().getId()).addKeyValue("removed", removed).log();
+            reply(call, ClearResponse.newBuilder().setRemoved(removed).build());
+        } catch (RuntimeException e) {
+            fail(call, e);
+        }
+    }
+
+    @Override
+    public void destroy(QueueRequest req, StreamObserver<DestroyResponse> observer) {
+        ServerCallStreamObserver<DestroyResponse> call = call(observer);
+        try {
+            boolean existed = queues.destroy(req.getQueue().getNamespace(), req.getQueue().getId());
+            reply(call, DestroyResponse.newBuilder().setExisted(existed).build());
+        } catch (RuntimeException e) {
+            fail(call, e);
+        }
+    }
+
+    @Override
+    public void metrics(QueueRequest req, StreamObserver<MetricsResponse> observer) {
+        ServerCallStreamObserver<MetricsResponse> call = call(observer);
+        try {
+            HostedQueue q = hosted(req.getQueue());
+            QueueMetrics m = q.metrics(q.reader(req.getQueue().getSubscriber()));
+            reply(call, MetricsResponse.newBuilder().setMetrics(toProto(m)).build());
+        } catch (RuntimeException e) {
+            fail(call, e);
+        }
+    }
+
+    @Override
+    public void listQueues(ListQueuesRequest req, StreamObserver<ListQueuesResponse> observer) {
+        ServerCallStreamObserver<ListQueuesResponse> call = call(observer);
+        try {
+            ListQueuesResponse.Builder b = ListQueuesResponse.newBuilder();
+            for (HostedQueue q : queues.list(req.getNamespace())) {
+                b.addQueues(QueueInfo.newBuilder().setNamespace(q.descriptor.namespace()).setId(q.descriptor.id())
+                        .setServerType(q.serverType).setDescriptorJson(q.descriptor.toJson())
+                        .setMetrics(toProto(q.metrics(q.reader(""))))).build();
+            }
+            reply(call, b.build());
+        } catch (RuntimeException e) {
+            fail(call, e);
+        }
+    }
+
+    // ---- subscribe
+
+    @Override
+    public void subscribe(SubscribeRequest req, StreamObserver<Delivery> observer) {
+        ServerCallStreamObserver<Delivery> call = (ServerCallStreamObserver<Delivery>) observer;
+        try {
+            HostedQueue q = hosted(req.getQueue());
+            HostedQueue.Reader r = q.reader(req.getQueue().getSubscriber());
+            Subscription s = new Subscription(call, q, r);
+            call.setOnCancelHandler(s::cancel);
+            call.setOnReadyHandler(s::pump);
+            LOG.atInfo().setMessage("subscription started").addKeyValue("namespace", req.getQueue().getNamespace())
+                    .addKeyValue("id", req.getQueue().getId()).addKeyValue("subscriber",
+                            req.getQueue().getSubscriber()).log();
+            s.pump();
+        } catch (RuntimeException e) {
+            fail(call, e);
+        }
+    }
+
+    /**
+     * Pushes a reader's items down one stream, only while the transport is ready for more
+     * ({@code isReady}), so a slow subscriber holds at most one flow-control window of items in
+     * server memory; the rest stay in the queue. One pump runs at a time.
+     */
+    private final class Subscription {
+        private final ServerCallStreamObserver<Delivery> call;
+        private final HostedQueue queue;
+        private final HostedQueue.Reader reader;
+        private final AtomicInteger wip = new AtomicInteger();
+        private volatile boolean over;
+        private volatile WaitingRoom.Waiter wake;
+
+        Subscription(ServerCallStreamObserver<Delivery> call, HostedQueue queue, HostedQueue.Reader reader) {
+            this.call = call;
+            this.queue = queue;
+            this.reader = reader;
+        }
+
+        void cancel() {
+            over = true;
+            WaitingRoom.Waiter w = wake;
+            if (w != null) {
+                w.cancel();
+            }
+        }
+
+        void pump() {
+            if (wip.getAndIncrement() != 0) {
+                return;
+            }
+            int missed = 1;
+            do {
+                drain();
+                missed = wip.addAndGet(-missed);
+            } while (missed != 0);
+        }
+
+        private void drain() {
+            try {
+                while (!over && call.isReady()) {
+                    List<byte[]> items = take(queue, reader, 16);
+                    if (items.isEmpty()) {
+                        armWake();
+                        return;
+                    }
+                    for (byte[] item : items) {
+                        call.onNext(Delivery.newBuilder().setPayload(ByteString.copyFrom(item)).build());
+                    }
+                }
+            } catch (RuntimeException e) {
+                over = true;
+                fail(call, e);
+            }
+        }
+
+        private void armWake() {
+            WaitingRoom.Waiter w = new WaitingRoom.Waiter() {
+                @Override
+                boolean serve() {
+                    if (over) {
+                        return true;
+                    }
+                    if (reader.store.size() == 0) {
+                        return false;
+                    }
+                    callExecutor.execute(Subscription.this::pump);
+                    return true;
+                }
+
+                @Override
+                void expire() {
+                    if (!over) {
+                        callExecutor.execute(Subscription.this::pump);
+                    }
+                }
+
+                @Override
+                void fail(RuntimeException e) {
+                    over = true;
+                    QueueService.fail(call, e);
+                }
+            };
+            wake = w;
+            reader.room.await(w, SUBSCRIPTION_REARM_NANOS);
+        }
+    }
+}

@@ -1,0 +1,237 @@
+package dev.conduit.queue.rpc;
+
+import com.google.common.util.concurrent.ListenableFuture;
+import dev.conduit.queue.Capability;
+import dev.conduit.queue.QueueClosedException;
+import dev.conduit.queue.QueueDescriptor;
+import dev.conduit.queue.QueueException;
+import dev.conduit.queue.rpc.proto.OpenRequest;
+import dev.conduit.queue.rpc.proto.OpenResponse;
+import dev.conduit.queue.rpc.proto.QueueRef;
+import dev.conduit.queue.rpc.proto.QueueServiceGrpc;
+import dev.conduit.queue.rpc.proto.QueueServiceGrpc.QueueServiceFutureStub;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One queue on one server, as the client sees it: the shared channel, the token, the queue's
+ * server-side descriptor, what the server said when the queue was opened, and the call loop that
+ * gives every call a deadline, retries while the server is unreachable and turns failures into
+ * {@link QueueException}s. Shared by a handle's store and its subscriber stores (reference counted).
+ *
+ * <p>Thread-safe.
+ */
+final class RemoteQueue {
+    private static final Logger LOG = LoggerFactory.getLogger(RemoteQueue.class);
+    private static final long MAX_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+    private static final int MAX_REOPENS = 3;
+
+    final QueueDescriptor descriptor;
+    final RpcOptions options;
+    private final String serverDescriptorJson;
+    private final RpcChannels.Lease lease;
+    private final QueueServiceFutureStub stub;
+    private final String clientId = UUID.randomUUID().toString();
+    private final AtomicLong sequence = new AtomicLong();
+    private final AtomicInteger refs = new AtomicInteger(1);
+    private final Object openLock = new Object();
+    private volatile OpenResponse opened;
+    private volatile String knownEpoch;
+    private volatile boolean closed;
+
+    /** One attempt of a call. */
+    @FunctionalInterface
+    interface Attempt<R> {
+        /**
+         * @param stub the stub, with the call's deadline set
+         * @param ref the queue, with the current epoch
+         * @return the pending answer
+         */
+        ListenableFuture<R> start(QueueServiceFutureStub stub, QueueRef ref);
+    }
+
+    RemoteQueue(QueueDescriptor descriptor) {
+        this.descriptor = descriptor;
+        this.options = RpcOptions.of(descriptor);
+        this.serverDescriptorJson = RpcOptions.serverDescriptor(descriptor).toJson();
+        this.lease = RpcChannels.acquire(options);
+        QueueServiceFutureStub s = QueueServiceGrpc.newFutureStub(lease.channel);
+        if (options.token() != null) {
+            Metadata headers = new Metadata();
+            headers.put(TokenCheck.AUTHORIZATION, "Bearer " + options.token());
+            s = s.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+        }
+        this.stub = s;
+    }
+
+    /** @return this, with one more user; pair with {@link #release()} */
+    RemoteQueue retain() {
+        refs.incrementAndGet();
+        return this;
+    }
+
+    /** Drops one user; the last one gives the channel back. */
+    void release() {
+        if (refs.decrementAndGet() == 0) {
+            closed = true;
+            lease.release();
+        }
+    }
+
+    /** @return the next idempotency sequence number of this client */
+    long nextSequence() {
+        return sequence.incrementAndGet();
+    }
+
+    /** @return this client's id in idempotency keys */
+    String clientId() {
+        return clientId;
+    }
+
+    /** @return what the server said when the queue was opened, opening it if needed */
+    OpenResponse info() throws InterruptedException {
+        OpenResponse o = opened;
+        return o != null ? o : call("open", "", 0, null);
+    }
+
+    /** @return the capabilities the server reported */
+    Set<Capability> capabilities() throws InterruptedException {
+        EnumSet<Capability> caps = EnumSet.noneOf(Capability.class);
+        for (String c : info().getCapabilitiesList()) {
+            try {
+                caps.add(Capability.valueOf(c));
+            } catch (IllegalArgumentException newerServer) {
+                // A capability this client does not know: it cannot use it either.
+            }
+        }
+        return Collections.unmodifiableSet(caps);
+    }
+
+    /**
+     * Runs a call: opens the queue first if needed, gives it a deadline of {@code waitNanos} plus
+     * the call timeout, retries while the server is unreachable (up to {@code reconnectMillis}),
+     * reopens the queue if the server lost track of it, and maps failures.
+     *
+     * @param op the operation's name, for messages
+     * @param subscriber the broadcast subscriber the call reads for, or empty
+     * @param waitNanos how long the server may wait inside the call
+     * @param attempt starts one attempt; null just opens the queue (returns the open answer)
+     * @return the answer
+     * @throws InterruptedException if interrupted; the call is cancelled
+     * @throws ServerUnavailableException when the server stayed unreachable
+     * @throws ServerRestartedException when an in-memory queue was lost in a server restart
+     * @throws QueueException the server's failure, as its subclass
+     */
+    @SuppressWarnings("unchecked")
+    <R> R call(String op, String subscriber, long waitNanos, Attempt<R> attempt) throws InterruptedException {
+        long unreachableSince = 0;
+        long backoff = TimeUnit.MILLISECONDS.toNanos(20);
+        int reopens = 0;
+        for (;;) {
+            if (closed) {
+                throw new QueueClosedException("queue handle " + descriptor.qualifiedName() + " is closed");
+            }
+            try {
+                OpenResponse info = opened;
+                if (info == null) {
+                    info = open();
+                }
+                if (attempt == null) {
+                    return (R) info;
+                }
+                QueueRef ref = QueueRef.newBuilder().setNamespace(descriptor.namespace()).setId(descriptor.id())
+                        .setEpoch(info.getEpoch()).setSubscriber(subscriber).build();
+                long deadlineNanos = saturatedAdd(waitNanos, options.callTimeout().toNanos());
+                return await(attempt.start(stub.withDeadlineAfter(deadlineNanos, TimeUnit.NANOSECONDS), ref));
+            } catch (StatusRuntimeException e) {
+                ErrorKind kind = ErrorKind.of(e);
+                String message = e.getStatus().getDescription() != null ? e.getStatus().getDescription()
+                        : e.getStatus().getCode().toString();
+                if (kind == null || kind == ErrorKind.SHUTTING_DOWN) {
+                    long now = System.nanoTime();
+                    if (unreachableSince == 0) {
+                        unreachableSince = now;
+                        LOG.atDebug().setMessage("server unreachable, retrying").addKeyValue("op", op)
+                                .addKeyValue("server", options.host() + ":" + options.port())
+                                .addKeyValue("status", e.getStatus().getCode()).log();
+                    }
+                    if (now - unreachableSince >= options.reconnect().toNanos()) {
+                        throw new ServerUnavailableException(op + " on " + descriptor.qualifiedName() + ": queue "
+                                + "server " + options.host() + ":" + options.port() + " has been unreachable for "
+                                + TimeUnit.NANOSECONDS.toMillis(now - unreachableSince) + " ms (" + e.getStatus()
+                                .getCode() + ": " + message + ")", e);
+                    }
+                    TimeUnit.NANOSECONDS.sleep(backoff);
+                    backoff = Math.min(MAX_BACKOFF_NANOS, backoff * 2);
+                    lease.channel.resetConnectBackoff();
+                    continue;
+                }
+                if (kind == ErrorKind.QUEUE_UNKNOWN && reopens++ < MAX_REOPENS) {
+                    opened = null;
+                    continue;
+                }
+                if (kind == ErrorKind.RESTARTED) {
+                    opened = null;
+                    knownEpoch = null;
+                }
+                throw kind.toException(op + " on " + descriptor.qualifiedName() + ": " + message, e);
+            }
+        }
+    }
+
+    private OpenResponse open() throws InterruptedException {
+        synchronized (openLock) {
+            OpenResponse o = opened;
+            if (o != null) {
+                return o;
+            }
+            QueueRef ref = QueueRef.newBuilder().setNamespace(descriptor.namespace()).setId(descriptor.id()).build();
+            o = await(stub.withDeadlineAfter(options.callTimeout().toNanos(), TimeUnit.NANOSECONDS)
+                    .open(OpenRequest.newBuilder().setQueue(ref).setDescriptorJson(serverDescriptorJson).build()));
+            String previous = knownEpoch;
+            knownEpoch = o.getEpoch();
+            opened = o;
+            if (previous != null && !previous.equals(o.getEpoch()) && !o.getDurable()) {
+                LOG.atWarn().setMessage("queue server restarted; in-memory queue lost its items")
+                        .addKeyValue("queue", descriptor.qualifiedName()).log();
+                throw new ServerRestartedException("queue server " + options.host() + ":" + options.port()
+                        + " restarted since this handle last used in-memory queue " + descriptor.qualifiedName()
+                        + ": the items it held are lost; nothing was done, and the handle now uses the new, empty "
+                        + "queue", null);
+            }
+            return o;
+        }
+    }
+
+    private static <R> R await(ListenableFuture<R> f) throws InterruptedException {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            f.cancel(true);
+            throw e;
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof StatusRuntimeException) {
+                throw (StatusRuntimeException) c;
+            }
+            throw Status.fromThrowable(c).asRuntimeException();
+        }
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        long r = a + b;
+        return r < 0 ? Long.MAX_VALUE : r;
+    }
+}

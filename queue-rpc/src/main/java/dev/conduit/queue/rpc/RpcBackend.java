@@ -1,0 +1,64 @@
+package dev.conduit.queue.rpc;
+
+import dev.conduit.queue.Capability;
+import dev.conduit.queue.QueueDescriptor;
+import dev.conduit.queue.codec.Codec;
+import dev.conduit.queue.spi.QueueBackend;
+import dev.conduit.queue.spi.QueueStore;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * Type {@code rpc}: a queue hosted by a {@link QueueServer}, reached over gRPC. Make descriptors
+ * with {@link QueueDescriptor#rpc(String, int, String)}; the options are described in
+ * {@code RpcOptions} and docs/rpc.md ({@code tls}, {@code trustCertPath}, {@code token},
+ * {@code tokenEnv}, {@code serverType}, {@code durable}, {@code broadcast}, ...). Opening a queue
+ * connects to the server and creates the queue there if it does not exist yet.
+ *
+ * <p>The capabilities below are the most a queue may have; a handle's own come from the server
+ * (PRIORITY with {@code serverType=priority}, BROADCAST with {@code broadcast=true}, DURABLE with
+ * {@code durable=true}).
+ *
+ * <p>Thread-safe.
+ */
+public final class RpcBackend implements QueueBackend {
+    private static final Set<Capability> CAPABILITIES = Collections.unmodifiableSet(EnumSet.of(
+            Capability.CROSS_PROCESS, Capability.DISTRIBUTED, Capability.TRANSACTIONS, Capability.PRIORITY,
+            Capability.BROADCAST, Capability.DURABLE, Capability.ITEM_SIZE_LIMIT));
+
+    /** Made by {@link java.util.ServiceLoader}. */
+    public RpcBackend() {
+    }
+
+    @Override
+    public String type() {
+        return "rpc";
+    }
+
+    @Override
+    public Set<Capability> capabilities() {
+        return CAPABILITIES;
+    }
+
+    /**
+     * Connects to the descriptor's server and opens (or creates) the queue there.
+     *
+     * @throws IllegalArgumentException naming the option when the descriptor is unusable
+     * @throws ServerUnavailableException when the server cannot be reached within
+     *     {@code reconnectMillis}
+     * @throws dev.conduit.queue.AccessDeniedException when the token does not open the namespace
+     */
+    @Override
+    public <T> QueueStore<T> open(QueueDescriptor descriptor, Codec<T> codec) {
+        RemoteQueue remote = new RemoteQueue(descriptor);
+        RpcStore<T> store = new RpcStore<>(remote, codec, "");
+        try {
+            store.connect();
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
+        return store;
+    }
+}

@@ -1,0 +1,235 @@
+package dev.conduit.queue.rpc;
+
+import com.google.protobuf.ByteString;
+import dev.conduit.queue.Capability;
+import dev.conduit.queue.ItemTooLargeException;
+import dev.conduit.queue.QueueException;
+import dev.conduit.queue.QueueMetrics;
+import dev.conduit.queue.codec.Codec;
+import dev.conduit.queue.rpc.proto.GetRequest;
+import dev.conduit.queue.rpc.proto.GetResponse;
+import dev.conduit.queue.rpc.proto.IdempotencyKey;
+import dev.conduit.queue.rpc.proto.Item;
+import dev.conduit.queue.rpc.proto.Metrics;
+import dev.conduit.queue.rpc.proto.PeekResponse;
+import dev.conduit.queue.rpc.proto.PutRequest;
+import dev.conduit.queue.rpc.proto.PutResponse;
+import dev.conduit.queue.rpc.proto.QueueRequest;
+import dev.conduit.queue.rpc.proto.WaitRequest;
+import dev.conduit.queue.spi.Deadline;
+import dev.conduit.queue.spi.QueueStore;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The client side of an {@code rpc} queue: each primitive is one call to the server, which holds
+ * the items and does the waiting (a blocking get waits on the server, never by polling). A batch
+ * ({@code putAll}, a transaction's commit, {@code getBatch}) is one message. Every put carries an
+ * idempotency key (this handle's client id and a sequence number), so the retries this store makes
+ * after a lost connection never add an item twice.
+ *
+ * <p>Long waits are split into calls of at most {@link #MAX_WAIT_PER_CALL_NANOS}, each with a
+ * deadline, so no call hangs on a server that went away.
+ *
+ * <p>Thread-safe.
+ *
+ * @param <T> the item type
+ */
+final class RpcStore<T> implements QueueStore<T> {
+    /** The longest wait one call asks the server for. */
+    static final long MAX_WAIT_PER_CALL_NANOS = TimeUnit.SECONDS.toNanos(30);
+
+    private final RemoteQueue remote;
+    private final Codec<T> codec;
+    private final String subscriber;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    RpcStore(RemoteQueue remote, Codec<T> codec, String subscriber) {
+        this.remote = remote;
+        this.codec = codec;
+        this.subscriber = subscriber;
+    }
+
+    /** Opens the queue on the server now, so a bad descriptor or an absent server fails at open. */
+    void connect() {
+        try {
+            remote.info();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new QueueException("interrupted while opening " + remote.descriptor.qualifiedName(), e);
+        }
+    }
+
+    private <R> R unary(String op, RemoteQueue.Attempt<R> attempt) {
+        try {
+            return remote.call(op, subscriber, 0, attempt);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new QueueException(op + " on " + remote.descriptor.qualifiedName() + " was interrupted", e);
+        }
+    }
+
+    @Override
+    public int capacity() {
+        try {
+            return remote.info().getCapacity();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new QueueException("interrupted", e);
+        }
+    }
+
+    private Item encode(T item, int priority, long maxItemBytes) {
+        byte[] b = codec.encode(item);
+        if (b.length > maxItemBytes) {
+            throw new ItemTooLargeException("an item of " + b.length + " encoded bytes exceeds the limit of "
+                    + maxItemBytes + " bytes of queue server " + remote.options.host() + ":" + remote.options.port());
+        }
+        return Item.newBuilder().setPayload(ByteString.copyFrom(b)).setPriority(priority).build();
+    }
+
+    @Override
+    public boolean offer(T item, int priority, long timeoutNanos) throws InterruptedException {
+        long limit = remote.info().getMaxItemBytes();
+        return put("put", List.of(encode(item, priority, limit)), timeoutNanos, false);
+    }
+
+    @Override
+    public boolean offerAll(List<? extends T> items, int[] priorities, long timeoutNanos) throws InterruptedException {
+        long limit = remote.info().getMaxItemBytes();
+        Item[] encoded = new Item[items.size()];
+        for (int i = 0; i < encoded.length; i++) {
+            encoded[i] = encode(items.get(i), priorities[i], limit);
+        }
+        return put("putAll", List.of(encoded), timeoutNanos, true);
+    }
+
+    private boolean put(String op, List<Item> items, long timeoutNanos, boolean batch) throws InterruptedException {
+        IdempotencyKey key = IdempotencyKey.newBuilder().setClientId(remote.clientId())
+                .setSequence(remote.nextSequence()).build();
+        long deadline = Deadline.deadline(timeoutNanos);
+        for (;;) {
+            long wait = Math.min(Deadline.remaining(deadline), MAX_WAIT_PER_CALL_NANOS);
+            PutResponse r = remote.call(op, "", wait, (stub, ref) -> {
+                PutRequest req = PutRequest.newBuilder().setQueue(ref).addAllItems(items).setWaitNanos(wait)
+                        .setKey(key).build();
+                return batch ? stub.putBatch(req) : stub.put(req);
+            });
+            if (r.getAccepted() || Deadline.remaining(deadline) == 0) {
+                return r.getAccepted();
+            }
+        }
+    }
+
+    private List<T> get(int maxItems, long timeoutNanos) throws InterruptedException {
+        long deadline = Deadline.deadline(timeoutNanos);
+        for (;;) {
+            long wait = Math.min(Deadline.remaining(deadline), MAX_WAIT_PER_CALL_NANOS);
+            GetResponse r = remote.call("get", subscriber, wait, (stub, ref) -> stub.get(
+                    GetRequest.newBuilder().setQueue(ref).setMaxItems(maxItems).setWaitNanos(wait).build()));
+            if (r.getItemsCount() > 0) {
+                List<T> out = new ArrayList<>(r.getItemsCount());
+                for (ByteString b : r.getItemsList()) {
+                    out.add(codec.decode(b.asReadOnlyByteBuffer()));
+                }
+                return out;
+            }
+            if (Deadline.remaining(deadline) == 0) {
+                return List.of();
+            }
+        }
+    }
+
+    @Override
+    public T poll(long timeoutNanos) throws InterruptedException {
+        List<T> got = get(1, timeoutNanos);
+        return got.isEmpty() ? null : got.get(0);
+    }
+
+    @Override
+    public int drainTo(Collection<? super T> sink, int maxItems, long timeoutNanos) throws InterruptedException {
+        List<T> got = get(maxItems, timeoutNanos);
+        sink.addAll(got);
+        return got.size();
+    }
+
+    @Override
+    public T peek() {
+        PeekResponse r = unary("peek", (stub, ref) -> stub.peek(QueueRequest.newBuilder().setQueue(ref).build()));
+        return r.getPresent() ? codec.decode(r.getItem().asReadOnlyByteBuffer()) : null;
+    }
+
+    @Override
+    public int size() {
+        return unary("size", (stub, ref) -> stub.size(QueueRequest.newBuilder().setQueue(ref).build())).getSize();
+    }
+
+    @Override
+    public int clear() {
+        return unary("clear", (stub, ref) -> stub.clear(QueueRequest.newBuilder().setQueue(ref).build()))
+                .getRemoved();
+    }
+
+    @Override
+    public boolean awaitNotEmpty(long timeoutNanos) throws InterruptedException {
+        long deadline = Deadline.deadline(timeoutNanos);
+        for (;;) {
+            long wait = Math.min(Deadline.remaining(deadline), MAX_WAIT_PER_CALL_NANOS);
+            boolean ready = remote.call("awaitNotEmpty", subscriber, wait, (stub, ref) -> stub.awaitNotEmpty(
+                    WaitRequest.newBuilder().setQueue(ref).setWaitNanos(wait).build())).getReady();
+            if (ready || Deadline.remaining(deadline) == 0) {
+                return ready;
+            }
+        }
+    }
+
+    @Override
+    public QueueMetrics metrics() {
+        Metrics m = unary("metrics", (stub, ref) -> stub.metrics(QueueRequest.newBuilder().setQueue(ref).build()))
+                .getMetrics();
+        return new QueueMetrics(m.getSize(), m.getCapacity(), m.getPuts(), m.getGets(), m.getRejected(),
+                m.getDropped(), m.getWaits(), m.getBytesIn(), m.getBytesOut(), m.getMaxItemBytes());
+    }
+
+    @Override
+    public Set<Capability> capabilities() {
+        try {
+            return remote.capabilities();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new QueueException("interrupted", e);
+        }
+    }
+
+    @Override
+    public QueueStore<T> subscriber(String name) {
+        if (name.isEmpty()) {
+            throw new IllegalArgumentException("a subscriber name must not be empty");
+        }
+        if (!capabilities().contains(Capability.BROADCAST)) {
+            throw new UnsupportedOperationException("queue " + remote.descriptor.qualifiedName() + " has no "
+                    + "BROADCAST capability: create it with option broadcast=true to have subscribers");
+        }
+        return new RpcStore<>(remote.retain(), codec, name);
+    }
+
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            remote.release();
+        }
+    }
+
+    @Override
+    public void destroy() {
+        try {
+            unary("destroy", (stub, ref) -> stub.destroy(QueueRequest.newBuilder().setQueue(ref).build()));
+        } finally {
+            close();
+        }
+    }
+}

@@ -275,6 +275,7 @@ final class SharedRing {
             }
             stall.at(lane, index, s);
             checkStall(stall);
+            forceIfStuckForever(slot, s, index, stall);
             if (attempt > 1000) {
                 Thread.yield();
             } else {
@@ -312,7 +313,19 @@ final class SharedRing {
             }
             stall.at(lane, index, s);
             checkStall(stall);
+            forceIfStuckForever(slot, s, index, stall);
             Thread.yield();
+        }
+    }
+
+    /**
+     * A slot whose sequence word has not moved for ten stall timeouts, while we hold its index, can
+     * only be damaged (every live owner moves it within a copy; dead ones are recovered within a
+     * stall timeout): free it for our index so the batch can go on.
+     */
+    private void forceIfStuckForever(int slot, long s, long index, Stall stall) {
+        if (System.nanoTime() - stall.since > 10 * stallTimeoutNanos && cas(slot + SLOT_SEQUENCE, s, index)) {
+            add(LOST_READS_OFFSET, 1);
         }
     }
 

@@ -10,6 +10,7 @@
 #   scripts/ray-cluster.sh jar       path of ray_dist.jar (the Java runtime of the same version)
 #   scripts/ray-cluster.sh env       the JVM flags a Java driver needs, one per line
 #   scripts/ray-cluster.sh test      install + up + queue-ray's cluster tests + down (even on failure)
+#   scripts/ray-cluster.sh verify    queue-ray's cluster tests against the running cluster (no up/down)
 #   scripts/ray-cluster.sh bench     install + up + the benchmark harness + down
 #
 # Settings (environment): RAY_VENV (default <repo>/.venv-ray), RAY_VERSION (2.58.0),
@@ -70,33 +71,24 @@ cmd_jar() {
 OPENS=(java.base/java.lang java.base/java.math java.base/java.util java.base/java.util.concurrent
        java.base/java.net java.base/java.text java.base/java.nio java.base/sun.nio.ch)
 
-# The JVM flags of a driver, one per line. $1: the code search path (classes and jars every
-# worker loads user code from); default: queue-ray's classes, test classes and dependencies.
+# The JVM flags of a driver, one per line. $1: the code search path (the classes and jars every
+# worker JVM loads user code from; ':'-separated); "-" leaves that flag out (queue-ray's -Pray
+# profile adds its own, with its dependencies). Default: queue-ray's classes and test classes.
 cmd_env() {
-  local search=${1:-}
-  if [ -z "$search" ]; then
-    search=$(default_code_search_path)
-  fi
+  local search=${1:-$REPO/queue-ray/target/classes:$REPO/queue-ray/target/test-classes}
   local i=0 o
   for o in "${OPENS[@]}"; do
     printf -- '--add-opens=%s=ALL-UNNAMED\n' "$o"
   done
   printf -- '-Dray.address=%s\n' "$ADDRESS"
-  printf -- '-Dray.job.code-search-path=%s\n' "$search"
+  if [ "$search" != - ]; then
+    printf -- '-Dray.job.code-search-path=%s\n' "$search"
+  fi
   for o in "${OPENS[@]}"; do
     printf -- '-Dray.job.jvm-options.%d=--add-opens=%s=ALL-UNNAMED\n' "$i" "$o"
     i=$((i + 1))
   done
   printf -- '-Dray.job.jvm-options.%d=-Xmx%s\n' "$i" "$RAY_WORKER_XMX"
-}
-
-default_code_search_path() {
-  local cp=$REPO/queue-ray/target/classpath.txt
-  local path=$REPO/queue-ray/target/classes:$REPO/queue-ray/target/test-classes
-  if [ -f "$cp" ]; then
-    path=$path:$(cat "$cp")
-  fi
-  printf '%s' "$path"
 }
 
 gcs_up() {
@@ -162,22 +154,17 @@ cmd_down() {
   return 0
 }
 
-# Writes queue-ray's runtime classpath (queue-api, jackson, kryo, ...) to target/classpath.txt so
-# that worker JVMs can load Conduit from the code search path.
-build_module() {
-  (cd "$REPO" && mvn -B -q -ntp -pl queue-ray test-compile dependency:build-classpath \
-     -Dmdep.outputFile=target/classpath.txt -Dmdep.includeScope=runtime)
-}
-
+# Runs Maven on queue-ray with the -Pray profile: the wheel's ray_dist.jar on the test class path,
+# the driver flags in the surefire argLine, the cluster address for the tests.
 run_maven_in_cluster() {
   local goals=$1; shift
-  local jar search flags
+  local jar flags
   jar=$(cmd_jar)
-  build_module
-  search=$(default_code_search_path)
-  flags=$(cmd_env "$search" | tr '\n' ' ')
+  flags=$(cmd_env - | tr '\n' ' ')
+  # shellcheck disable=SC2086
   (cd "$REPO" && PATH=$RAY_VENV/bin:$PATH mvn -B -ntp -pl queue-ray -Pray $goals \
-     -Dray.dist.jar="$jar" -Dray.jvm.flags="$flags" -Dconduit.ray.address="$ADDRESS" "$@")
+     -Dray.dist.jar="$jar" -Dray.jvm.flags="$flags" -Dconduit.ray.address="$ADDRESS" \
+     -Dconduit.ray.bin="$RAY_VENV/bin" "$@")
 }
 
 cmd_test() {
@@ -205,6 +192,7 @@ case "${1:-}" in
   jar) cmd_jar ;;
   env) shift; cmd_env "${1:-}" ;;
   test) shift; cmd_test "$@" ;;
+  verify) shift; gcs_up || die "no cluster at $ADDRESS; run: $0 up"; run_maven_in_cluster verify "$@" ;;
   bench) shift; cmd_bench "$@" ;;
   *) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

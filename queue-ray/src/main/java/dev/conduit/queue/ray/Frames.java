@@ -1,0 +1,93 @@
+package dev.conduit.queue.ray;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+
+/**
+ * The one wire layout for several items in one Ray call: a count, then per item its priority and
+ * its length-prefixed payload. A single {@code byte[]} crosses Ray as a raw MessagePack binary,
+ * which is much cheaper than Ray's object serializer for {@code byte[][]}.
+ *
+ * <pre>
+ *   int32 count
+ *   count times: uint8 priority, int32 length, length bytes
+ * </pre>
+ *
+ * <p>Stateless; thread-safe.
+ */
+final class Frames {
+    /** Bytes before the first item. */
+    static final int HEADER_LENGTH = Integer.BYTES;
+    /** Bytes before each payload: its priority and its length. */
+    static final int ITEM_HEADER_LENGTH = 1 + Integer.BYTES;
+    /** The frames of no items. */
+    static final byte[] EMPTY = ByteBuffer.allocate(HEADER_LENGTH).putInt(0).array();
+
+    private Frames() {
+    }
+
+    /**
+     * Writes payloads with their priorities.
+     *
+     * @param payloads the encoded items
+     * @param priorities one priority (0–255) per payload
+     * @return the frames
+     */
+    static byte[] write(List<byte[]> payloads, int[] priorities) {
+        int size = HEADER_LENGTH;
+        for (byte[] p : payloads) {
+            size += ITEM_HEADER_LENGTH + p.length;
+        }
+        ByteBuffer out = ByteBuffer.allocate(size).putInt(payloads.size());
+        for (int i = 0; i < payloads.size(); i++) {
+            byte[] p = payloads.get(i);
+            out.put((byte) priorities[i]).putInt(p.length).put(p);
+        }
+        return out.array();
+    }
+
+    /**
+     * Reads frames.
+     *
+     * @param frames the bytes {@link #write} produced
+     * @param visitor called once per item, in order
+     * @return the number of items
+     * @throws IllegalArgumentException if the bytes are not frames
+     */
+    static int read(byte[] frames, ItemVisitor visitor) {
+        ByteBuffer in = ByteBuffer.wrap(frames);
+        int count = in.getInt();
+        if (count < 0) {
+            throw new IllegalArgumentException("corrupt frames: negative count " + count);
+        }
+        for (int i = 0; i < count; i++) {
+            int priority = in.get() & 0xFF;
+            int length = in.getInt();
+            if (length < 0 || length > in.remaining()) {
+                throw new IllegalArgumentException("corrupt frames: item " + i + " has length " + length);
+            }
+            visitor.item(priority, frames, in.position(), length);
+            in.position(in.position() + length);
+        }
+        return count;
+    }
+
+    /** @return the item count of frames, without reading the items */
+    static int count(byte[] frames) {
+        return ByteBuffer.wrap(frames).getInt();
+    }
+
+    /** Receives the items of a frame, one call per item. */
+    @FunctionalInterface
+    interface ItemVisitor {
+        /**
+         * One item.
+         *
+         * @param priority 0–255
+         * @param bytes the array holding the payload (shared: copy what you keep)
+         * @param offset where the payload starts
+         * @param length its length
+         */
+        void item(int priority, byte[] bytes, int offset, int length);
+    }
+}

@@ -1,0 +1,167 @@
+package dev.conduit.queue.shm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.conduit.queue.MessageQueue;
+import dev.conduit.queue.QueueDescriptor;
+import dev.conduit.queue.QueueMetrics;
+import dev.conduit.queue.codec.Codecs;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * kill -9 of producer and consumer processes at random moments, then the documented guarantee:
+ * no item is delivered twice; every item whose put returned is delivered, except at most one per
+ * killed consumer (the one it held); an item whose producer died inside put is delivered at most
+ * once; and the queue keeps working.
+ */
+@Timeout(value = 600, unit = TimeUnit.SECONDS)
+class ChaosTest {
+    private static final int TRIALS = Integer.getInteger("conduit.chaos.trials", 8);
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void killingProducersAndConsumersAtRandomLosesNothingButWhatTheDeadHeld() throws Exception {
+        QueueDescriptor d = QueueDescriptor.shm("chaos").withNamespace("chaos").withCapacity(32)
+                .withOption("dir", dir.toString()).withOption("itemSize", "16").withOption("stallTimeoutMs", "200");
+        Random random = new Random(Long.getLong("conduit.chaos.seed", System.nanoTime()));
+        List<Process> producers = new ArrayList<>();
+        List<Process> consumers = new ArrayList<>();
+        int producerIds = 0;
+        int consumerLogs = 0;
+        int producersKilled = 0;
+        int consumersKilled = 0;
+        try (Children children = new Children(dir.resolve("logs"));
+                MessageQueue<long[]> q = d.open(Codecs.longs())) {
+            for (int i = 0; i < 2; i++) {
+                producers.add(startProducer(children, d, producerIds++));
+                consumers.add(children.start("chaos-consume", d.toJson(), consumerLog(consumerLogs++).toString()));
+            }
+            for (int t = 0; t < TRIALS; t++) {
+                Thread.sleep(500 + random.nextInt(1000));
+                boolean producer = random.nextBoolean();
+                List<Process> group = producer ? producers : consumers;
+                int victim = random.nextInt(group.size());
+                Children.kill9(group.get(victim));
+                if (producer) {
+                    producersKilled++;
+                    group.set(victim, startProducer(children, d, producerIds++));
+                } else {
+                    consumersKilled++;
+                    group.set(victim, children.start("chaos-consume", d.toJson(),
+                            consumerLog(consumerLogs++).toString()));
+                }
+            }
+            for (Process p : producers) {
+                Children.kill9(p);
+                producersKilled++;
+            }
+            for (int i = 0; i < consumers.size(); i++) {
+                q.put(new long[] {ShmTestProcess.STOP, i}, Duration.ofSeconds(30));
+            }
+            for (Process c : consumers) {
+                assertEquals(0, Children.await(c, 60), "a consumer did not stop: the queue stalled");
+            }
+            Set<Long> delivered = new HashSet<>();
+            int duplicates = 0;
+            for (int i = 0; i < consumerLogs; i++) {
+                for (long[] rec : records(consumerLog(i), 16)) {
+                    if (!delivered.add(key(rec[0], rec[1]))) {
+                        duplicates++;
+                    }
+                }
+            }
+            for (long[] rest : q.getBatch(1000, Duration.ofMillis(100))) {
+                if (!delivered.add(key(rest[0], rest[1]))) {
+                    duplicates++;
+                }
+            }
+            assertEquals(0, duplicates, "items delivered twice");
+            int missing = 0;
+            int unacknowledged = 0;
+            long acknowledgedTotal = 0;
+            for (int p = 0; p < producerIds; p++) {
+                List<long[]> acks = records(producerLog(p), 8);
+                long acked = acks.size();
+                acknowledgedTotal += acked;
+                for (long s = 0; s < acked; s++) {
+                    assertEquals(s, acks.get((int) s)[0], "producer log is sequential");
+                    if (!delivered.contains(key(p, s))) {
+                        missing++;
+                    }
+                }
+                // Delivered beyond the last acknowledgement: only the put the kill interrupted.
+                for (long s = acked; delivered.contains(key(p, s)); s++) {
+                    unacknowledged++;
+                    assertEquals(acked, s, "more than one unacknowledged item of producer " + p);
+                }
+            }
+            assertTrue(acknowledgedTotal > 0, "nothing was exchanged");
+            assertTrue(missing <= consumersKilled,
+                    missing + " acknowledged items lost with " + consumersKilled + " consumers killed");
+            assertTrue(unacknowledged <= producersKilled);
+            QueueMetrics m = q.metrics();
+            assertTrue(m.dropped() <= consumersKilled, "lost reads " + m.dropped());
+            assertEquals(0, q.size());
+            assertEquals(m.puts(), m.gets() + m.dropped(), "puts = gets + lost reads: " + m);
+            q.put(new long[] {7, 7});
+            assertEquals(7, q.get(Duration.ofSeconds(5))[1]);
+            System.out.printf("chaos: %d trials, %d producers and %d consumers killed, %d items acknowledged, "
+                    + "%d lost with dead consumers, %d delivered though their put was cut short%n", TRIALS,
+                    producersKilled, consumersKilled, acknowledgedTotal, missing, unacknowledged);
+        }
+    }
+
+    private Process startProducer(Children children, QueueDescriptor d, int id) throws Exception {
+        return children.start("chaos-produce", d.toJson(), Integer.toString(id), producerLog(id).toString());
+    }
+
+    private Path producerLog(int id) {
+        return dir.resolve("producer-" + id + ".log");
+    }
+
+    private Path consumerLog(int id) {
+        return dir.resolve("consumer-" + id + ".log");
+    }
+
+    private static long key(long producer, long seq) {
+        return producer << 40 | seq;
+    }
+
+    /** Whole records of a log; a record cut short by the kill is ignored. */
+    private static List<long[]> records(Path log, int recordBytes) throws Exception {
+        List<long[]> out = new ArrayList<>();
+        if (!Files.exists(log)) {
+            return out;
+        }
+        byte[] all = Files.readAllBytes(log);
+        try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(all, 0,
+                all.length - all.length % recordBytes))) {
+            for (;;) {
+                long[] rec = new long[recordBytes / 8];
+                for (int i = 0; i < rec.length; i++) {
+                    rec[i] = in.readLong();
+                }
+                out.add(rec);
+            }
+        } catch (EOFException end) {
+            return out;
+        }
+    }
+
+}

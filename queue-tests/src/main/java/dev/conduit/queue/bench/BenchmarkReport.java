@@ -1,0 +1,127 @@
+package dev.conduit.queue.bench;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collection;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+
+/**
+ * Runs the in-JVM benchmark suite (JMH: {@link ThroughputBenchmark},
+ * {@link BlockingThroughputBenchmark}, {@link LatencyBenchmark}) in one go, compares Conduit's
+ * {@code local} and {@code priority} with their references, prints the verdicts, and rewrites the
+ * in-JVM section of {@code docs/benchmarks.md} with tables and PNG charts ({@code docs/img/}).
+ * Other sections of the page (shared memory, rpc, ray) are left as they are.
+ *
+ * <p>Usage: {@code BenchmarkReport [--quick] [--docs DIR] [--include REGEX] [--profiler NAME]...
+ * [--json FILE] [--no-docs]}. {@code --quick} is a smoke run for CI (about a minute and a half);
+ * the full run takes about twelve minutes. System property {@code conduit.bench.command} names the
+ * command to print as the way to reproduce the run ({@code scripts/bench.sh} sets it).
+ *
+ * <p>Not thread-safe: one run at a time per JVM.
+ */
+public final class BenchmarkReport {
+    /** The page the report writes, inside the docs directory. */
+    public static final String PAGE = "benchmarks.md";
+
+    private static final String PAGE_HEADER = """
+            # Benchmarks
+
+            Every figure on this page is measured beside the reference it must beat, in the same run on the same
+            machine, and given as a ratio. Each section is written by its own harness between
+            `<!-- section:NAME -->` markers; a harness rewrites only its own section.
+            """;
+
+    private BenchmarkReport() {
+    }
+
+    /**
+     * Runs the suite from the command line and exits with {@link #run}'s status.
+     *
+     * @param args see the class comment
+     */
+    public static void main(String[] args) {
+        int status = run(System.out, args);
+        if (status != 0) {
+            System.exit(status);
+        }
+    }
+
+    /**
+     * Runs the suite, prints the verdicts to {@code out}, and rewrites the page unless told not to.
+     * This is the entry point for other tools (the {@code conduit bench} command).
+     *
+     * @param out where the summary goes (JMH's own progress goes to standard output)
+     * @param args see the class comment
+     * @return 0 on success, 2 for a bad command line, 1 if the run or the writing failed; a missed
+     *     target is reported, not an error
+     */
+    public static int run(PrintStream out, String... args) {
+        if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
+            out.println(usage());
+            return 0;
+        }
+        RunSettings.Parsed parsed;
+        try {
+            parsed = RunSettings.parse(args, System.getProperty("conduit.bench.command"));
+        } catch (IllegalArgumentException e) {
+            out.println("bench: " + e.getMessage());
+            return 2;
+        }
+        try {
+            return runParsed(out, parsed);
+        } catch (RunnerException | IOException | RuntimeException e) {
+            out.println("bench: failed: " + e);
+            e.printStackTrace(out);
+            return 1;
+        }
+    }
+
+    private static int runParsed(PrintStream out, RunSettings.Parsed parsed) throws RunnerException, IOException {
+        RunSettings settings = parsed.settings();
+        MachineInfo machine = MachineInfo.current();
+        if (parsed.jsonResult() != null) {
+            Path json = Path.of(parsed.jsonResult()).toAbsolutePath();
+            Files.createDirectories(json.getParent());
+        }
+        Collection<RunResult> runs = new Runner(settings.jmhOptions(parsed.jsonResult()).build()).run();
+        Figures figures = Figures.of(runs);
+        if (figures.isEmpty()) {
+            out.println("bench: no benchmark matched '" + settings.include() + "'");
+            return 1;
+        }
+        InprocReport report = new InprocReport(figures, settings, machine, MachineInfo.currentLoadAverage());
+        out.println();
+        out.println("Conduit in-JVM targets (" + (settings.quick() ? "quick" : "full") + " run, " + machine.cores()
+                + " cores, load average " + String.format(java.util.Locale.ROOT, "%.2f", machine.loadAverage())
+                + "):");
+        out.print(report.targetsAsText());
+        if (parsed.writeDocs()) {
+            Path docs = Path.of(parsed.docsDir());
+            Files.createDirectories(docs);
+            report.renderCharts(docs);
+            Path page = docs.resolve(PAGE);
+            String before = Files.exists(page) ? Files.readString(page, StandardCharsets.UTF_8) : null;
+            String after = MarkdownSections.merge(before, PAGE_HEADER, InprocReport.SECTION, report.markdown());
+            Files.writeString(page, after, StandardCharsets.UTF_8);
+            out.println("Wrote " + page + " and its charts in " + docs.resolve(InprocReport.IMAGE_DIR));
+        }
+        return 0;
+    }
+
+    private static String usage() {
+        return """
+                Usage: BenchmarkReport [options]
+                  --quick            a short smoke run (about a minute and a half) instead of the full one (~12 min)
+                  --docs DIR         the directory of benchmarks.md and img/ (default: docs)
+                  --include REGEX    run only the JMH benchmarks matching REGEX
+                  --profiler NAME    add a JMH profiler (gc, stack, ...); repeatable
+                  --json FILE        also write JMH's JSON result (every counter) to FILE
+                  --no-docs          print the verdicts only; do not touch the page
+                """;
+    }
+}

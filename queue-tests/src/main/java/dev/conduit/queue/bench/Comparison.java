@@ -1,0 +1,74 @@
+package dev.conduit.queue.bench;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A target from the issue: a Conduit backend's figure divided by a reference's, measured in the
+ * same run, must reach {@code target}. Immutable.
+ *
+ * @param scenario where both are measured
+ * @param subject the Conduit backend
+ * @param reference what it is measured against
+ * @param target the least acceptable ratio subject/reference (throughput: higher is better)
+ * @param targetText how the issue states the target
+ */
+record Comparison(Scenario scenario, Contender subject, Contender reference, double target, String targetText) {
+
+    /**
+     * The targets of issue 2, "Benchmarks", judged on both non-blocking loops: with a yield after
+     * a failed attempt (the meaningful one when threads outnumber cores) and without back-off.
+     */
+    static final List<Comparison> TARGETS = List.of(
+            new Comparison(Scenario.THROUGHPUT_1X1, Contender.LOCAL, Contender.ARRAY_BLOCKING_QUEUE, 3.0, "≥ 3×"),
+            new Comparison(Scenario.THROUGHPUT_4X4, Contender.LOCAL, Contender.ARRAY_BLOCKING_QUEUE, 3.0, "≥ 3×"),
+            new Comparison(Scenario.THROUGHPUT_1X1, Contender.LOCAL, Contender.MPMC_ARRAY_QUEUE, 1 / 1.5,
+                    "within 1.5× (≥ 0.67×)"),
+            new Comparison(Scenario.THROUGHPUT_4X4, Contender.LOCAL, Contender.MPMC_ARRAY_QUEUE, 1 / 1.5,
+                    "within 1.5× (≥ 0.67×)"),
+            new Comparison(Scenario.THROUGHPUT_1X1, Contender.PRIORITY, Contender.PRIORITY_BLOCKING_QUEUE, 2.0,
+                    "≥ 2×"),
+            new Comparison(Scenario.SPIN_1X1, Contender.LOCAL, Contender.ARRAY_BLOCKING_QUEUE, 3.0, "≥ 3×"),
+            new Comparison(Scenario.SPIN_4X4, Contender.LOCAL, Contender.ARRAY_BLOCKING_QUEUE, 3.0, "≥ 3×"),
+            new Comparison(Scenario.SPIN_1X1, Contender.LOCAL, Contender.MPMC_ARRAY_QUEUE, 1 / 1.5,
+                    "within 1.5× (≥ 0.67×)"),
+            new Comparison(Scenario.SPIN_4X4, Contender.LOCAL, Contender.MPMC_ARRAY_QUEUE, 1 / 1.5,
+                    "within 1.5× (≥ 0.67×)"),
+            new Comparison(Scenario.SPIN_1X1, Contender.PRIORITY, Contender.PRIORITY_BLOCKING_QUEUE, 2.0,
+                    "≥ 2×"));
+
+    /** How a comparison came out. */
+    enum Verdict {
+        /** The ratio reaches the target. */
+        PASS,
+        /** The ratio falls short of the target. */
+        MISS,
+        /** One of the two figures was not measured in this run. */
+        NOT_RUN
+    }
+
+    /**
+     * The ratio subject/reference, oriented so that higher is better for the subject.
+     *
+     * @param figures this run's figures
+     * @return the ratio, empty if either figure is missing
+     */
+    Optional<Double> ratio(Figures figures) {
+        Optional<Figure> s = figures.get(scenario, subject);
+        Optional<Figure> r = figures.get(scenario, reference);
+        if (s.isEmpty() || r.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(Figures.advantage(s.get(), r.get()));
+    }
+
+    /**
+     * Judges this run.
+     *
+     * @param figures this run's figures
+     * @return the verdict
+     */
+    Verdict verdict(Figures figures) {
+        return ratio(figures).map(x -> x >= target ? Verdict.PASS : Verdict.MISS).orElse(Verdict.NOT_RUN);
+    }
+}

@@ -1,0 +1,306 @@
+package dev.conduit.queue.bench;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Writes the in-JVM section of docs/benchmarks.md from one run's figures: the targets of the
+ * issue with their verdicts, a table and a chart per comparison, and how it was measured. Not
+ * thread-safe.
+ */
+final class InprocReport {
+    /** The section name in docs/benchmarks.md. */
+    static final String SECTION = "inproc";
+    /** Where the charts go, relative to the page. */
+    static final String IMAGE_DIR = "img";
+
+    private static final List<Contender> LOCAL_AND_REFERENCES = List.of(Contender.LOCAL,
+            Contender.ARRAY_BLOCKING_QUEUE, Contender.LINKED_BLOCKING_QUEUE, Contender.MPMC_ARRAY_QUEUE);
+    private static final List<Contender> PRIORITY_AND_REFERENCE = List.of(Contender.PRIORITY,
+            Contender.PRIORITY_BLOCKING_QUEUE);
+    private static final List<Contender> BLOCKING = List.of(Contender.LOCAL, Contender.PRIORITY,
+            Contender.ARRAY_BLOCKING_QUEUE, Contender.LINKED_BLOCKING_QUEUE, Contender.PRIORITY_BLOCKING_QUEUE);
+    private static final List<Contender> ALL = List.of(Contender.values());
+
+    private static final List<BenchmarkCharts.Category> NON_BLOCKING_CATEGORIES = List.of(
+            new BenchmarkCharts.Category("1P/1C, yield", Scenario.THROUGHPUT_1X1, Figure::score),
+            new BenchmarkCharts.Category("4P/4C, yield", Scenario.THROUGHPUT_4X4, Figure::score),
+            new BenchmarkCharts.Category("1P/1C, no back-off", Scenario.SPIN_1X1, Figure::score),
+            new BenchmarkCharts.Category("4P/4C, no back-off", Scenario.SPIN_4X4, Figure::score));
+
+    static final BenchmarkCharts.Chart LOCAL_CHART = new BenchmarkCharts.Chart("inproc-local-throughput.png",
+            "local vs references: offer/poll throughput (higher is better)", "million items / s",
+            LOCAL_AND_REFERENCES, NON_BLOCKING_CATEGORIES);
+    static final BenchmarkCharts.Chart PRIORITY_CHART = new BenchmarkCharts.Chart("inproc-priority-throughput.png",
+            "priority vs PriorityBlockingQueue: offer/poll throughput (higher is better)", "million items / s",
+            PRIORITY_AND_REFERENCE, NON_BLOCKING_CATEGORIES);
+    static final BenchmarkCharts.Chart BLOCKING_CHART = new BenchmarkCharts.Chart("inproc-blocking-throughput.png",
+            "Blocking put/take throughput (higher is better)", "million items / s", BLOCKING, List.of(
+                    new BenchmarkCharts.Category("1 producer / 1 consumer", Scenario.BLOCKING_1X1, Figure::score),
+                    new BenchmarkCharts.Category("4 producers / 4 consumers", Scenario.BLOCKING_4X4, Figure::score)));
+    static final BenchmarkCharts.Chart HAND_OFF_CHART = new BenchmarkCharts.Chart("inproc-handoff-latency.png",
+            "put→get on one thread (lower is better)", "ns per put+get", ALL, List.of(
+                    new BenchmarkCharts.Category("average", Scenario.HAND_OFF, Figure::score)));
+    static final BenchmarkCharts.Chart ROUND_TRIP_CHART = new BenchmarkCharts.Chart("inproc-roundtrip-latency.png",
+            "Round trip between two threads, blocking put/take (lower is better)", "µs", ALL, List.of(
+                    new BenchmarkCharts.Category("median", Scenario.ROUND_TRIP, Figure::p50),
+                    new BenchmarkCharts.Category("90th percentile", Scenario.ROUND_TRIP, Figure::p90)));
+
+    /** Every chart, in page order. */
+    static final List<BenchmarkCharts.Chart> CHARTS = List.of(LOCAL_CHART, PRIORITY_CHART, BLOCKING_CHART,
+            HAND_OFF_CHART, ROUND_TRIP_CHART);
+
+    private final Figures figures;
+    private final RunSettings settings;
+    private final MachineInfo machine;
+    private final double loadAtEnd;
+    private final StringBuilder out = new StringBuilder();
+
+    /**
+     * @param figures the run's figures
+     * @param settings how the run was made
+     * @param machine the machine, taken when the run started
+     * @param loadAtEnd the load average when the run ended
+     */
+    InprocReport(Figures figures, RunSettings settings, MachineInfo machine, double loadAtEnd) {
+        this.figures = figures;
+        this.settings = settings;
+        this.machine = machine;
+        this.loadAtEnd = loadAtEnd;
+    }
+
+    /**
+     * Draws every chart.
+     *
+     * @param docsDir the directory of benchmarks.md
+     * @throws IOException if an image cannot be written
+     */
+    void renderCharts(Path docsDir) throws IOException {
+        for (BenchmarkCharts.Chart chart : CHARTS) {
+            BenchmarkCharts.render(chart, figures, docsDir.resolve(IMAGE_DIR));
+        }
+    }
+
+    /** @return the table of targets, as plain text for the console */
+    String targetsAsText() {
+        StringBuilder s = new StringBuilder();
+        s.append(String.format(Locale.ROOT, "%-8s %-22s %-19s %10s %10s %8s  %-22s %s%n", "conduit", "reference",
+                "threads", "conduit", "reference", "ratio", "target", "verdict"));
+        for (Comparison c : Comparison.TARGETS) {
+            s.append(String.format(Locale.ROOT, "%-8s %-22s %-19s %10s %10s %8s  %-22s %s%n", c.subject().label(),
+                    c.reference().label(), c.scenario().shortName, score(c.scenario(), c.subject()),
+                    score(c.scenario(), c.reference()), c.ratio(figures).map(InprocReport::ratio).orElse("-"),
+                    c.targetText(), c.verdict(figures)));
+        }
+        s.append("(throughput in million items/s)\n");
+        return s.toString();
+    }
+
+    /** @return the section's Markdown, without markers */
+    String markdown() {
+        line("## In-JVM backends: `local` and `priority` (JMH)");
+        line("");
+        line("Measured " + ZonedDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm z", Locale.ROOT))
+                + " in " + (settings.quick() ? "**quick** mode (a smoke run: indicative only)" : "full mode")
+                + " with:");
+        line("");
+        line("```");
+        line(settings.command());
+        line("```");
+        line("");
+        line("Machine: " + machine.cores() + " cores (" + machine.cpu() + "), " + machine.jvm() + ", " + machine.os()
+                + ". Load average " + load(machine.loadAverage()) + " at the start, " + load(loadAtEnd)
+                + " at the end.");
+        line("");
+        if (machine.loadAverage() > machine.cores() / 2.0 || loadAtEnd > machine.cores() / 2.0) {
+            line("> **The machine was busy while this ran** (other builds and tests shared its "
+                    + machine.cores() + " cores), so absolute figures are noisy and low. Every contender ran in "
+                    + "the same run under the same load, so the ratios are the figures to read; rerun on a quiet "
+                    + "machine for absolute numbers.");
+            line("");
+        }
+        if (machine.cores() < 8) {
+            line("> The 4 producers / 4 consumers scenario runs 8 threads on " + machine.cores()
+                    + " cores, as the issue asks: threads are descheduled mid-operation, which punishes "
+                    + "spinning and lock holders alike. Reported as measured.");
+            line("");
+        }
+        targets();
+        throughputTables();
+        blockingTable();
+        latencyTables();
+        method();
+        return out.toString();
+    }
+
+    private void targets() {
+        line("### Targets");
+        line("");
+        line("| Conduit | reference | threads | Conduit (M items/s) | reference (M items/s) | ratio | target | verdict |");
+        line("|---|---|---|---:|---:|---:|---|---|");
+        for (Comparison c : Comparison.TARGETS) {
+            line("| `" + c.subject().label() + "` | " + c.reference().label() + " | " + c.scenario().shortName + " | "
+                    + scoreWithError(c.scenario(), c.subject()) + " | " + scoreWithError(c.scenario(), c.reference())
+                    + " | " + c.ratio(figures).map(InprocReport::ratio).orElse("–") + " | " + c.targetText()
+                    + " | **" + c.verdict(figures).name().replace('_', ' ') + "** |");
+        }
+        line("");
+        line("Ratios are Conduit's throughput divided by the reference's, both measured in this run. "
+                + "± is JMH's 99.9% confidence half-width.");
+        line("");
+    }
+
+    private void throughputTables() {
+        line("### Throughput: non-blocking offer/poll");
+        line("");
+        image(LOCAL_CHART);
+        image(PRIORITY_CHART);
+        line("With a `Thread.yield()` after a failed attempt:");
+        line("");
+        throughputTable(Scenario.THROUGHPUT_1X1, Scenario.THROUGHPUT_4X4, ALL);
+        line("Without back-off (a failed attempt is retried at once):");
+        line("");
+        throughputTable(Scenario.SPIN_1X1, Scenario.SPIN_4X4, ALL);
+        line("`priority` against its own reference, PriorityBlockingQueue: 1P/1C "
+                + versus(Scenario.THROUGHPUT_1X1, Contender.PRIORITY, Contender.PRIORITY_BLOCKING_QUEUE) + " and 4P/4C "
+                + versus(Scenario.THROUGHPUT_4X4, Contender.PRIORITY, Contender.PRIORITY_BLOCKING_QUEUE)
+                + " with yield; 1P/1C " + versus(Scenario.SPIN_1X1, Contender.PRIORITY,
+                        Contender.PRIORITY_BLOCKING_QUEUE) + " and 4P/4C "
+                + versus(Scenario.SPIN_4X4, Contender.PRIORITY, Contender.PRIORITY_BLOCKING_QUEUE)
+                + " without back-off.");
+        line("");
+    }
+
+    private void blockingTable() {
+        line("### Throughput: blocking put/take");
+        line("");
+        image(BLOCKING_CHART);
+        throughputTable(Scenario.BLOCKING_1X1, Scenario.BLOCKING_4X4, BLOCKING);
+        line("`priority` against PriorityBlockingQueue: 1P/1C " + versus(Scenario.BLOCKING_1X1, Contender.PRIORITY,
+                Contender.PRIORITY_BLOCKING_QUEUE) + ", 4P/4C "
+                + versus(Scenario.BLOCKING_4X4, Contender.PRIORITY, Contender.PRIORITY_BLOCKING_QUEUE) + ".");
+        line("");
+    }
+
+    private void throughputTable(Scenario one, Scenario four, List<Contender> contenders) {
+        line("| queue | 1P/1C (M items/s) | × ArrayBlockingQueue | × MpmcArrayQueue "
+                + "| 4P/4C (M items/s) | × ArrayBlockingQueue | × MpmcArrayQueue |");
+        line("|---|---:|---:|---:|---:|---:|---:|");
+        for (Contender c : contenders) {
+            line("| " + name(c) + " | " + scoreWithError(one, c) + " | "
+                    + versus(one, c, Contender.ARRAY_BLOCKING_QUEUE) + " | "
+                    + versus(one, c, Contender.MPMC_ARRAY_QUEUE) + " | "
+                    + scoreWithError(four, c) + " | "
+                    + versus(four, c, Contender.ARRAY_BLOCKING_QUEUE) + " | "
+                    + versus(four, c, Contender.MPMC_ARRAY_QUEUE) + " |");
+        }
+        line("");
+    }
+
+    private void latencyTables() {
+        line("### Latency: put→get");
+        line("");
+        image(HAND_OFF_CHART);
+        image(ROUND_TRIP_CHART);
+        line("| queue | one thread, put+get (ns) | × ArrayBlockingQueue | round trip median (µs) | p90 (µs) "
+                + "| p99 (µs) | mean (µs) |");
+        line("|---|---:|---:|---:|---:|---:|---:|");
+        for (Contender c : ALL) {
+            Optional<Figure> rt = figures.get(Scenario.ROUND_TRIP, c);
+            line("| " + name(c) + " | " + scoreWithError(Scenario.HAND_OFF, c) + " | "
+                    + versus(Scenario.HAND_OFF, c, Contender.ARRAY_BLOCKING_QUEUE) + " | "
+                    + rt.map(f -> number(f.p50())).orElse("–") + " | "
+                    + rt.map(f -> number(f.p90())).orElse("–") + " | "
+                    + rt.map(f -> number(f.p99())).orElse("–") + " | "
+                    + rt.map(f -> number(f.score())).orElse("–") + " |");
+        }
+        line("");
+        line("\"× ArrayBlockingQueue\" for a time is ArrayBlockingQueue's time divided by the queue's: above 1 is "
+                + "faster. A round trip is two put→get hand-offs across threads; `MpmcArrayQueue` spins instead of "
+                + "sleeping, the others wait as their blocking calls do (`local` and `priority` spin briefly, "
+                + "then park).");
+        line("");
+    }
+
+    private void method() {
+        line("### How it is measured");
+        line("");
+        line("- JMH " + settings.jmhVersion() + ", " + settings.describe() + ". Queue capacity 1024; items are one "
+                + "cached `Integer`, so nothing is allocated by the benchmark itself.");
+        line("- Throughput (`ThroughputBenchmark`): a JMH group of producer threads calling `offer` and consumer "
+                + "threads calling `poll` in a loop, counting failed attempts as JCTools' benchmarks do; the same "
+                + "loop for every queue. The figure is the consumers' rate of items actually taken (`pollsMade`), "
+                + "counted inside JMH's measured window only. Two loops: `yield` calls `Thread.yield()` after a "
+                + "failed attempt (JCTools' `QueueThroughputYield`), `none` retries at once (JCTools' "
+                + "`QueueThroughputBackoffNone`). With more threads than cores (and on a shared machine, even at "
+                + "1P/1C) the `none` loop mostly measures the scheduler: a producer fills the queue within "
+                + "microseconds, then spins out its time slice on a full queue while the consumer waits for a core. "
+                + "The targets are judged on both loops.");
+        line("- `local` and `priority` are opened with `QueueDescriptor.local(…)`/`priority(…).withCapacity(1024)"
+                + ".open()` and used through `MessageQueue` (`offer`, `poll`, `put(item, timeout)`, "
+                + "`get(timeout)`): the product as users get it.");
+        line("- `MpmcArrayQueue` is JCTools' queue used raw (non-blocking `offer`/`poll`; it spins where the latency "
+                + "benchmark must wait). `PriorityBlockingQueue` does the same job as `priority`: bounded to 1024 by a "
+                + "semaphore and FIFO among equal priorities by a sequence number; every item of both is at the "
+                + "default priority.");
+        line("- Blocking throughput (`BlockingThroughputBenchmark`): Conduit's `put`/`get` against each blocking "
+                + "queue's own `put`/`take`, in their timed forms (100 ms) so that a thread left waiting when an "
+                + "iteration ends returns.");
+        line("- Latency (`LatencyBenchmark`): `handOff` puts then takes on one thread (average time); "
+                + "`roundTrip` is a ping-pong over two queues between two threads (sampled: median, p90, p99, mean).");
+        line("- Raw JMH output: run with `--json FILE` for every secondary counter (failed offers and polls).");
+    }
+
+    private void image(BenchmarkCharts.Chart chart) {
+        line("![" + chart.title() + "](" + IMAGE_DIR + "/" + chart.fileName() + ")");
+        line("");
+    }
+
+    private String versus(Scenario s, Contender c, Contender reference) {
+        Optional<Figure> a = figures.get(s, c);
+        Optional<Figure> b = figures.get(s, reference);
+        if (a.isEmpty() || b.isEmpty()) {
+            return "–";
+        }
+        return ratio(Figures.advantage(a.get(), b.get()));
+    }
+
+    private String score(Scenario s, Contender c) {
+        return figures.get(s, c).map(f -> number(f.score())).orElse("-");
+    }
+
+    private String scoreWithError(Scenario s, Contender c) {
+        return figures.get(s, c).map(f -> number(f.score())
+                + (Double.isNaN(f.error()) ? "" : " ± " + number(f.error()))).orElse("–");
+    }
+
+    private static String name(Contender c) {
+        return c.isConduit() ? "**`" + c.label() + "`** (Conduit)" : c.label();
+    }
+
+    private static String ratio(double x) {
+        return String.format(Locale.ROOT, "%.2f×", x);
+    }
+
+    private static String load(double load) {
+        return load < 0 ? "unknown" : String.format(Locale.ROOT, "%.2f", load);
+    }
+
+    static String number(double x) {
+        if (Double.isNaN(x)) {
+            return "–";
+        }
+        double abs = Math.abs(x);
+        String pattern = abs >= 100 ? "%.0f" : abs >= 10 ? "%.1f" : abs >= 1 ? "%.2f" : "%.3f";
+        return String.format(Locale.ROOT, pattern, x);
+    }
+
+    private void line(String s) {
+        out.append(s).append('\n');
+    }
+}

@@ -1,0 +1,44 @@
+package dev.conduit.queue.bench;
+
+import java.util.Objects;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A {@code java.util.concurrent} blocking queue, used through its own non-blocking
+ * {@code offer}/{@code poll} and its own timed {@code offer}/{@code poll} (the timed forms of
+ * {@code put}/{@code take}). Thread-safe.
+ */
+final class JdkBenchQueue implements BenchQueue {
+    private final BlockingQueue<Integer> queue;
+
+    /** @param queue the queue to measure */
+    JdkBenchQueue(BlockingQueue<Integer> queue) {
+        this.queue = Objects.requireNonNull(queue, "queue");
+    }
+
+    @Override
+    public boolean offer(Integer item) {
+        return queue.offer(item);
+    }
+
+    @Override
+    public Integer poll() {
+        return queue.poll();
+    }
+
+    @Override
+    public boolean put(Integer item) throws InterruptedException {
+        return queue.offer(item, BLOCKING_TIMEOUT_NANOS, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public Integer take() throws InterruptedException {
+        return queue.poll(BLOCKING_TIMEOUT_NANOS, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void close() {
+        queue.clear();
+    }
+}

@@ -1,0 +1,141 @@
+package dev.conduit.queue.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.util.Version;
+
+/**
+ * How one run of the in-JVM suite is made: quick or full, which benchmarks, which profilers, and
+ * the command line that reproduces it. Immutable.
+ *
+ * @param quick a short smoke run (well under two minutes) instead of the full measurement
+ * @param include a JMH regular expression selecting benchmarks
+ * @param profilers JMH profiler names ({@code gc}, {@code stack}, …) to add
+ * @param command the command that reproduces this run, as the report prints it
+ */
+record RunSettings(boolean quick, String include, List<String> profilers, String command) {
+    /** Every benchmark of this package. */
+    static final String ALL_BENCHMARKS = "dev\\.conduit\\.queue\\.bench\\..*Benchmark\\..*";
+
+    /** @return forks per benchmark */
+    int forks() {
+        return 1;
+    }
+
+    /** @return warm-up iterations per fork */
+    int warmupIterations() {
+        return quick ? 1 : 3;
+    }
+
+    /** @return the length of one warm-up iteration */
+    TimeValue warmupTime() {
+        return quick ? TimeValue.milliseconds(200) : TimeValue.seconds(1);
+    }
+
+    /** @return measured iterations per fork */
+    int measurementIterations() {
+        return quick ? 2 : 5;
+    }
+
+    /** @return the length of one measured iteration */
+    TimeValue measurementTime() {
+        return quick ? TimeValue.milliseconds(250) : TimeValue.seconds(2);
+    }
+
+    /** @return the JMH version on the class path */
+    String jmhVersion() {
+        return Version.getPlainVersion();
+    }
+
+    /** @return the settings in words, for the report */
+    String describe() {
+        return String.format(Locale.ROOT, "%d fork, %d warm-up iteration%s of %s, %d measured iterations of %s per "
+                + "benchmark%s", forks(), warmupIterations(), warmupIterations() == 1 ? "" : "s", warmupTime(),
+                measurementIterations(), measurementTime(),
+                quick ? " (quick mode runs only the `yield` loop of the non-blocking benchmark)" : "");
+    }
+
+    /**
+     * The JMH options for this run.
+     *
+     * @param jsonResult where JMH writes its JSON result, or null for none
+     * @return a builder, ready to build
+     */
+    ChainedOptionsBuilder jmhOptions(String jsonResult) {
+        ChainedOptionsBuilder b = new OptionsBuilder()
+                .include(include)
+                .forks(forks())
+                .warmupIterations(warmupIterations())
+                .warmupTime(warmupTime())
+                .measurementIterations(measurementIterations())
+                .measurementTime(measurementTime())
+                .timeout(TimeValue.seconds(30))
+                .jvmArgsAppend("-Xms512m", "-Xmx512m")
+                .shouldFailOnError(true);
+        if (quick) {
+            b.param("backoff", "yield");
+        }
+        for (String p : profilers) {
+            b.addProfiler(p);
+        }
+        if (jsonResult != null) {
+            b.result(jsonResult).resultFormat(org.openjdk.jmh.results.format.ResultFormatType.JSON);
+        }
+        return b;
+    }
+
+    /**
+     * Reads the command line of {@link BenchmarkReport}.
+     *
+     * @param args the arguments
+     * @param command the command as the caller ran it, or null to reconstruct it
+     * @return the settings and the remaining options
+     * @throws IllegalArgumentException on an unknown or incomplete option
+     */
+    static Parsed parse(String[] args, String command) {
+        boolean quick = false;
+        String include = ALL_BENCHMARKS;
+        List<String> profilers = new ArrayList<>();
+        String docs = "docs";
+        String json = null;
+        boolean writeDocs = true;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "--quick" -> quick = true;
+                case "--include" -> include = value(args, ++i, a);
+                case "--profiler" -> profilers.add(value(args, ++i, a));
+                case "--docs" -> docs = value(args, ++i, a);
+                case "--json" -> json = value(args, ++i, a);
+                case "--no-docs" -> writeDocs = false;
+                default -> throw new IllegalArgumentException("unknown option '" + a + "'; see --help");
+            }
+        }
+        String cmd = command != null && !command.isBlank() ? command
+                : "java -cp <queue-tests classes and dependencies> " + BenchmarkReport.class.getName()
+                        + (args.length == 0 ? "" : " " + String.join(" ", args));
+        return new Parsed(new RunSettings(quick, include, List.copyOf(profilers), cmd), docs, json, writeDocs);
+    }
+
+    private static String value(String[] args, int i, String option) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException("option " + option + " needs a value");
+        }
+        return args[i];
+    }
+
+    /**
+     * A parsed command line.
+     *
+     * @param settings the run
+     * @param docsDir the directory holding benchmarks.md
+     * @param jsonResult where JMH writes its JSON, or null
+     * @param writeDocs whether to rewrite the page and charts
+     */
+    record Parsed(RunSettings settings, String docsDir, String jsonResult, boolean writeDocs) {
+    }
+}

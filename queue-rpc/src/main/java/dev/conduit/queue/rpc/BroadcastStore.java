@@ -131,6 +131,16 @@ final class BroadcastStore implements QueueStore<byte[]> {
         return c;
     }
 
+    /** Creates a subscriber's cursor now, if it has none: it sees every item put from now on. */
+    void register(String subscriber) {
+        lock.lock();
+        try {
+            cursor(subscriber);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Frees items every subscriber has read. Lock held. */
     private void trim() {
         long min = tail;
@@ -315,6 +325,7 @@ final class BroadcastStore implements QueueStore<byte[]> {
         SubscriberView(BroadcastStore log, String name) {
             this.log = log;
             this.name = name;
+            log.register(name);
         }
 
         static byte[] first(BroadcastStore log, String name, long timeoutNanos) throws InterruptedException {

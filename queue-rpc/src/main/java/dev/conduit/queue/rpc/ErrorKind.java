@@ -122,13 +122,15 @@ enum ErrorKind {
     }
 
     /**
-     * The client-side exception for a failed call of this kind.
+     * The client-side exception for a failed call of this kind: the matching {@link QueueException}
+     * subclass, or {@link IllegalArgumentException} / {@link UnsupportedOperationException} for
+     * bad arguments and missing capabilities, as an in-JVM queue would throw.
      *
      * @param message the server's message
      * @param cause the gRPC failure
      * @return the exception to throw
      */
-    QueueException toException(String message, Throwable cause) {
+    RuntimeException toException(String message, Throwable cause) {
         switch (this) {
             case FULL:
                 return new QueueFullException(message, cause);
@@ -147,6 +149,10 @@ enum ErrorKind {
                 return new AccessDeniedException(message, cause);
             case SHUTTING_DOWN:
                 return new ServerUnavailableException(message, cause);
+            case INVALID_ARGUMENT:
+                return new IllegalArgumentException(message, cause);
+            case UNSUPPORTED:
+                return new UnsupportedOperationException(message, cause);
             default:
                 return new QueueException(message, cause);
         }

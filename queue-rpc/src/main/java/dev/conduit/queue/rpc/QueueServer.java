@@ -84,7 +84,8 @@ public final class QueueServer implements AutoCloseable {
             }
             credentials = tls.build();
         }
-        this.server = NettyServerBuilder.forAddress(new InetSocketAddress(b.host, b.port), credentials)
+        try {
+            this.server = NettyServerBuilder.forAddress(new InetSocketAddress(b.host, b.port), credentials)
                 .executor(callExecutor)
                 .maxInboundMessageSize(b.maxMessageBytes)
                 .maxInboundMetadataSize(16 * 1024)
@@ -93,6 +94,12 @@ public final class QueueServer implements AutoCloseable {
                 .addService(health.getHealthService())
                 .build()
                 .start();
+        } catch (IOException | RuntimeException e) {
+            timer.shutdownNow();
+            waitingPuts.shutdownNow();
+            callExecutor.shutdownNow();
+            throw e;
+        }
         health.setStatus(SERVICE_NAME, ServingStatus.SERVING);
         health.setStatus("", ServingStatus.SERVING);
         timer.scheduleWithFixedDelay(this::sweep, b.sweepMillis, b.sweepMillis, TimeUnit.MILLISECONDS);

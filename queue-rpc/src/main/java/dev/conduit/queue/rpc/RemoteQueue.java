@@ -120,6 +120,14 @@ final class RemoteQueue {
     }
 
     /**
+     * Runs a call that needs no open queue (server-wide queries), with the same deadline, retries and
+     * error mapping as {@link #call}.
+     */
+    <R> R unopened(String op, Attempt<R> attempt) throws InterruptedException {
+        return call(op, "", 0, attempt, false);
+    }
+
+    /**
      * Runs a call: opens the queue first if needed, gives it a deadline of {@code waitNanos} plus
      * the call timeout, retries while the server is unreachable (up to {@code reconnectMillis}),
      * reopens the queue if the server lost track of it, and maps failures.
@@ -134,8 +142,13 @@ final class RemoteQueue {
      * @throws ServerRestartedException when an in-memory queue was lost in a server restart
      * @throws QueueException the server's failure, as its subclass
      */
-    @SuppressWarnings("unchecked")
     <R> R call(String op, String subscriber, long waitNanos, Attempt<R> attempt) throws InterruptedException {
+        return call(op, subscriber, waitNanos, attempt, true);
+    }
+
+    @SuppressWarnings("unchecked")
+    private <R> R call(String op, String subscriber, long waitNanos, Attempt<R> attempt, boolean needsOpen)
+            throws InterruptedException {
         long unreachableSince = 0;
         long backoff = TimeUnit.MILLISECONDS.toNanos(20);
         int reopens = 0;
@@ -144,7 +157,7 @@ final class RemoteQueue {
                 throw new QueueClosedException("queue handle " + descriptor.qualifiedName() + " is closed");
             }
             try {
-                OpenResponse info = opened;
+                OpenResponse info = needsOpen ? opened : OpenResponse.getDefaultInstance();
                 if (info == null) {
                     info = open();
                 }

@@ -2,6 +2,12 @@ package dev.conduit.queue.rpc;
 
 import dev.conduit.queue.Capability;
 import dev.conduit.queue.QueueDescriptor;
+import dev.conduit.queue.QueueMetrics;
+import dev.conduit.queue.rpc.proto.ListQueuesRequest;
+import dev.conduit.queue.rpc.proto.Metrics;
+import dev.conduit.queue.rpc.proto.QueueInfo;
+import java.util.ArrayList;
+import java.util.List;
 import dev.conduit.queue.codec.Codec;
 import dev.conduit.queue.spi.QueueBackend;
 import dev.conduit.queue.spi.QueueStore;
@@ -60,5 +66,35 @@ public final class RpcBackend implements QueueBackend {
             throw e;
         }
         return store;
+    }
+
+    /**
+     * The queues a server hosts in one namespace, with their metrics: the server, namespace, TLS
+     * setup and token are the given descriptor's (its id does not matter, and no queue is created).
+     *
+     * @param anyQueue an rpc descriptor naming the server and namespace
+     * @return the queues, by id
+     * @throws dev.conduit.queue.AccessDeniedException when the token does not open the namespace
+     * @throws ServerUnavailableException when the server cannot be reached
+     */
+    public static List<RemoteQueueInfo> listQueues(QueueDescriptor anyQueue) {
+        RemoteQueue remote = new RemoteQueue(anyQueue);
+        try {
+            List<QueueInfo> infos = remote.unopened("listQueues", (stub, ref) -> stub.listQueues(
+                    ListQueuesRequest.newBuilder().setNamespace(anyQueue.namespace()).build())).getQueuesList();
+            List<RemoteQueueInfo> out = new ArrayList<>(infos.size());
+            for (QueueInfo i : infos) {
+                Metrics m = i.getMetrics();
+                out.add(new RemoteQueueInfo(QueueDescriptor.fromJson(i.getDescriptorJson()), i.getServerType(),
+                        new QueueMetrics(m.getSize(), m.getCapacity(), m.getPuts(), m.getGets(), m.getRejected(),
+                                m.getDropped(), m.getWaits(), m.getBytesIn(), m.getBytesOut(), m.getMaxItemBytes())));
+            }
+            return out;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new dev.conduit.queue.QueueException("interrupted while listing queues", e);
+        } finally {
+            remote.release();
+        }
     }
 }

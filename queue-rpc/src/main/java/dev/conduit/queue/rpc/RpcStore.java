@@ -214,7 +214,10 @@ final class RpcStore<T> implements QueueStore<T> {
             throw new UnsupportedOperationException("queue " + remote.descriptor.qualifiedName() + " has no "
                     + "BROADCAST capability: create it with option broadcast=true to have subscribers");
         }
-        return new RpcStore<>(remote.retain(), codec, name);
+        RpcStore<T> sub = new RpcStore<>(remote.retain(), codec, name);
+        // Touch the subscriber so the server creates it now: it sees every item put from here on.
+        sub.size();
+        return sub;
     }
 
     @Override

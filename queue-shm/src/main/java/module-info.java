@@ -4,6 +4,10 @@
  */
 module dev.conduit.queue.shm {
     requires dev.conduit.queue;
+    requires static chronicle.queue;
+    requires static chronicle.wire;
+    requires static chronicle.bytes;
+    requires static chronicle.core;
 
     exports dev.conduit.queue.shm;
 

@@ -17,8 +17,14 @@ final class Children implements AutoCloseable {
     }
 
     Process start(String... args) throws IOException {
+        return startWith(Path.of(System.getProperty("java.home"), "bin", "java"), List.of(), args);
+    }
+
+    /** Starts a child on a chosen {@code java} binary with extra JVM flags. */
+    Process startWith(Path java, List<String> jvmFlags, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add(java.toString());
+        cmd.addAll(jvmFlags);
         cmd.add("-Xmx128m");
         cmd.add("-XX:+UseSerialGC");
         cmd.add("-Dconduit.shm.dir=" + System.getProperty("conduit.shm.dir", ShmFile.defaultDir().toString()));

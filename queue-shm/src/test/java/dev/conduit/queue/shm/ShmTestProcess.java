@@ -47,6 +47,8 @@ public final class ShmTestProcess {
             case "chaos-consume" -> chaosConsume(d, Path.of(args[2]));
             case "halt-mid-write" -> haltMidWrite(d, Integer.parseInt(args[2]));
             case "halt-mid-read" -> haltMidRead(d);
+            case "journal-put" -> journalPut(d, Integer.parseInt(args[2]));
+            case "journal-get" -> journalGet(d, Integer.parseInt(args[2]));
             default -> throw new IllegalArgumentException("unknown mode " + mode);
         }
         System.exit(0);
@@ -177,6 +179,26 @@ public final class ShmTestProcess {
                 rec.putLong(v[0]).putLong(v[1]);
                 raw.write(rec.array());
             }
+        }
+    }
+
+    /** Puts "item-0".."item-(n-1)" into a journal, then exits. */
+    private static void journalPut(QueueDescriptor d, int n) throws Exception {
+        try (MessageQueue<String> q = d.open(Codecs.string())) {
+            for (int i = 0; i < n; i++) {
+                q.put("item-" + i);
+            }
+        }
+    }
+
+    /** Gets n items from a journal and prints them, or prints the exception's message. */
+    private static void journalGet(QueueDescriptor d, int n) throws Exception {
+        try (MessageQueue<String> q = d.open(Codecs.string())) {
+            for (int i = 0; i < n; i++) {
+                System.out.println("got " + q.get(Duration.ofSeconds(20)));
+            }
+        } catch (dev.conduit.queue.QueueException e) {
+            System.out.println("refused: " + e.getMessage());
         }
     }
 

@@ -1,0 +1,264 @@
+package dev.conduit.queue.shm;
+
+import dev.conduit.queue.QueueException;
+import java.io.IOException;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.queue.ChronicleQueue;
+import net.openhft.chronicle.queue.ExcerptAppender;
+import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.queue.TailerDirection;
+import net.openhft.chronicle.wire.DocumentContext;
+
+/**
+ * One journal directory, shared by every handle of this JVM: a Chronicle queue of documents
+ * {@code [sequence:long][length:int][payload]}, a state file with the count of documents
+ * appended, and one cursor file per subscriber {@code [next sequence][index of the last document
+ * read, or -1]}. Every read-modify-write of the state and cursors happens under a lock that is
+ * both a JVM lock and a file lock, so processes and threads take turns: a batch appended under
+ * one lock hold is seen whole or not at all, and each document goes to one consumer of a
+ * subscriber.
+ *
+ * <p>Thread-safe.
+ */
+final class Journal {
+    private static final Map<Path, Journal> OPEN = new HashMap<>();
+    private static final int APPENDED = 0;
+    private static final int BYTES_IN = 8;
+    private static final int CURSOR_NEXT = 0;
+    private static final int CURSOR_LAST_INDEX = 8;
+    private static final int CURSOR_BYTES_OUT = 16;
+    private static final int CURSOR_CLEARED = 24;
+    private static final int CURSOR_LENGTH = 64;
+
+    final Path dir;
+    private final ChronicleQueue queue;
+    private final FileChannel lockChannel;
+    private final MappedByteBuffer state;
+    private final ReentrantLock jvmLock = new ReentrantLock();
+    private final Map<String, MappedByteBuffer> cursors = new java.util.concurrent.ConcurrentHashMap<>();
+    private final ThreadLocal<ExcerptAppender> appenders;
+
+    private Journal(Path dir) throws IOException {
+        this.dir = dir;
+        Files.createDirectories(dir);
+        this.queue = ChronicleQueue.singleBuilder(dir.resolve("chronicle")).build();
+        this.appenders = ThreadLocal.withInitial(queue::createAppender);
+        this.lockChannel = FileChannel.open(dir.resolve("conduit.lock"), StandardOpenOption.CREATE,
+                StandardOpenOption.READ, StandardOpenOption.WRITE);
+        this.state = map(dir.resolve("conduit.state"));
+        locked(() -> {
+            recoverAppendedCount();
+            return null;
+        });
+    }
+
+    static synchronized Journal open(Path dir) {
+        Path key = dir.toAbsolutePath().normalize();
+        return OPEN.computeIfAbsent(key, k -> {
+            try {
+                return new Journal(k);
+            } catch (IOException e) {
+                throw new QueueException("cannot open journal " + k + ": " + e.getMessage(), e);
+            }
+        });
+    }
+
+    private static MappedByteBuffer map(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE)) {
+            MappedByteBuffer b = ch.map(FileChannel.MapMode.READ_WRITE, 0, CURSOR_LENGTH);
+            b.order(ByteOrder.nativeOrder());
+            return b;
+        }
+    }
+
+    /** A process that died between appending and counting leaves a document the count misses. */
+    private void recoverAppendedCount() {
+        try (ExcerptTailer t = queue.createTailer()) {
+            t.direction(TailerDirection.BACKWARD).toEnd();
+            try (DocumentContext dc = t.readingDocument()) {
+                long appended = dc.isPresent() ? dc.wire().bytes().readLong() + 1 : 0;
+                if (appended > state.getLong(APPENDED)) {
+                    state.putLong(APPENDED, appended);
+                }
+            }
+        }
+    }
+
+    /** Runs {@code body} holding the JVM lock and the file lock. */
+    <R> R locked(Supplier<R> body) {
+        jvmLock.lock();
+        try (FileLock ignored = lockChannel.lock()) {
+            return body.get();
+        } catch (IOException e) {
+            throw new QueueException("cannot lock journal " + dir + ": " + e.getMessage(), e);
+        } finally {
+            jvmLock.unlock();
+        }
+    }
+
+    private MappedByteBuffer cursor(String subscriber) {
+        return cursors.computeIfAbsent(subscriber, s -> {
+            try {
+                MappedByteBuffer c = map(dir.resolve("cursor-" + s));
+                if (c.getLong(CURSOR_NEXT) == 0 && c.getLong(CURSOR_LAST_INDEX) == 0) {
+                    c.putLong(CURSOR_LAST_INDEX, -1);
+                }
+                return c;
+            } catch (IOException e) {
+                throw new QueueException("cannot open subscriber " + s + " of journal " + dir + ": " + e.getMessage(), e);
+            }
+        });
+    }
+
+    /**
+     * Without the lock: whether the subscriber may have something to read (a hint for waiters).
+     *
+     * @param subscriber the subscriber
+     * @return true when documents beyond its cursor were appended
+     */
+    boolean mayHaveNext(String subscriber) {
+        MappedByteBuffer c = cursor(subscriber);
+        return (long) SharedRing.LONG.getAcquire(state, APPENDED) > (long) SharedRing.LONG.getAcquire(c, CURSOR_NEXT);
+    }
+
+    /** Closes the Chronicle queue and deletes the journal directory. */
+    static synchronized void destroy(Journal j) {
+        OPEN.remove(j.dir);
+        j.locked(() -> {
+            j.queue.close();
+            return null;
+        });
+        try {
+            j.lockChannel.close();
+            try (var files = Files.walk(j.dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        } catch (IOException e) {
+            throw new QueueException("cannot delete journal " + j.dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Call under {@link #locked}. @return documents appended so far */
+    long appended() {
+        return state.getLong(APPENDED);
+    }
+
+    /** Call under {@link #locked}. @return bytes appended so far */
+    long bytesIn() {
+        return state.getLong(BYTES_IN);
+    }
+
+    /** Call under {@link #locked}. Appends documents, numbering them on. */
+    void append(byte[][] payloads) {
+        ExcerptAppender appender = appenders.get();
+        long seq = appended();
+        long bytes = 0;
+        for (byte[] p : payloads) {
+            try (DocumentContext dc = appender.writingDocument()) {
+                Bytes<?> b = dc.wire().bytes();
+                b.writeLong(seq++);
+                b.writeInt(p.length);
+                b.write(p);
+            }
+            bytes += p.length;
+        }
+        state.putLong(APPENDED, seq);
+        state.putLong(BYTES_IN, bytesIn() + bytes);
+    }
+
+    /** Call under {@link #locked}. @return the subscriber's next sequence number */
+    long next(String subscriber) {
+        return cursor(subscriber).getLong(CURSOR_NEXT);
+    }
+
+    /** Call under {@link #locked}. @return bytes the subscriber took, and how many it cleared */
+    long[] subscriberCounters(String subscriber) {
+        MappedByteBuffer c = cursor(subscriber);
+        return new long[] {c.getLong(CURSOR_BYTES_OUT), c.getLong(CURSOR_CLEARED)};
+    }
+
+    /**
+     * Call under {@link #locked}. Reads the subscriber's next document.
+     *
+     * @param advance whether to move the cursor past it
+     * @return its payload, or null when the subscriber has read everything
+     */
+    byte[] read(String subscriber, boolean advance) {
+        MappedByteBuffer c = cursor(subscriber);
+        long next = c.getLong(CURSOR_NEXT);
+        if (next >= appended()) {
+            return null;
+        }
+        long last = c.getLong(CURSOR_LAST_INDEX);
+        try (ExcerptTailer t = queue.createTailer()) {
+            if (last < 0 || !t.moveToIndex(last)) {
+                t.toStart();
+            } else {
+                try (DocumentContext skip = t.readingDocument()) {
+                    // the document read last time
+                }
+            }
+            for (;;) {
+                try (DocumentContext dc = t.readingDocument()) {
+                    if (!dc.isPresent()) {
+                        throw new QueueException("journal " + dir + " is missing document " + next + " of "
+                                + appended());
+                    }
+                    Bytes<?> b = dc.wire().bytes();
+                    long seq = b.readLong();
+                    if (seq < next) {
+                        continue;
+                    }
+                    byte[] payload = new byte[b.readInt()];
+                    b.read(payload);
+                    if (advance) {
+                        c.putLong(CURSOR_NEXT, seq + 1);
+                        c.putLong(CURSOR_LAST_INDEX, dc.index());
+                        c.putLong(CURSOR_BYTES_OUT, c.getLong(CURSOR_BYTES_OUT) + payload.length);
+                    }
+                    return payload;
+                }
+            }
+        }
+    }
+
+    /** Call under {@link #locked}. Moves the subscriber to read {@code position} next. */
+    void seek(String subscriber, long position, boolean countAsCleared) {
+        MappedByteBuffer c = cursor(subscriber);
+        long target = Math.max(0, Math.min(position, appended()));
+        long lastIndex = -1;
+        if (target > 0) {
+            try (ExcerptTailer t = queue.createTailer()) {
+                t.toStart();
+                for (;;) {
+                    try (DocumentContext dc = t.readingDocument()) {
+                        if (!dc.isPresent()) {
+                            break;
+                        }
+                        if (dc.wire().bytes().readLong() == target - 1) {
+                            lastIndex = dc.index();
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        if (countAsCleared) {
+            c.putLong(CURSOR_CLEARED, c.getLong(CURSOR_CLEARED) + Math.max(0, target - c.getLong(CURSOR_NEXT)));
+        }
+        c.putLong(CURSOR_NEXT, target);
+        c.putLong(CURSOR_LAST_INDEX, lastIndex);
+    }
+}

@@ -1,0 +1,236 @@
+package dev.conduit.queue.shm;
+
+import dev.conduit.queue.Capability;
+import dev.conduit.queue.QueueClosedException;
+import dev.conduit.queue.QueueDescriptor;
+import dev.conduit.queue.QueueMetrics;
+import dev.conduit.queue.codec.Codec;
+import dev.conduit.queue.spi.Deadline;
+import dev.conduit.queue.spi.IdleStrategy;
+import dev.conduit.queue.spi.QueueStore;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * One handle on a journal, reading as one subscriber (the plain handle reads as
+ * {@value #DEFAULT_SUBSCRIBER}). Puts append for everyone; the capacity bounds how far the default
+ * subscriber may fall behind. Thread-safe.
+ *
+ * @param <T> the item type
+ */
+final class JournalStore<T> implements QueueStore<T> {
+    /** The subscriber a plain handle reads as. */
+    static final String DEFAULT_SUBSCRIBER = "default";
+
+    private final QueueDescriptor descriptor;
+    private final Codec<T> codec;
+    private final Journal journal;
+    private final String subscriber;
+    private final IdleStrategy.Kind idle;
+    private volatile boolean closed;
+
+    private JournalStore(QueueDescriptor descriptor, Codec<T> codec, Journal journal, String subscriber) {
+        this.descriptor = descriptor;
+        this.codec = codec;
+        this.journal = journal;
+        this.subscriber = subscriber;
+        this.idle = IdleStrategy.Kind.parse(descriptor.option("idle", null));
+    }
+
+    /**
+     * The directory of a journal: option {@code dir}, else the system property
+     * {@code conduit.journal.dir}, else {@code ~/.conduit/journal} (persistent storage, unlike
+     * the ring's tmpfs), then {@code namespace@id}.
+     *
+     * @param d the descriptor
+     * @return the directory
+     */
+    static Path directory(QueueDescriptor d) {
+        String dir = d.option("dir", System.getProperty("conduit.journal.dir"));
+        Path base = dir != null ? Path.of(dir) : Path.of(System.getProperty("user.home"), ".conduit", "journal");
+        return base.resolve("journal." + d.namespace() + "@" + d.id());
+    }
+
+    static <T> JournalStore<T> open(QueueDescriptor descriptor, Codec<T> codec) {
+        return new JournalStore<>(descriptor, codec, Journal.open(directory(descriptor)), DEFAULT_SUBSCRIBER);
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new QueueClosedException("queue handle " + descriptor.qualifiedName() + " is closed");
+        }
+    }
+
+    @Override
+    public int capacity() {
+        return descriptor.capacity();
+    }
+
+    @Override
+    public boolean offer(T item, int priority, long timeoutNanos) throws InterruptedException {
+        return offerAll(List.of(item), new int[] {priority}, timeoutNanos);
+    }
+
+    @Override
+    public boolean offerAll(List<? extends T> items, int[] priorities, long timeoutNanos) throws InterruptedException {
+        checkOpen();
+        byte[][] payloads = new byte[items.size()][];
+        for (int i = 0; i < payloads.length; i++) {
+            payloads[i] = codec.encode(items.get(i));
+        }
+        long deadline = Deadline.deadline(timeoutNanos);
+        IdleStrategy waiting = idle.create();
+        for (int attempt = 0;; attempt++) {
+            boolean done = journal.locked(() -> {
+                if (journal.appended() - journal.next(DEFAULT_SUBSCRIBER) + payloads.length > capacity()) {
+                    return false;
+                }
+                journal.append(payloads);
+                return true;
+            });
+            if (done) {
+                return true;
+            }
+            if (Deadline.remaining(deadline) == 0) {
+                return false;
+            }
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+            waiting.idle(attempt);
+            checkOpen();
+        }
+    }
+
+    @Override
+    public T poll(long timeoutNanos) throws InterruptedException {
+        checkOpen();
+        long deadline = Deadline.deadline(timeoutNanos);
+        IdleStrategy waiting = idle.create();
+        for (int attempt = 0;; attempt++) {
+            if (journal.mayHaveNext(subscriber)) {
+                byte[] payload = journal.locked(() -> journal.read(subscriber, true));
+                if (payload != null) {
+                    return codec.decode(payload, 0, payload.length);
+                }
+            }
+            if (Deadline.remaining(deadline) == 0) {
+                return null;
+            }
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+            waiting.idle(attempt);
+            checkOpen();
+        }
+    }
+
+    @Override
+    public int drainTo(Collection<? super T> sink, int maxItems, long timeoutNanos) throws InterruptedException {
+        T first = poll(timeoutNanos);
+        if (first == null) {
+            return 0;
+        }
+        sink.add(first);
+        int n = 1;
+        while (n < maxItems) {
+            T next = poll(0);
+            if (next == null) {
+                break;
+            }
+            sink.add(next);
+            n++;
+        }
+        return n;
+    }
+
+    @Override
+    public T peek() {
+        checkOpen();
+        byte[] payload = journal.locked(() -> journal.read(subscriber, false));
+        return payload == null ? null : codec.decode(payload, 0, payload.length);
+    }
+
+    @Override
+    public int size() {
+        return (int) Math.min(Integer.MAX_VALUE, journal.locked(() -> journal.appended() - journal.next(subscriber)));
+    }
+
+    @Override
+    public int clear() {
+        checkOpen();
+        return (int) (long) journal.locked(() -> {
+            long n = journal.appended() - journal.next(subscriber);
+            journal.seek(subscriber, journal.appended(), true);
+            return n;
+        });
+    }
+
+    @Override
+    public boolean awaitNotEmpty(long timeoutNanos) throws InterruptedException {
+        checkOpen();
+        long deadline = Deadline.deadline(timeoutNanos);
+        IdleStrategy waiting = idle.create();
+        for (int attempt = 0;; attempt++) {
+            if (journal.mayHaveNext(subscriber)) {
+                return true;
+            }
+            if (Deadline.remaining(deadline) == 0) {
+                return false;
+            }
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+            waiting.idle(attempt);
+            checkOpen();
+        }
+    }
+
+    @Override
+    public QueueMetrics metrics() {
+        return journal.locked(() -> {
+            long appended = journal.appended();
+            long next = journal.next(subscriber);
+            long[] c = journal.subscriberCounters(subscriber);
+            return new QueueMetrics((int) Math.min(Integer.MAX_VALUE, appended - next), capacity(), appended,
+                    next - c[1], 0, 0, 0, journal.bytesIn(), c[0], -1);
+        });
+    }
+
+    @Override
+    public Set<Capability> capabilities() {
+        return JournalBackend.CAPABILITIES;
+    }
+
+    /** A store reading as {@code name}: it sees every item, from the start of the journal the first time. */
+    @Override
+    public QueueStore<T> subscriber(String name) {
+        checkOpen();
+        if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,127}")) {
+            throw new IllegalArgumentException("subscriber name '" + name + "' must be letters, digits, '.', '_' "
+                    + "or '-'");
+        }
+        return new JournalStore<>(descriptor, codec, journal, name);
+    }
+
+    /** Moves this store's subscriber so that it reads {@code position} next. */
+    void replay(long position) {
+        journal.locked(() -> {
+            journal.seek(subscriber, position, false);
+            return null;
+        });
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+    }
+
+    @Override
+    public void destroy() {
+        closed = true;
+        Journal.destroy(journal);
+    }
+}

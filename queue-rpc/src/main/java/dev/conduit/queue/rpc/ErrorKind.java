@@ -39,6 +39,12 @@ enum ErrorKind {
 
     static final String TRAILER_NAME = "conduit-error-kind";
     static final Metadata.Key<String> TRAILER = Metadata.Key.of(TRAILER_NAME, Metadata.ASCII_STRING_MARSHALLER);
+    /**
+     * The server's message again, UTF-8: it survives where gRPC replaces the status description
+     * (a request the transport could not parse is closed as UNKNOWN by grpc-java itself).
+     */
+    static final Metadata.Key<byte[]> MESSAGE_TRAILER = Metadata.Key.of("conduit-error-message-bin",
+            Metadata.BINARY_BYTE_MARSHALLER);
 
     private final Status.Code code;
 
@@ -50,6 +56,7 @@ enum ErrorKind {
     StatusRuntimeException toStatus(String message) {
         Metadata trailers = new Metadata();
         trailers.put(TRAILER, name());
+        trailers.put(MESSAGE_TRAILER, message.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         return code.toStatus().withDescription(message).asRuntimeException(trailers);
     }
 
@@ -82,6 +89,22 @@ enum ErrorKind {
             return UNSUPPORTED;
         }
         return INTERNAL;
+    }
+
+    /**
+     * The server's message of a failed call: from the message trailer, else the status description.
+     *
+     * @param e the failure
+     * @return the message
+     */
+    static String messageOf(StatusRuntimeException e) {
+        Metadata trailers = e.getTrailers();
+        byte[] m = trailers == null ? null : trailers.get(MESSAGE_TRAILER);
+        if (m != null) {
+            return new String(m, java.nio.charset.StandardCharsets.UTF_8);
+        }
+        String d = e.getStatus().getDescription();
+        return d != null ? d : e.getStatus().getCode().toString();
     }
 
     /**

@@ -90,7 +90,7 @@ public final class QueueServer implements AutoCloseable {
                 .maxInboundMessageSize(b.maxMessageBytes)
                 .maxInboundMetadataSize(16 * 1024)
                 .permitKeepAliveTime(10, TimeUnit.SECONDS)
-                .addService(ServerInterceptors.intercept(service, tokens))
+                .addService(MalformedRequests.guard(ServerInterceptors.intercept(service, tokens)))
                 .addService(health.getHealthService())
                 .build()
                 .start();

@@ -170,8 +170,7 @@ final class RemoteQueue {
                 return await(attempt.start(stub.withDeadlineAfter(deadlineNanos, TimeUnit.NANOSECONDS), ref));
             } catch (StatusRuntimeException e) {
                 ErrorKind kind = ErrorKind.of(e);
-                String message = e.getStatus().getDescription() != null ? e.getStatus().getDescription()
-                        : e.getStatus().getCode().toString();
+                String message = ErrorKind.messageOf(e);
                 if (kind == null || kind == ErrorKind.SHUTTING_DOWN) {
                     long now = System.nanoTime();
                     if (unreachableSince == 0) {

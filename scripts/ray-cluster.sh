@@ -11,6 +11,7 @@
 #   scripts/ray-cluster.sh env       the JVM flags a Java driver needs, one per line
 #   scripts/ray-cluster.sh test      install + up + queue-ray's cluster tests + down (even on failure)
 #   scripts/ray-cluster.sh verify    queue-ray's cluster tests against the running cluster (no up/down)
+#   scripts/ray-cluster.sh run-bench the benchmark against the running cluster (no up/down)
 #   scripts/ray-cluster.sh bench     install + up + the benchmark harness + down
 #
 # Settings (environment): RAY_VENV (default <repo>/.venv-ray), RAY_VERSION (2.58.0),
@@ -181,7 +182,7 @@ cmd_bench() {
   cmd_install
   trap cmd_down EXIT
   cmd_up >/dev/null
-  run_maven_in_cluster "test-compile exec:exec@ray-bench" "$@"
+  run_maven_in_cluster "process-test-classes exec:exec@ray-bench" "$@"
 }
 
 case "${1:-}" in
@@ -192,6 +193,7 @@ case "${1:-}" in
   jar) cmd_jar ;;
   env) shift; cmd_env "${1:-}" ;;
   test) shift; cmd_test "$@" ;;
+  run-bench) shift; gcs_up || die "no cluster at $ADDRESS; run: $0 up"; run_maven_in_cluster "process-test-classes exec:exec@ray-bench" "$@" ;;
   verify) shift; gcs_up || die "no cluster at $ADDRESS; run: $0 up"; run_maven_in_cluster verify "$@" ;;
   bench) shift; cmd_bench "$@" ;;
   *) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;

@@ -16,7 +16,24 @@ projects="${CONDUIT_BENCH_PROJECTS:--pl queue-tests -am}"
 mvn -B -q $projects -Dmaven.test.skip=true package dependency:build-classpath \
     -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=runtime
 
-classpath="queue-tests/target/classes:$(cat queue-tests/target/bench.classpath)"
+# JMH forks a JVM per benchmark from this class path for several minutes: run from a private copy,
+# so that a rebuild of the tree meanwhile cannot change classes under a running benchmark.
+workdir="$(mktemp -d "${TMPDIR:-/tmp}/conduit-bench.XXXXXX")"
+trap 'rm -rf "$workdir"' EXIT
+cp -r queue-tests/target/classes "$workdir/classes"
+classpath="$workdir/classes"
+i=0
+IFS=: read -r -a entries < queue-tests/target/bench.classpath || true  # no newline at its end
+for entry in "${entries[@]}"; do
+    i=$((i + 1))
+    if [[ -d "$entry" ]]; then
+        cp -r "$entry" "$workdir/dep$i"
+    else
+        cp "$entry" "$workdir/dep$i.jar"
+    fi
+    classpath="$classpath:$workdir/dep$i$([[ -d "$entry" ]] || echo .jar)"
+done
+
 command="scripts/bench.sh${*:+ $*}"
-exec java -Djava.awt.headless=true -Dconduit.bench.command="$command" -cp "$classpath" \
+java -Djava.awt.headless=true -Dconduit.bench.command="$command" -cp "$classpath" \
     dev.conduit.queue.bench.BenchmarkReport --json queue-tests/target/jmh-result.json "$@"

@@ -18,9 +18,10 @@ import org.openjdk.jmh.runner.RunnerException;
  * Other sections of the page (shared memory, rpc, ray) are left as they are.
  *
  * <p>Usage: {@code BenchmarkReport [--quick] [--docs DIR] [--include REGEX] [--profiler NAME]...
- * [--json FILE] [--no-docs]}. {@code --quick} is a smoke run for CI (about a minute and a half);
- * the full run takes about twelve minutes. System property {@code conduit.bench.command} names the
- * command to print as the way to reproduce the run ({@code scripts/bench.sh} sets it).
+ * [--param NAME=VALUE,...]... [--json FILE] [--no-docs]}. {@code --quick} is a smoke run for CI
+ * (under two minutes on a quiet machine); the full run takes about twelve minutes. System
+ * property {@code conduit.bench.command} names the command to print as the way to reproduce the
+ * run ({@code scripts/bench.sh} sets it).
  *
  * <p>Not thread-safe: one run at a time per JVM.
  */
@@ -57,8 +58,8 @@ public final class BenchmarkReport {
      *
      * @param out where the summary goes (JMH's own progress goes to standard output)
      * @param args see the class comment
-     * @return 0 on success, 2 for a bad command line, 1 if the run or the writing failed; a missed
-     *     target is reported, not an error
+     * @return 0 on success, 2 for a bad command line, 1 if a benchmark or the writing failed (what
+     *     did run is still reported); a missed target is reported, not an error
      */
     public static int run(PrintStream out, String... args) {
         if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
@@ -110,6 +111,13 @@ public final class BenchmarkReport {
             Files.writeString(page, after, StandardCharsets.UTF_8);
             out.println("Wrote " + page + " and its charts in " + docs.resolve(InprocReport.IMAGE_DIR));
         }
+        boolean incomplete = settings.isWholeSuite() && Comparison.TARGETS.stream()
+                .anyMatch(c -> c.verdict(figures) == Comparison.Verdict.NOT_RUN
+                        && !(settings.quick() && c.scenario().backoff != null && c.scenario().backoff.equals("none")));
+        if (incomplete) {
+            out.println("bench: some benchmarks failed (see JMH's output above); their targets are NOT RUN");
+            return 1;
+        }
         return 0;
     }
 
@@ -120,6 +128,7 @@ public final class BenchmarkReport {
                   --docs DIR         the directory of benchmarks.md and img/ (default: docs)
                   --include REGEX    run only the JMH benchmarks matching REGEX
                   --profiler NAME    add a JMH profiler (gc, stack, ...); repeatable
+                  --param NAME=V,... run only these values of a JMH parameter (impl, backoff, capacity)
                   --json FILE        also write JMH's JSON result (every counter) to FILE
                   --no-docs          print the verdicts only; do not touch the page
                 """;

@@ -141,7 +141,8 @@ final class InprocReport {
     private void targets() {
         line("### Targets");
         line("");
-        line("| Conduit | reference | threads | Conduit (M items/s) | reference (M items/s) | ratio | target | verdict |");
+        line("| Conduit | reference | threads | Conduit (M items/s) | reference (M items/s) | ratio | target "
+                + "| verdict |");
         line("|---|---|---|---:|---:|---:|---|---|");
         for (Comparison c : Comparison.TARGETS) {
             line("| `" + c.subject().label() + "` | " + c.reference().label() + " | " + c.scenario().shortName + " | "

@@ -1,7 +1,9 @@
 package dev.conduit.queue.bench;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
@@ -15,9 +17,16 @@ import org.openjdk.jmh.util.Version;
  * @param quick a short smoke run (well under two minutes) instead of the full measurement
  * @param include a JMH regular expression selecting benchmarks
  * @param profilers JMH profiler names ({@code gc}, {@code stack}, …) to add
+ * @param params JMH parameter values that replace the benchmarks' own ({@code impl=local}, say)
  * @param command the command that reproduces this run, as the report prints it
  */
-record RunSettings(boolean quick, String include, List<String> profilers, String command) {
+record RunSettings(boolean quick, String include, List<String> profilers, Map<String, List<String>> params,
+        String command) {
+    /** @return whether this run selects the whole suite, so every target should get a verdict */
+    boolean isWholeSuite() {
+        return include.equals(ALL_BENCHMARKS) && params.isEmpty();
+    }
+
     /** Every benchmark of this package. */
     static final String ALL_BENCHMARKS = "dev\\.conduit\\.queue\\.bench\\..*Benchmark\\..*";
 
@@ -75,10 +84,11 @@ record RunSettings(boolean quick, String include, List<String> profilers, String
                 .measurementTime(measurementTime())
                 .timeout(TimeValue.seconds(30))
                 .jvmArgsAppend("-Xms512m", "-Xmx512m")
-                .shouldFailOnError(true);
-        if (quick) {
+                .shouldFailOnError(false);
+        if (quick && !params.containsKey("backoff")) {
             b.param("backoff", "yield");
         }
+        params.forEach((name, values) -> b.param(name, values.toArray(String[]::new)));
         for (String p : profilers) {
             b.addProfiler(p);
         }
@@ -100,6 +110,7 @@ record RunSettings(boolean quick, String include, List<String> profilers, String
         boolean quick = false;
         String include = ALL_BENCHMARKS;
         List<String> profilers = new ArrayList<>();
+        Map<String, List<String>> params = new LinkedHashMap<>();
         String docs = "docs";
         String json = null;
         boolean writeDocs = true;
@@ -109,6 +120,14 @@ record RunSettings(boolean quick, String include, List<String> profilers, String
                 case "--quick" -> quick = true;
                 case "--include" -> include = value(args, ++i, a);
                 case "--profiler" -> profilers.add(value(args, ++i, a));
+                case "--param" -> {
+                    String p = value(args, ++i, a);
+                    int eq = p.indexOf('=');
+                    if (eq < 1 || eq == p.length() - 1) {
+                        throw new IllegalArgumentException("--param wants NAME=VALUE[,VALUE...], not '" + p + "'");
+                    }
+                    params.put(p.substring(0, eq), List.of(p.substring(eq + 1).split(",")));
+                }
                 case "--docs" -> docs = value(args, ++i, a);
                 case "--json" -> json = value(args, ++i, a);
                 case "--no-docs" -> writeDocs = false;
@@ -118,7 +137,8 @@ record RunSettings(boolean quick, String include, List<String> profilers, String
         String cmd = command != null && !command.isBlank() ? command
                 : "java -cp <queue-tests classes and dependencies> " + BenchmarkReport.class.getName()
                         + (args.length == 0 ? "" : " " + String.join(" ", args));
-        return new Parsed(new RunSettings(quick, include, List.copyOf(profilers), cmd), docs, json, writeDocs);
+        RunSettings settings = new RunSettings(quick, include, List.copyOf(profilers), Map.copyOf(params), cmd);
+        return new Parsed(settings, docs, json, writeDocs);
     }
 
     private static String value(String[] args, int i, String option) {

@@ -177,10 +177,7 @@ final class LocalStore<T> implements QueueStore<T> {
     @Override
     public int clear() {
         checkOpen();
-        int n = 0;
-        while (ring.poll() != null) {
-            n++;
-        }
+        int n = ring.clear();
         q.cleared.add(n);
         if (n > 0) {
             q.notFull.signalAll();

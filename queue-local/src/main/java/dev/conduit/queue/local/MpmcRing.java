@@ -64,6 +64,10 @@ final class MpmcRing extends MpmcRingPad2 {
         }
     }
 
+    /** The sign bit of the producer index: set while {@link #clear()} holds the index still. */
+    private static final long LOCKED = Long.MIN_VALUE;
+    private static final long INDEX_MASK = Long.MAX_VALUE;
+
     private final int capacity;
     private final int mask;
     private final long length;
@@ -102,6 +106,11 @@ final class MpmcRing extends MpmcRingPad2 {
         int spins = 0;
         for (;;) {
             long p = producerIndex;
+            if (p < 0) {
+                // clear() holds the producer index for a moment.
+                Thread.onSpinWait();
+                continue;
+            }
             if (p >= limit) {
                 limit = consumerIndex + capacity;
                 if (p >= limit) {
@@ -138,6 +147,10 @@ final class MpmcRing extends MpmcRingPad2 {
         long p;
         for (;;) {
             p = producerIndex;
+            if (p < 0) {
+                Thread.onSpinWait();
+                continue;
+            }
             if (p + n > consumerIndex + capacity) {
                 return false;
             }
@@ -178,7 +191,7 @@ final class MpmcRing extends MpmcRingPad2 {
                     return e;
                 }
             } else if (s < expected) {
-                if (c >= producerIndex) {
+                if (c >= (producerIndex & INDEX_MASK)) {
                     return null;
                 }
                 // Claimed by a producer that has not yet published: wait for it.
@@ -189,6 +202,55 @@ final class MpmcRing extends MpmcRingPad2 {
                 }
             }
         }
+    }
+
+    /**
+     * Removes every element present at one instant. The producer index is held still for a moment
+     * (its sign bit set, which makes producers wait), one CAS moves the consumer index up to it,
+     * claiming every element, and the producer index is released; then each claimed slot is freed
+     * (waiting for producers that had claimed but not yet published). Linearizable at that CAS,
+     * unlike polling until empty, which also takes items put while it runs.
+     *
+     * @return how many elements were removed
+     */
+    int clear() {
+        long p;
+        for (;;) {
+            p = producerIndex;
+            if (p >= 0 && PRODUCER_INDEX.compareAndSet(this, p, p | LOCKED)) {
+                break;
+            }
+            Thread.onSpinWait();
+        }
+        long c;
+        try {
+            for (;;) {
+                c = consumerIndex;
+                if (c >= p) {
+                    return 0;
+                }
+                if (CONSUMER_INDEX.compareAndSet(this, c, p)) {
+                    break;
+                }
+            }
+        } finally {
+            producerIndex = p;
+        }
+        final long[] seq = sequences;
+        for (long k = c; k < p; k++) {
+            int i = (int) k & mask;
+            int spins = 0;
+            while ((long) SEQ.getAcquire(seq, i) != k + 1) {
+                if (++spins > 128) {
+                    Thread.yield();
+                } else {
+                    Thread.onSpinWait();
+                }
+            }
+            ELEMENT.setOpaque(elements, i, null);
+            SEQ.setRelease(seq, i, k + length);
+        }
+        return (int) (p - c);
     }
 
     /**
@@ -222,7 +284,7 @@ final class MpmcRing extends MpmcRingPad2 {
                     return e;
                 }
             } else if (s < c + 1) {
-                if (c >= producerIndex) {
+                if (c >= (producerIndex & INDEX_MASK)) {
                     return null;
                 }
                 Thread.onSpinWait();
@@ -234,7 +296,7 @@ final class MpmcRing extends MpmcRingPad2 {
     int size() {
         for (;;) {
             long c = consumerIndex;
-            long p = producerIndex;
+            long p = producerIndex & INDEX_MASK;
             if (consumerIndex == c) {
                 long size = p - c;
                 return (int) Math.max(0, Math.min(capacity, size));
@@ -243,12 +305,12 @@ final class MpmcRing extends MpmcRingPad2 {
     }
 
     boolean isEmpty() {
-        return consumerIndex >= producerIndex;
+        return consumerIndex >= (producerIndex & INDEX_MASK);
     }
 
     /** Items accepted since creation. */
     long producerCount() {
-        return producerIndex;
+        return producerIndex & INDEX_MASK;
     }
 
     /** Items taken since creation. */

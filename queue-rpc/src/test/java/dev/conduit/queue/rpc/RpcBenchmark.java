@@ -1,0 +1,267 @@
+package dev.conduit.queue.rpc;
+
+import dev.conduit.queue.MessageQueue;
+import dev.conduit.queue.QueueDescriptor;
+import dev.conduit.queue.codec.Codecs;
+import io.grpc.CallOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.MethodDescriptor;
+import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.ClientResponseObserver;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.ServerCalls;
+import io.grpc.stub.StreamObserver;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Measures the rpc queue against plain grpc-java on the same machine, in the same run:
+ * put→get throughput of 64-byte items, one at a time and in batches of 100, against a plain
+ * bidirectional stream echoing the same bytes; and unary put round-trip time against a plain unary
+ * echo. Prints each figure with its reference and the ratio.
+ *
+ * <pre>
+ * java -cp ... dev.conduit.queue.rpc.RpcBenchmark   (-Dconduit.bench.items=200000 -Dconduit.bench.rtt=20000)
+ * </pre>
+ */
+public final class RpcBenchmark {
+    private static final int ITEM = 64;
+    private static final int BATCH = 100;
+    private static final int ITEMS = Integer.getInteger("conduit.bench.items", 200_000);
+    private static final int SINGLE_ITEMS = Integer.getInteger("conduit.bench.singleItems", 20_000);
+    private static final int RTT_CALLS = Integer.getInteger("conduit.bench.rtt", 20_000);
+
+    private static final MethodDescriptor<byte[], byte[]> ECHO_STREAM = MethodDescriptor.<byte[], byte[]>newBuilder()
+            .setType(MethodDescriptor.MethodType.BIDI_STREAMING).setFullMethodName("bench.Echo/Stream")
+            .setRequestMarshaller(new Bytes()).setResponseMarshaller(new Bytes()).build();
+    private static final MethodDescriptor<byte[], byte[]> ECHO_UNARY = MethodDescriptor.<byte[], byte[]>newBuilder()
+            .setType(MethodDescriptor.MethodType.UNARY).setFullMethodName("bench.Echo/Unary")
+            .setRequestMarshaller(new Bytes()).setResponseMarshaller(new Bytes()).build();
+
+    private RpcBenchmark() {
+    }
+
+    /**
+     * Runs every measurement and prints a table.
+     *
+     * @param args ignored
+     * @throws Exception on failure
+     */
+    public static void main(String[] args) throws Exception {
+        Server echo = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+                .executor(Executors.newFixedThreadPool(4))
+                .addService(ServerServiceDefinition.builder("bench.Echo")
+                        .addMethod(ECHO_STREAM, ServerCalls.asyncBidiStreamingCall(RpcBenchmark::echoStream))
+                        .addMethod(ECHO_UNARY, ServerCalls.asyncUnaryCall((req, out) -> {
+                            out.onNext(req);
+                            out.onCompleted();
+                        }))
+                        .build())
+                .build().start();
+        ManagedChannel echoChannel = ManagedChannelBuilder.forAddress("127.0.0.1", echo.getPort()).usePlaintext()
+                .build();
+        List<String[]> rows = new ArrayList<>();
+        try (QueueServer server = QueueServer.builder().port(0).start()) {
+            QueueDescriptor d = QueueDescriptor.rpc("127.0.0.1", server.port(), "bench").withCapacity(100_000);
+            // Warm up both sides.
+            queueThroughput(d.withId("warm-1"), 5_000, 1);
+            queueThroughput(d.withId("warm-2"), 20_000, BATCH);
+            streamThroughput(echoChannel, 20_000, 1);
+            streamThroughput(echoChannel, 20_000, BATCH);
+            rtt(d.withId("warm-3"), echoChannel, 2_000);
+
+            double qSingle = queueThroughput(d.withId("single"), SINGLE_ITEMS, 1);
+            double sSingle = streamThroughput(echoChannel, ITEMS, 1);
+            rows.add(row("put->get throughput, single 64 B items (items/s)", qSingle, sSingle, qSingle / sSingle));
+            double qBatch = queueThroughput(d.withId("batch"), ITEMS, BATCH);
+            double sBatch = streamThroughput(echoChannel, ITEMS, BATCH);
+            rows.add(row("put->get throughput, batches of 100 x 64 B (items/s)", qBatch, sBatch, qBatch / sBatch));
+            Histogram[] h = rtt(d.withId("rtt"), echoChannel, RTT_CALLS);
+            double qp50 = h[0].getValueAtPercentile(50) / 1000.0;
+            double ep50 = h[1].getValueAtPercentile(50) / 1000.0;
+            double qp99 = h[0].getValueAtPercentile(99) / 1000.0;
+            double ep99 = h[1].getValueAtPercentile(99) / 1000.0;
+            rows.add(row("unary put RTT p50 (us)", qp50, ep50, qp50 / ep50));
+            rows.add(row("unary put RTT p99 (us)", qp99, ep99, qp99 / ep99));
+        } finally {
+            echoChannel.shutdownNow();
+            echo.shutdownNow();
+        }
+        System.out.println();
+        System.out.printf("| %-55s | %14s | %16s | %7s |%n", "measure", "conduit rpc", "plain grpc-java", "ratio");
+        System.out.printf("|%s|%s|%s|%s|%n", "-".repeat(57), "-".repeat(16), "-".repeat(18), "-".repeat(9));
+        for (String[] r : rows) {
+            System.out.printf("| %-55s | %14s | %16s | %7s |%n", (Object[]) r);
+        }
+        System.out.printf("%nitems=%d singleItems=%d rttCalls=%d cores=%d%n", ITEMS, SINGLE_ITEMS, RTT_CALLS,
+                Runtime.getRuntime().availableProcessors());
+        System.exit(0);
+    }
+
+    private static String[] row(String name, double conduit, double grpc, double ratio) {
+        return new String[] {name, String.format("%,.1f", conduit), String.format("%,.1f", grpc),
+            String.format("%.2f", ratio)};
+    }
+
+    /** One producer thread puts, one consumer thread gets, through the server. */
+    private static double queueThroughput(QueueDescriptor d, int items, int batch) throws Exception {
+        byte[] payload = new byte[ITEM];
+        try (MessageQueue<byte[]> producer = d.open(Codecs.bytes()); MessageQueue<byte[]> consumer =
+                d.open(Codecs.bytes())) {
+            producer.size();
+            consumer.size();
+            AtomicLong received = new AtomicLong();
+            Thread reader = new Thread(() -> {
+                try {
+                    while (received.get() < items) {
+                        received.addAndGet(batch == 1 ? (consumer.get() != null ? 1 : 0)
+                                : consumer.getBatch(batch, Duration.ofSeconds(10)).size());
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            long start = System.nanoTime();
+            reader.start();
+            if (batch == 1) {
+                for (int i = 0; i < items; i++) {
+                    producer.put(payload);
+                }
+            } else {
+                List<byte[]> chunk = new ArrayList<>(batch);
+                for (int i = 0; i < batch; i++) {
+                    chunk.add(payload);
+                }
+                for (int i = 0; i < items; i += batch) {
+                    producer.putAll(chunk);
+                }
+            }
+            reader.join();
+            double seconds = (System.nanoTime() - start) / 1e9;
+            producer.destroy();
+            return items / seconds;
+        }
+    }
+
+    private static StreamObserver<byte[]> echoStream(StreamObserver<byte[]> responses) {
+        return new StreamObserver<>() {
+            @Override
+            public void onNext(byte[] value) {
+                responses.onNext(value);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+            }
+
+            @Override
+            public void onCompleted() {
+                responses.onCompleted();
+            }
+        };
+    }
+
+    /** Sends items (or batches of items as one message) down a bidi stream, flow controlled, and counts the echoes. */
+    private static double streamThroughput(ManagedChannel ch, int items, int batch) throws Exception {
+        int messages = items / batch;
+        byte[] message = new byte[ITEM * batch];
+        CountDownLatch done = new CountDownLatch(1);
+        AtomicLong echoed = new AtomicLong();
+        long start = System.nanoTime();
+        ClientCalls.asyncBidiStreamingCall(ch.newCall(ECHO_STREAM, CallOptions.DEFAULT),
+                new ClientResponseObserver<byte[], byte[]>() {
+                    private int sent;
+
+                    @Override
+                    public void beforeStart(ClientCallStreamObserver<byte[]> requests) {
+                        requests.setOnReadyHandler(() -> {
+                            while (requests.isReady() && sent < messages) {
+                                requests.onNext(message);
+                                sent++;
+                            }
+                            if (sent == messages) {
+                                sent++;
+                                requests.onCompleted();
+                            }
+                        });
+                    }
+
+                    @Override
+                    public void onNext(byte[] value) {
+                        echoed.incrementAndGet();
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        t.printStackTrace();
+                        done.countDown();
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        done.countDown();
+                    }
+                });
+        if (!done.await(300, TimeUnit.SECONDS) || echoed.get() != messages) {
+            throw new IllegalStateException("echo stream did not finish: " + echoed.get() + " of " + messages);
+        }
+        return items / ((System.nanoTime() - start) / 1e9);
+    }
+
+    /** Unary put round trips against unary echo round trips, interleaved so both see the same machine. */
+    private static Histogram[] rtt(QueueDescriptor d, ManagedChannel ch, int calls) throws Exception {
+        Histogram queue = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
+        Histogram echo = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
+        byte[] payload = new byte[ITEM];
+        try (MessageQueue<byte[]> q = d.open(Codecs.bytes())) {
+            q.size();
+            for (int i = 0; i < calls; i++) {
+                long t0 = System.nanoTime();
+                q.put(payload);
+                long t1 = System.nanoTime();
+                ClientCalls.blockingUnaryCall(ch, ECHO_UNARY, CallOptions.DEFAULT.withDeadlineAfter(10,
+                        TimeUnit.SECONDS), payload);
+                long t2 = System.nanoTime();
+                queue.recordValue(t1 - t0);
+                echo.recordValue(t2 - t1);
+                if (q.capacity() - i % q.capacity() == 1) {
+                    q.clear();
+                }
+            }
+            q.destroy();
+        }
+        return new Histogram[] {queue, echo};
+    }
+
+    /** byte[] as it is. */
+    private static final class Bytes implements MethodDescriptor.Marshaller<byte[]> {
+        @Override
+        public InputStream stream(byte[] value) {
+            return new ByteArrayInputStream(value);
+        }
+
+        @Override
+        public byte[] parse(InputStream stream) {
+            try {
+                return stream.readAllBytes();
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+}

@@ -15,7 +15,6 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One handle on an {@code shm} queue: encodes items straight into the shared ring's slots, waits
@@ -25,12 +24,6 @@ import java.util.concurrent.TimeUnit;
  * @param <T> the item type
  */
 final class ShmStore<T> implements QueueStore<T> {
-    /**
-     * Even a call that must not wait gives a slot whose previous item is being copied out, or
-     * whose producer is mid-write, this long: such a slot frees within a memory copy.
-     */
-    private static final long IN_FLIGHT_GRACE_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
-
     private final QueueDescriptor descriptor;
     private final Codec<T> codec;
     private final ShmOptions options;
@@ -130,10 +123,11 @@ final class ShmStore<T> implements QueueStore<T> {
             ring.add(RingLayout.WAITS_OFFSET, 1);
         }
         long deadline = Deadline.deadline(wait);
-        long graceEnd = System.nanoTime() + IN_FLIGHT_GRACE_NANOS;
         IdleStrategy idle = options.idle().create();
         for (int attempt = 0;; attempt++) {
-            if (Deadline.remaining(deadline) == 0 && (r != SharedRing.BUSY || System.nanoTime() - graceEnd > 0)) {
+            // A slot still being read frees within a copy, or is recovered if its reader died:
+            // wait for it even past the deadline, as an in-JVM ring waits for its peers.
+            if (Deadline.remaining(deadline) == 0 && r != SharedRing.BUSY) {
                 ring.add(RingLayout.REJECTED_OFFSET, 1);
                 return false;
             }
@@ -272,11 +266,12 @@ final class ShmStore<T> implements QueueStore<T> {
             ring.add(RingLayout.WAITS_OFFSET, 1);
         }
         long deadline = Deadline.deadline(timeoutNanos);
-        long graceEnd = System.nanoTime() + IN_FLIGHT_GRACE_NANOS;
         IdleStrategy idle = options.idle().create();
         for (int attempt = 0;; attempt++) {
-            if (Deadline.remaining(deadline) == 0
-                    && (r != SharedRing.IN_FLIGHT || System.nanoTime() - graceEnd > 0)) {
+            // An item claimed before this call is published within a copy, or recovered if its
+            // producer died: wait for it even past the deadline, so that a non-empty size() is
+            // never followed by an empty poll().
+            if (Deadline.remaining(deadline) == 0 && r != SharedRing.IN_FLIGHT) {
                 return null;
             }
             if (Thread.interrupted()) {

@@ -1,7 +1,6 @@
 package dev.conduit.queue.codec;
 
 import com.esotericsoftware.kryo.Kryo;
-import com.esotericsoftware.kryo.KryoException;
 import com.esotericsoftware.kryo.Serializer;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
@@ -90,7 +89,9 @@ public final class KryoCodec<T> implements Codec<T> {
             out.reset();
             kryo.writeClassAndObject(out, item);
             return out.toBytes();
-        } catch (KryoException | IllegalArgumentException e) {
+        } catch (RuntimeException e) {
+            // Whatever Kryo throws (including reflection refusals of the module system) is a
+            // failure to encode this item, reported as the documented exception.
             throw translate("encode", e);
         } catch (StackOverflowError e) {
             throw new SerializationException("cannot encode a cyclic or very deep object graph", e);
@@ -115,8 +116,8 @@ public final class KryoCodec<T> implements Codec<T> {
                         + " trailing bytes: the bytes were not written by this codec");
             }
             return (T) o;
-        } catch (KryoException | IllegalArgumentException | IndexOutOfBoundsException | ClassCastException
-                | NegativeArraySizeException e) {
+        } catch (RuntimeException e) {
+            // Bytes from elsewhere may be anything: every failure is the documented exception.
             throw translate("decode", e);
         } catch (OutOfMemoryError | StackOverflowError e) {
             throw new SerializationException("refused to decode: the bytes describe an impossible object", e);
@@ -153,7 +154,7 @@ public final class KryoCodec<T> implements Codec<T> {
             char[].class, boolean[].class, String[].class, Object[].class,
             Byte.class, Short.class, Integer.class, Long.class, Float.class, Double.class, Character.class,
             Boolean.class,
-            BigInteger.class, BigDecimal.class, UUID.class,
+            BigInteger.class, BigDecimal.class,
             ArrayList.class, LinkedList.class, ArrayDeque.class, HashMap.class, LinkedHashMap.class,
             TreeMap.class, HashSet.class, LinkedHashSet.class, TreeSet.class,
             Instant.class, Duration.class, LocalDate.class, LocalTime.class, LocalDateTime.class,
@@ -169,6 +170,7 @@ public final class KryoCodec<T> implements Codec<T> {
         k.register(Collections.unmodifiableList(new ArrayList<>()).getClass(), new ListAsArrayList(), id++);
         k.register(Collections.unmodifiableMap(new HashMap<>()).getClass(), new MapAsLinkedHashMap(), id++);
         k.register(QueueDescriptor.class, new DescriptorSerializer(), id++);
+        k.register(UUID.class, new UuidSerializer(), id++);
         ImmutableCollectionsSerializers.registerSerializers(k);
         return k;
     }
@@ -187,6 +189,24 @@ public final class KryoCodec<T> implements Codec<T> {
         @Override
         public QueueDescriptor read(Kryo kryo, Input input, Class<? extends QueueDescriptor> type) {
             return QueueDescriptor.fromJson(input.readString());
+        }
+    }
+
+    /** UUIDs as two longs (Kryo has no serializer of its own for them on Java 17+). */
+    private static final class UuidSerializer extends Serializer<UUID> {
+        UuidSerializer() {
+            setImmutable(true);
+        }
+
+        @Override
+        public void write(Kryo kryo, Output output, UUID u) {
+            output.writeLong(u.getMostSignificantBits());
+            output.writeLong(u.getLeastSignificantBits());
+        }
+
+        @Override
+        public UUID read(Kryo kryo, Input input, Class<? extends UUID> type) {
+            return new UUID(input.readLong(), input.readLong());
         }
     }
 

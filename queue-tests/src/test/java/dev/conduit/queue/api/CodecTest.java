@@ -35,23 +35,12 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** The codecs of {@code dev.conduit.queue.codec}, on their own. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class CodecTest {
-    /** Why every Kryo check is disabled until queue-api is fixed; see the report of the TCK work. */
-    static final String KRYO_UUID_BUG = "BUG: queue-api KryoCodec.newKryo registers UUID.class with Kryo's default "
-            + "FieldSerializer, which on JDK 17+ (class path, no --add-opens java.base/java.util) throws "
-            + "InaccessibleObjectException, so every Kryo codec, Codecs.objects() included, fails its first "
-            + "encode or decode; fix: k.register(UUID.class, new DefaultSerializers.UUIDSerializer(), id)";
-    /** Why garbage bytes can escape as another exception type. */
-    static final String KRYO_DECODE_BUG = "BUG: queue-api KryoCodec.decode translates only KryoException, "
-            + "IllegalArgumentException, IndexOutOfBounds, ClassCast and NegativeArraySize; garbage bytes "
-            + "that decode as a java.time value escape as java.time.DateTimeException instead of "
-            + "SerializationException; fix: catch RuntimeException there";
 
     /** A record of ours, allowed explicitly. */
     record Point(int x, String label) {
@@ -156,7 +145,6 @@ class CodecTest {
     }
 
     @Test
-    @Disabled(KRYO_UUID_BUG)
     void kryoCodecCarriesItsBuiltInsWithoutRegistration() {
         Codec<Object> k = Codecs.kryo();
         List<Object> values = new ArrayList<>(List.of("text", 42, 42L, 3.5d, 2.5f, (short) 3, (byte) 4, 'c', true,
@@ -179,7 +167,6 @@ class CodecTest {
     }
 
     @Test
-    @Disabled(KRYO_UUID_BUG)
     void defaultObjectCodecRoundTripsAPlainString() {
         Codec<Object> k = Codecs.objects();
         byte[] bytes = k.encode("hello");
@@ -187,7 +174,6 @@ class CodecTest {
     }
 
     @Test
-    @Disabled(KRYO_UUID_BUG)
     void kryoCodecCarriesADescriptorExactly() {
         Codec<Object> k = Codecs.objects();
         QueueDescriptor d = QueueDescriptor.shm("jobs").withNamespace("run-1").withOption("itemSize", "64");
@@ -198,7 +184,6 @@ class CodecTest {
     }
 
     @Test
-    @Disabled(KRYO_UUID_BUG)
     void recordsAndClassesRoundTripOnceAllowed() {
         Codec<Object> k = Codecs.kryo(Point.class, Reading.class);
         Point p = new Point(3, "three");
@@ -220,7 +205,6 @@ class CodecTest {
     }
 
     @Test
-    @Disabled(KRYO_UUID_BUG)
     void unregisteredClassIsRefusedOnEncodeNamingTheClass() {
         Codec<Object> k = Codecs.kryo();
         SerializationException e = assertThrows(SerializationException.class, () -> k.encode(new Point(1, "x")));
@@ -229,7 +213,6 @@ class CodecTest {
     }
 
     @Test
-    @Disabled(KRYO_UUID_BUG)
     void bytesNamingAClassOffTheAllowListAreRefusedBeforeTheClassIsInitialized() {
         String safeName = SafeBox1.class.getName();
         String evilName = safeName.replace("SafeBox1", "EvilBox1");
@@ -248,7 +231,6 @@ class CodecTest {
     }
 
     @Test
-    @Disabled(KRYO_UUID_BUG)
     void classAllowedOnlyByTheWriterIsRefusedByTheReader() {
         Codec<Object> writer = Codecs.kryo(Point.class);
         byte[] bytes = writer.encode(new Point(5, "five"));
@@ -270,7 +252,6 @@ class CodecTest {
     }
 
     @Test
-    @Disabled(KRYO_DECODE_BUG)
     void garbageOrTruncatedBytesAreASerializationException() {
         Codec<Object> k = Codecs.kryo();
         Random rnd = new Random(1);

@@ -14,6 +14,8 @@ package dev.conduit.queue;
  * @param bytesIn encoded bytes accepted (0 for in-JVM backends, which do not encode)
  * @param bytesOut encoded bytes delivered
  * @param maxItemBytes the encoded size limit of one item, or -1 when there is none
+ * @param cleared items removed by {@link MessageQueue#clear()}; whenever no call is under way,
+ *     {@code puts - gets - dropped - cleared == size}
  */
 public record QueueMetrics(
         int size,
@@ -25,7 +27,27 @@ public record QueueMetrics(
         long waits,
         long bytesIn,
         long bytesOut,
-        long maxItemBytes) {
+        long maxItemBytes,
+        long cleared) {
+
+    /**
+     * Metrics of a backend that does not count cleared items separately.
+     *
+     * @param size items queued
+     * @param capacity the capacity
+     * @param puts items accepted
+     * @param gets items delivered
+     * @param rejected puts refused
+     * @param dropped items dropped by policy
+     * @param waits callers that waited
+     * @param bytesIn encoded bytes accepted
+     * @param bytesOut encoded bytes delivered
+     * @param maxItemBytes the item size limit, or -1
+     */
+    public QueueMetrics(int size, int capacity, long puts, long gets, long rejected, long dropped, long waits,
+            long bytesIn, long bytesOut, long maxItemBytes) {
+        this(size, capacity, puts, gets, rejected, dropped, waits, bytesIn, bytesOut, maxItemBytes, 0);
+    }
 
     /**
      * How full the queue is.

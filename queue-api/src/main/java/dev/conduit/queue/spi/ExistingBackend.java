@@ -39,24 +39,28 @@ public final class ExistingBackend implements QueueBackend {
     @Override
     @SuppressWarnings("unchecked")
     public <T> QueueStore<T> open(QueueDescriptor descriptor, Codec<T> codec) {
-        BlockingQueue<T> q = (BlockingQueue<T>) ExistingQueues.lookup(descriptor);
-        if (q == null) {
-            throw new QueueException("queue '" + descriptor.id() + "' wraps a queue object of another JVM "
-                    + "(QueueDescriptor.fromExisting); it can be opened only where it was registered");
+        ExistingQueues.Entry entry = ExistingQueues.entry(descriptor);
+        if (entry == null) {
+            throw new QueueException("no queue object is registered as '" + descriptor.id() + "' in this JVM: it was "
+                    + "destroyed, or registered (QueueDescriptor.fromExisting) in another JVM, where alone it can be opened");
         }
-        return new Store<>(descriptor, q, capabilities());
+        return new Store<>(descriptor, (BlockingQueue<T>) entry.queue, entry.counters, capabilities());
     }
 
     private static final class Store<T> implements QueueStore<T> {
         private final QueueDescriptor d;
         private final BlockingQueue<T> q;
         private final Set<Capability> caps;
-        private final MetricsCounters counters = new MetricsCounters();
+        /** The wrapped object cannot be woken by close(): waits run in slices of this length. */
+        private static final long SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+
+        private final MetricsCounters counters;
         private volatile boolean closed;
 
-        Store(QueueDescriptor d, BlockingQueue<T> q, Set<Capability> caps) {
+        Store(QueueDescriptor d, BlockingQueue<T> q, MetricsCounters counters, Set<Capability> caps) {
             this.d = d;
             this.q = q;
+            this.counters = counters;
             this.caps = caps;
         }
 
@@ -74,7 +78,12 @@ public final class ExistingBackend implements QueueBackend {
         @Override
         public boolean offer(T item, int priority, long timeoutNanos) throws InterruptedException {
             checkOpen();
-            boolean ok = timeoutNanos == 0 ? q.offer(item) : q.offer(item, timeoutNanos, TimeUnit.NANOSECONDS);
+            boolean ok = q.offer(item);
+            long deadline = Deadline.deadline(timeoutNanos);
+            while (!ok && Deadline.remaining(deadline) > 0) {
+                ok = q.offer(item, Math.min(SLICE_NANOS, Deadline.remaining(deadline)), TimeUnit.NANOSECONDS);
+                checkOpen();
+            }
             if (ok) {
                 counters.puts(1);
             } else {
@@ -97,7 +106,14 @@ public final class ExistingBackend implements QueueBackend {
         @Override
         public T poll(long timeoutNanos) throws InterruptedException {
             checkOpen();
-            T t = timeoutNanos == 0 ? q.poll() : q.poll(timeoutNanos, TimeUnit.NANOSECONDS);
+            T t = q.poll();
+            long deadline = Deadline.deadline(timeoutNanos);
+            while (t == null && Deadline.remaining(deadline) > 0) {
+                t = q.poll(Math.min(SLICE_NANOS, Deadline.remaining(deadline)), TimeUnit.NANOSECONDS);
+                if (t == null) {
+                    checkOpen();
+                }
+            }
             if (t != null) {
                 counters.gets(1);
             }
@@ -134,6 +150,7 @@ public final class ExistingBackend implements QueueBackend {
             while (q.poll() != null) {
                 n++;
             }
+            counters.cleared(n);
             return n;
         }
 

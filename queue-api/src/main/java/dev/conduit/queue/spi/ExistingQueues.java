@@ -10,7 +10,17 @@ import java.util.concurrent.ConcurrentHashMap;
  * namespace and id. Thread-safe.
  */
 public final class ExistingQueues {
-    private static final Map<String, BlockingQueue<?>> QUEUES = new ConcurrentHashMap<>();
+    private static final Map<String, Entry> QUEUES = new ConcurrentHashMap<>();
+
+    /** A registered queue object and the counters every handle on it shares. */
+    static final class Entry {
+        final BlockingQueue<?> queue;
+        final MetricsCounters counters = new MetricsCounters();
+
+        Entry(BlockingQueue<?> queue) {
+            this.queue = queue;
+        }
+    }
 
     private ExistingQueues() {
     }
@@ -27,8 +37,8 @@ public final class ExistingQueues {
      * @throws IllegalArgumentException if a different object holds the name
      */
     public static void register(QueueDescriptor d, BlockingQueue<?> queue) {
-        BlockingQueue<?> prev = QUEUES.putIfAbsent(key(d), queue);
-        if (prev != null && prev != queue) {
+        Entry prev = QUEUES.putIfAbsent(key(d), new Entry(queue));
+        if (prev != null && prev.queue != queue) {
             throw new IllegalArgumentException("another queue object is already registered as '" + d.id()
                     + "' in namespace '" + d.namespace() + "'");
         }
@@ -41,6 +51,11 @@ public final class ExistingQueues {
      * @return the object, or null
      */
     public static BlockingQueue<?> lookup(QueueDescriptor d) {
+        Entry e = QUEUES.get(key(d));
+        return e == null ? null : e.queue;
+    }
+
+    static Entry entry(QueueDescriptor d) {
         return QUEUES.get(key(d));
     }
 

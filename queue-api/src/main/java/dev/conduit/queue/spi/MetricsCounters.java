@@ -15,6 +15,7 @@ public final class MetricsCounters {
     private final LongAdder waits = new LongAdder();
     private final LongAdder bytesIn = new LongAdder();
     private final LongAdder bytesOut = new LongAdder();
+    private final LongAdder cleared = new LongAdder();
 
     /** @param n items accepted */
     public void puts(long n) {
@@ -51,6 +52,11 @@ public final class MetricsCounters {
         bytesOut.add(n);
     }
 
+    /** @param n items removed by clear() */
+    public void cleared(long n) {
+        cleared.add(n);
+    }
+
     /** @return items accepted so far */
     public long puts() {
         return puts.sum();
@@ -71,6 +77,6 @@ public final class MetricsCounters {
      */
     public QueueMetrics snapshot(int size, int capacity, long maxItemBytes) {
         return new QueueMetrics(size, capacity, puts.sum(), gets.sum(), rejected.sum(), dropped.sum(), waits.sum(),
-                bytesIn.sum(), bytesOut.sum(), maxItemBytes);
+                bytesIn.sum(), bytesOut.sum(), maxItemBytes, cleared.sum());
     }
 }

@@ -195,11 +195,11 @@ final class LocalStore<T> implements QueueStore<T> {
 
     @Override
     public QueueMetrics metrics() {
-        // Puts and gets come from the ring's indices: no counting on the fast path.
-        long dropped = q.counters.snapshot(0, 0, -1).dropped();
+        // Puts and gets come from the ring's indices: nothing is counted on the fast path.
         QueueMetrics c = q.counters.snapshot(ring.size(), ring.capacity(), -1);
+        long cleared = q.cleared.sum();
         return new QueueMetrics(c.size(), c.capacity(), ring.producerCount(),
-                ring.consumerCount() - q.cleared.sum() - dropped, c.rejected(), dropped, c.waits(), 0, 0, -1);
+                ring.consumerCount() - cleared - c.dropped(), c.rejected(), c.dropped(), c.waits(), 0, 0, -1, cleared);
     }
 
     @Override

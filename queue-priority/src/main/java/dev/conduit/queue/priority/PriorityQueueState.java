@@ -30,6 +30,7 @@ final class PriorityQueueState {
     private long puts;
     private long gets;
     private long dropped;
+    private long cleared;
 
     PriorityQueueState(QueueDescriptor descriptor) {
         this.descriptor = descriptor;
@@ -151,6 +152,7 @@ final class PriorityQueueState {
         lock.lock();
         try {
             n = lanes.clear();
+            cleared += n;
             count.addAndGet(-n);
         } finally {
             lock.unlock();
@@ -165,18 +167,20 @@ final class PriorityQueueState {
         long p;
         long g;
         long d;
+        long c;
         int size;
         lock.lock();
         try {
             p = puts;
             g = gets;
             d = dropped;
+            c = cleared;
             size = lanes.size();
         } finally {
             lock.unlock();
         }
         QueueMetrics slow = slowCounters.snapshot(size, capacity, -1);
-        return new QueueMetrics(size, capacity, p, g, slow.rejected(), d, slow.waits(), 0, 0, -1);
+        return new QueueMetrics(size, capacity, p, g, slow.rejected(), d, slow.waits(), 0, 0, -1, c);
     }
 
     void wakeAll() {

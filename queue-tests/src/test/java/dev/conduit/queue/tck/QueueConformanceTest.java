@@ -1251,7 +1251,7 @@ public abstract class QueueConformanceTest {
         assertEquals(5, q.metrics().dropped());
         QueueMetrics m = q.metrics();
         assertEquals(8, m.puts());
-        assertEquals(m.size(), m.puts() - m.gets() - m.dropped());
+        assertEquals(m.size(), m.puts() - m.gets() - m.dropped() - m.cleared());
         assertEquals(List.of("f", "g", "h"), take(q, 3));
     }
 
@@ -1270,7 +1270,7 @@ public abstract class QueueConformanceTest {
         assertEquals(List.of("x", "z", "w"), take(q, 3));
         QueueMetrics m = q.metrics();
         assertEquals(5, m.puts());
-        assertEquals(m.size(), m.puts() - m.gets() - m.dropped());
+        assertEquals(m.size(), m.puts() - m.gets() - m.dropped() - m.cleared());
     }
 
     // ------------------------------------------------------------------------------------------
@@ -1294,13 +1294,18 @@ public abstract class QueueConformanceTest {
         assertEquals(1, m.rejected());
         assertEquals(1.0, m.utilization(), 1e-9);
         assertEquals(100.0, m.utilizationPercent(), 1e-9);
-        assertEquals(m.size(), m.puts() - m.gets() - m.dropped());
+        assertEquals(m.size(), m.puts() - m.gets() - m.dropped() - m.cleared());
         q.get(PATIENCE);
         q.getNowait();
         m = q.metrics();
         assertEquals(2, m.size());
         assertEquals(0.5, m.utilization(), 1e-9);
-        assertEquals(m.size(), m.puts() - m.gets() - m.dropped());
+        assertEquals(m.size(), m.puts() - m.gets() - m.dropped() - m.cleared());
+        assertEquals(2, q.clear());
+        m = q.metrics();
+        assertEquals(0, m.size());
+        assertEquals(2, m.cleared());
+        assertEquals(m.size(), m.puts() - m.gets() - m.dropped() - m.cleared());
     }
 
     @Test

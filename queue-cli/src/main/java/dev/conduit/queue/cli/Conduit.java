@@ -52,6 +52,10 @@ public final class Conduit {
      * @param args the arguments
      */
     public static void main(String[] args) {
+        // Library INFO lines (server started, queue created) would bury the command's own output.
+        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        }
         System.exit(run(args));
     }
 

@@ -5,7 +5,6 @@ import dev.conduit.queue.MessageQueue;
 import dev.conduit.queue.QueueDescriptor;
 import dev.conduit.queue.QueueMetrics;
 import dev.conduit.queue.codec.Codecs;
-import dev.conduit.queue.spi.BackendRegistry;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -39,8 +38,11 @@ final class DemoCommand implements Callable<Integer> {
             description = "local, priority, shm, rpc or ray (default: ${DEFAULT-VALUE}).")
     String backend;
 
-    @Option(names = "--items", defaultValue = "500000", description = "Items to send (default: ${DEFAULT-VALUE}).")
-    long items;
+    @Option(names = "--items", description = "Items to send (default: 500,000; 50,000 for rpc and ray, whose "
+            + "every batch is a network call).")
+    Long itemsOption;
+
+    private long items;
 
     @Option(names = "--consumers", defaultValue = "2", description = "Consumers (default: ${DEFAULT-VALUE}).")
     int consumers;
@@ -53,6 +55,8 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        String type = backend.toLowerCase(Locale.ROOT);
+        items = itemsOption != null ? itemsOption : type.equals("rpc") || type.equals("ray") ? 50_000 : 500_000;
         if (items < 1 || items > Integer.MAX_VALUE - 1) {
             throw new IllegalArgumentException("--items must be 1 to " + (Integer.MAX_VALUE - 1) + ", not " + items);
         }
@@ -60,8 +64,6 @@ final class DemoCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--consumers must be 1 to 16, not " + consumers);
         }
         PrintWriter out = spec.commandLine().getOut();
-        String type = backend.toLowerCase(Locale.ROOT);
-        BackendRegistry.getDefault().backendFor(type);
         try (DemoEnvironment env = DemoEnvironment.start(type, capacity, out)) {
             QueueDescriptor d = env.descriptor();
             try (MessageQueue<long[]> q = d.open(Codecs.longs())) {
@@ -75,7 +77,7 @@ final class DemoCommand implements Callable<Integer> {
                     out.flush();
                 }
                 long t0 = System.nanoTime();
-                DemoTraffic.Result total = processes ? runProcesses(d, q, out) : runThreads(d, q, out);
+                DemoTraffic.Result total = processes ? runProcesses(env, q, out) : runThreads(d, q, out);
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 long lost = items - total.seen.cardinality();
                 Summary s = new Summary(type, d, items, total, lost, seconds);
@@ -116,8 +118,9 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private DemoTraffic.Result runProcesses(QueueDescriptor d, MessageQueue<long[]> q, PrintWriter out)
+    private DemoTraffic.Result runProcesses(DemoEnvironment env, MessageQueue<long[]> q, PrintWriter out)
             throws Exception {
+        QueueDescriptor d = env.descriptor();
         Path dir = Files.createTempDirectory("conduit-demo");
         List<Process> children = new ArrayList<>();
         List<Path> outs = new ArrayList<>();
@@ -125,9 +128,9 @@ final class DemoCommand implements Callable<Integer> {
             for (int i = 0; i < consumers; i++) {
                 Path o = dir.resolve("consumer-" + i + ".bin");
                 outs.add(o);
-                children.add(child(d, "consumer", "--out", o.toString()));
+                children.add(child(env, "consumer", "--out", o.toString()));
             }
-            Process producer = child(d, "producer", "--items", Long.toString(items),
+            Process producer = child(env, "producer", "--items", Long.toString(items),
                     "--consumers", Integer.toString(consumers));
             children.add(producer);
             Progress progress = new Progress(q, items, out, json);
@@ -166,18 +169,18 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private static Process child(QueueDescriptor d, String role, String... more) throws IOException {
+    private static Process child(DemoEnvironment env, String role, String... more) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
-        cmd.addAll(DemoEnvironment.childJvmOptions());
+        cmd.addAll(env.childJvmOptions());
         cmd.add(Conduit.class.getName());
         cmd.add("demo-worker");
         cmd.add("--role");
         cmd.add(role);
         cmd.add("--descriptor");
-        cmd.add(d.toJson());
+        cmd.add(env.descriptor().toJson());
         cmd.addAll(List.of(more));
         return new ProcessBuilder(cmd).inheritIO().redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
     }

@@ -8,6 +8,7 @@ import dev.conduit.queue.spi.Deadline;
 import dev.conduit.queue.spi.MetricsCounters;
 import dev.conduit.queue.spi.QueueStore;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -222,6 +223,7 @@ final class BroadcastStore implements QueueStore<byte[]> {
                 long[] c = cursor(subscriber);
                 int n = (int) (tail - c[0]);
                 c[0] = tail;
+                counters.cleared(n);
                 trim();
                 return n;
             }
@@ -229,7 +231,10 @@ final class BroadcastStore implements QueueStore<byte[]> {
             for (long[] c : cursors.values()) {
                 c[0] = tail;
             }
-            trim();
+            counters.cleared(n);
+            head = tail;
+            Arrays.fill(ring, null);
+            changed.signalAll();
             return n;
         } finally {
             lock.unlock();
@@ -384,7 +389,7 @@ final class BroadcastStore implements QueueStore<byte[]> {
         public QueueMetrics metrics() {
             QueueMetrics m = log.metrics();
             return new QueueMetrics(size(), m.capacity(), m.puts(), m.gets(), m.rejected(), m.dropped(), m.waits(),
-                    m.bytesIn(), m.bytesOut(), m.maxItemBytes());
+                    m.bytesIn(), m.bytesOut(), m.maxItemBytes(), m.cleared());
         }
 
         @Override

@@ -139,7 +139,7 @@ final class HostedQueue {
         long in = m.bytesIn() > 0 ? m.bytesIn() : bytesIn.sum();
         long out = m.bytesOut() > 0 ? m.bytesOut() : bytesOut.sum();
         return new QueueMetrics(m.size(), m.capacity(), m.puts(), m.gets(), m.rejected(), m.dropped(),
-                m.waits() + serverWaits.sum(), in, out, maxItemBytes);
+                m.waits() + serverWaits.sum(), in, out, maxItemBytes, m.cleared());
     }
 
     /**

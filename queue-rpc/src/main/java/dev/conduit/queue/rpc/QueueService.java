@@ -6,6 +6,8 @@ import dev.conduit.queue.ItemTooLargeException;
 import dev.conduit.queue.MessageQueue;
 import dev.conduit.queue.QueueDescriptor;
 import dev.conduit.queue.QueueMetrics;
+import dev.conduit.queue.rpc.proto.CancelGetRequest;
+import dev.conduit.queue.rpc.proto.CancelGetResponse;
 import dev.conduit.queue.rpc.proto.ClearResponse;
 import dev.conduit.queue.rpc.proto.Delivery;
 import dev.conduit.queue.rpc.proto.DestroyResponse;
@@ -38,7 +40,11 @@ import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -64,11 +70,13 @@ final class QueueService extends QueueServiceGrpc.QueueServiceImplBase {
     private final String epoch;
     private final HostedQueues queues;
     private final IdempotencyWindow window;
-    private final Executor waitingPuts;
+    private final ExecutorService waitingPuts;
     private final Executor callExecutor;
     private final long maxItemBytes;
+    /** Waiting gets that a client may cancel gently, by namespace/id/call id. */
+    private final ConcurrentMap<String, WaitingRoom.Waiter> cancellableGets = new ConcurrentHashMap<>();
 
-    QueueService(String epoch, HostedQueues queues, IdempotencyWindow window, Executor waitingPuts,
+    QueueService(String epoch, HostedQueues queues, IdempotencyWindow window, ExecutorService waitingPuts,
             Executor callExecutor, long maxItemBytes) {
         this.epoch = epoch;
         this.queues = queues;
@@ -144,7 +152,7 @@ final class QueueService extends QueueServiceGrpc.QueueServiceImplBase {
     static Metrics toProto(QueueMetrics m) {
         return Metrics.newBuilder().setSize(m.size()).setCapacity(m.capacity()).setPuts(m.puts()).setGets(m.gets())
                 .setRejected(m.rejected()).setDropped(m.dropped()).setWaits(m.waits()).setBytesIn(m.bytesIn())
-                .setBytesOut(m.bytesOut()).setMaxItemBytes(m.maxItemBytes()).build();
+                .setBytesOut(m.bytesOut()).setMaxItemBytes(m.maxItemBytes()).setCleared(m.cleared()).build();
     }
 
     // ---- open
@@ -230,15 +238,18 @@ final class QueueService extends QueueServiceGrpc.QueueServiceImplBase {
                 return;
             }
             try {
-                waitingPuts.execute(() -> {
+                Future<?> waiting = waitingPuts.submit(() -> {
                     try {
                         outcome.complete(q.offer(payloads, priorities, waitNanos(wait)));
                     } catch (InterruptedException e) {
-                        outcome.completeExceptionally(ErrorKind.SHUTTING_DOWN.toStatus("the server is stopping"));
+                        outcome.completeExceptionally(ErrorKind.CLOSED.toStatus("the put was cancelled; nothing "
+                                + "was added"));
                     } catch (Throwable t) {
                         outcome.completeExceptionally(t);
                     }
                 });
+                // A client that gives up (interrupted, deadline) ends the wait: the put adds nothing.
+                call.setOnCancelHandler(() -> waiting.cancel(true));
             } catch (RejectedExecutionException e) {
                 outcome.completeExceptionally(new HostedQueues.QueueLimitException(
                         "the server has too many puts waiting for room; try again later"));
@@ -311,35 +322,69 @@ final class QueueService extends QueueServiceGrpc.QueueServiceImplBase {
                 return;
             }
             q.waited();
+            String cancelKey = req.getCallId().isEmpty() ? null : cancelKey(req.getQueue(), req.getCallId());
             WaitingRoom.Waiter w = new WaitingRoom.Waiter() {
                 @Override
                 boolean serve() {
                     if (call.isCancelled()) {
+                        forget();
                         return true;
                     }
                     List<byte[]> got = take(q, r, max);
                     if (got.isEmpty()) {
                         return false;
                     }
+                    forget();
                     reply(call, toReply(got));
                     return true;
                 }
 
                 @Override
                 void expire() {
+                    forget();
                     reply(call, GetResponse.getDefaultInstance());
                 }
 
                 @Override
                 void fail(RuntimeException e) {
+                    forget();
                     QueueService.fail(call, e);
                 }
+
+                private void forget() {
+                    if (cancelKey != null) {
+                        cancellableGets.remove(cancelKey, this);
+                    }
+                }
             };
-            call.setOnCancelHandler(w::cancel);
+            if (cancelKey != null) {
+                cancellableGets.put(cancelKey, w);
+            }
+            call.setOnCancelHandler(() -> {
+                w.cancel();
+                if (cancelKey != null) {
+                    cancellableGets.remove(cancelKey, w);
+                }
+            });
             r.room.await(w, wait);
         } catch (RuntimeException e) {
             fail(call, e);
         }
+    }
+
+    private static String cancelKey(QueueRef ref, String callId) {
+        return ref.getNamespace() + "/" + ref.getId() + "/" + callId;
+    }
+
+    @Override
+    public void cancelGet(CancelGetRequest req, StreamObserver<CancelGetResponse> observer) {
+        ServerCallStreamObserver<CancelGetResponse> call = call(observer);
+        WaitingRoom.Waiter w = cancellableGets.remove(cancelKey(req.getQueue(), req.getCallId()));
+        if (w != null) {
+            // Answers the get with no items, unless the dispatcher is serving it right now.
+            w.timeOut();
+        }
+        reply(call, CancelGetResponse.newBuilder().setCancelled(w != null).build());
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.conduit.queue.rpc;
 
+import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
 import dev.conduit.queue.Capability;
 import dev.conduit.queue.QueueClosedException;
@@ -18,7 +19,10 @@ import java.util.Collections;
 import java.util.EnumSet;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -51,6 +55,27 @@ final class RemoteQueue {
     private volatile String knownEpoch;
     private volatile boolean closed;
 
+    /**
+     * The calls one handle has in flight, so that closing the handle ends them at once (with
+     * {@link QueueClosedException}) while other handles on the same channel carry on.
+     */
+    static final class Scope {
+        private final Set<Future<?>> inflight = ConcurrentHashMap.newKeySet();
+        private volatile boolean closed;
+
+        /** Ends every call in flight and refuses new ones. */
+        void close() {
+            closed = true;
+            for (Future<?> f : inflight) {
+                f.cancel(false);
+            }
+        }
+
+        boolean isClosed() {
+            return closed;
+        }
+    }
+
     /** One attempt of a call. */
     @FunctionalInterface
     interface Attempt<R> {
@@ -60,6 +85,18 @@ final class RemoteQueue {
          * @return the pending answer
          */
         ListenableFuture<R> start(QueueServiceFutureStub stub, QueueRef ref);
+
+        /**
+         * Asks the server to end the attempt early, when the calling thread is interrupted, so
+         * that its answer (and any items it carries) still arrives instead of being cut off.
+         *
+         * @param stub the stub, without a deadline
+         * @param ref the queue
+         * @return true if the server was asked; false to cancel the call outright
+         */
+        default boolean endEarly(QueueServiceFutureStub stub, QueueRef ref) {
+            return false;
+        }
     }
 
     RemoteQueue(QueueDescriptor descriptor) {
@@ -103,13 +140,13 @@ final class RemoteQueue {
     /** @return what the server said when the queue was opened, opening it if needed */
     OpenResponse info() throws InterruptedException {
         OpenResponse o = opened;
-        return o != null ? o : call("open", "", 0, null);
+        return o != null ? o : call("open", "", 0, null, new Scope());
     }
 
-    /** @return the capabilities the server reported */
-    Set<Capability> capabilities() throws InterruptedException {
+    /** @return the capabilities a server reported when it opened a queue */
+    static Set<Capability> capabilities(OpenResponse info) {
         EnumSet<Capability> caps = EnumSet.noneOf(Capability.class);
-        for (String c : info().getCapabilitiesList()) {
+        for (String c : info.getCapabilitiesList()) {
             try {
                 caps.add(Capability.valueOf(c));
             } catch (IllegalArgumentException newerServer) {
@@ -124,7 +161,7 @@ final class RemoteQueue {
      * error mapping as {@link #call}.
      */
     <R> R unopened(String op, Attempt<R> attempt) throws InterruptedException {
-        return call(op, "", 0, attempt, false);
+        return call(op, "", 0, attempt, false, new Scope());
     }
 
     /**
@@ -136,30 +173,35 @@ final class RemoteQueue {
      * @param subscriber the broadcast subscriber the call reads for, or empty
      * @param waitNanos how long the server may wait inside the call
      * @param attempt starts one attempt; null just opens the queue (returns the open answer)
+     * @param scope the calling handle's calls in flight
      * @return the answer
      * @throws InterruptedException if interrupted; the call is cancelled
      * @throws ServerUnavailableException when the server stayed unreachable
      * @throws ServerRestartedException when an in-memory queue was lost in a server restart
      * @throws QueueException the server's failure, as its subclass
      */
-    <R> R call(String op, String subscriber, long waitNanos, Attempt<R> attempt) throws InterruptedException {
-        return call(op, subscriber, waitNanos, attempt, true);
+    <R> R call(String op, String subscriber, long waitNanos, Attempt<R> attempt, Scope scope)
+            throws InterruptedException {
+        return call(op, subscriber, waitNanos, attempt, true, scope);
     }
 
     @SuppressWarnings("unchecked")
-    private <R> R call(String op, String subscriber, long waitNanos, Attempt<R> attempt, boolean needsOpen)
-            throws InterruptedException {
+    private <R> R call(String op, String subscriber, long waitNanos, Attempt<R> attempt, boolean needsOpen,
+            Scope scope) throws InterruptedException {
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
         long unreachableSince = 0;
         long backoff = TimeUnit.MILLISECONDS.toNanos(20);
         int reopens = 0;
         for (;;) {
-            if (closed) {
+            if (closed || scope.isClosed()) {
                 throw new QueueClosedException("queue handle " + descriptor.qualifiedName() + " is closed");
             }
             try {
                 OpenResponse info = needsOpen ? opened : OpenResponse.getDefaultInstance();
                 if (info == null) {
-                    info = open();
+                    info = open(scope);
                 }
                 if (attempt == null) {
                     return (R) info;
@@ -167,7 +209,8 @@ final class RemoteQueue {
                 QueueRef ref = QueueRef.newBuilder().setNamespace(descriptor.namespace()).setId(descriptor.id())
                         .setEpoch(info.getEpoch()).setSubscriber(subscriber).build();
                 long deadlineNanos = saturatedAdd(waitNanos, options.callTimeout().toNanos());
-                return await(attempt.start(stub.withDeadlineAfter(deadlineNanos, TimeUnit.NANOSECONDS), ref));
+                return await(attempt.start(stub.withDeadlineAfter(deadlineNanos, TimeUnit.NANOSECONDS), ref), scope,
+                        attempt, ref);
             } catch (StatusRuntimeException e) {
                 ErrorKind kind = ErrorKind.of(e);
                 String message = ErrorKind.messageOf(e);
@@ -203,7 +246,7 @@ final class RemoteQueue {
         }
     }
 
-    private OpenResponse open() throws InterruptedException {
+    private OpenResponse open(Scope scope) throws InterruptedException {
         synchronized (openLock) {
             OpenResponse o = opened;
             if (o != null) {
@@ -211,7 +254,8 @@ final class RemoteQueue {
             }
             QueueRef ref = QueueRef.newBuilder().setNamespace(descriptor.namespace()).setId(descriptor.id()).build();
             o = await(stub.withDeadlineAfter(options.callTimeout().toNanos(), TimeUnit.NANOSECONDS)
-                    .open(OpenRequest.newBuilder().setQueue(ref).setDescriptorJson(serverDescriptorJson).build()));
+                    .open(OpenRequest.newBuilder().setQueue(ref).setDescriptorJson(serverDescriptorJson).build()),
+                    scope, null, ref);
             String previous = knownEpoch;
             knownEpoch = o.getEpoch();
             opened = o;
@@ -227,18 +271,73 @@ final class RemoteQueue {
         }
     }
 
-    private static <R> R await(ListenableFuture<R> f) throws InterruptedException {
+    private <R> R await(ListenableFuture<R> f, Scope scope, Attempt<R> attempt, QueueRef ref)
+            throws InterruptedException {
+        scope.inflight.add(f);
         try {
-            return f.get();
-        } catch (InterruptedException e) {
-            f.cancel(true);
-            throw e;
+            if (scope.isClosed()) {
+                f.cancel(false);
+            }
+            try {
+                return f.get();
+            } catch (InterruptedException e) {
+                if (attempt != null && endEarly(attempt, ref)) {
+                    // The server ends the call now; its answer still carries whatever it took.
+                    R r = getUninterruptibly(f, options.callTimeout().toNanos());
+                    if (r != null) {
+                        Thread.currentThread().interrupt();
+                        return r;
+                    }
+                }
+                if (f.cancel(true)) {
+                    throw e;
+                }
+                // The answer came in as the interrupt did: keep it (a get's items would be lost
+                // otherwise) and leave the interrupt for the caller to see.
+                Thread.currentThread().interrupt();
+                return Futures.getDone(f);
+            }
+        } catch (CancellationException e) {
+            throw new QueueClosedException("queue handle " + descriptor.qualifiedName() + " was closed during the "
+                    + "call", e);
         } catch (ExecutionException e) {
             Throwable c = e.getCause();
             if (c instanceof StatusRuntimeException) {
                 throw (StatusRuntimeException) c;
             }
             throw Status.fromThrowable(c).asRuntimeException();
+        } finally {
+            scope.inflight.remove(f);
+        }
+    }
+
+    private <R> boolean endEarly(Attempt<R> attempt, QueueRef ref) {
+        try {
+            return attempt.endEarly(stub.withDeadlineAfter(options.callTimeout().toNanos(), TimeUnit.NANOSECONDS),
+                    ref);
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** @return the answer, or null if it failed or did not come within {@code nanos} */
+    private static <R> R getUninterruptibly(ListenableFuture<R> f, long nanos) {
+        boolean interrupted = false;
+        long deadline = System.nanoTime() + nanos;
+        try {
+            for (;;) {
+                try {
+                    return f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                } catch (InterruptedException again) {
+                    interrupted = true;
+                } catch (ExecutionException | java.util.concurrent.TimeoutException | CancellationException e) {
+                    return null;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

@@ -87,7 +87,7 @@ public final class RpcBackend implements QueueBackend {
                 Metrics m = i.getMetrics();
                 out.add(new RemoteQueueInfo(QueueDescriptor.fromJson(i.getDescriptorJson()), i.getServerType(),
                         new QueueMetrics(m.getSize(), m.getCapacity(), m.getPuts(), m.getGets(), m.getRejected(),
-                                m.getDropped(), m.getWaits(), m.getBytesIn(), m.getBytesOut(), m.getMaxItemBytes())));
+                                m.getDropped(), m.getWaits(), m.getBytesIn(), m.getBytesOut(), m.getMaxItemBytes(), m.getCleared())));
             }
             return out;
         } catch (InterruptedException e) {

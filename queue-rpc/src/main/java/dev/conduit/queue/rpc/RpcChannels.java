@@ -46,15 +46,8 @@ final class RpcChannels {
                 }
                 CHANNELS.remove(key, this);
             }
-            channel.shutdown();
-            try {
-                if (!channel.awaitTermination(2, TimeUnit.SECONDS)) {
-                    channel.shutdownNow();
-                }
-            } catch (InterruptedException e) {
-                channel.shutdownNow();
-                Thread.currentThread().interrupt();
-            }
+            // No handle uses the channel any more, so nothing is left to drain: do not wait.
+            channel.shutdownNow();
             LOG.atDebug().setMessage("channel closed").addKeyValue("server", key).log();
         }
     }

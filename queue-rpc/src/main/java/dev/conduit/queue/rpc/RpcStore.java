@@ -3,18 +3,22 @@ package dev.conduit.queue.rpc;
 import com.google.protobuf.ByteString;
 import dev.conduit.queue.Capability;
 import dev.conduit.queue.ItemTooLargeException;
-import dev.conduit.queue.QueueException;
 import dev.conduit.queue.QueueMetrics;
 import dev.conduit.queue.codec.Codec;
+import com.google.common.util.concurrent.ListenableFuture;
+import dev.conduit.queue.rpc.proto.CancelGetRequest;
 import dev.conduit.queue.rpc.proto.GetRequest;
 import dev.conduit.queue.rpc.proto.GetResponse;
 import dev.conduit.queue.rpc.proto.IdempotencyKey;
 import dev.conduit.queue.rpc.proto.Item;
 import dev.conduit.queue.rpc.proto.Metrics;
+import dev.conduit.queue.rpc.proto.OpenResponse;
 import dev.conduit.queue.rpc.proto.PeekResponse;
 import dev.conduit.queue.rpc.proto.PutRequest;
 import dev.conduit.queue.rpc.proto.PutResponse;
+import dev.conduit.queue.rpc.proto.QueueRef;
 import dev.conduit.queue.rpc.proto.QueueRequest;
+import dev.conduit.queue.rpc.proto.QueueServiceGrpc.QueueServiceFutureStub;
 import dev.conduit.queue.rpc.proto.WaitRequest;
 import dev.conduit.queue.spi.Deadline;
 import dev.conduit.queue.spi.QueueStore;
@@ -22,6 +26,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -47,6 +52,7 @@ final class RpcStore<T> implements QueueStore<T> {
     private final Codec<T> codec;
     private final String subscriber;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final RemoteQueue.Scope scope = new RemoteQueue.Scope();
 
     RpcStore(RemoteQueue remote, Codec<T> codec, String subscriber) {
         this.remote = remote;
@@ -56,31 +62,41 @@ final class RpcStore<T> implements QueueStore<T> {
 
     /** Opens the queue on the server now, so a bad descriptor or an absent server fails at open. */
     void connect() {
+        if (Thread.currentThread().isInterrupted()) {
+            // Leave the open to the first call, which answers the interrupt as a blocking call should.
+            return;
+        }
         try {
             remote.info();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new QueueException("interrupted while opening " + remote.descriptor.qualifiedName(), e);
         }
     }
 
+    /**
+     * A call that does not wait (size, peek, clear, metrics): like its in-JVM counterparts it
+     * ignores interrupts, which it leaves set for the caller.
+     */
     private <R> R unary(String op, RemoteQueue.Attempt<R> attempt) {
+        boolean interrupted = Thread.interrupted();
         try {
-            return remote.call(op, subscriber, 0, attempt);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new QueueException(op + " on " + remote.descriptor.qualifiedName() + " was interrupted", e);
+            for (;;) {
+                try {
+                    return remote.call(op, subscriber, 0, attempt, scope);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
     @Override
     public int capacity() {
-        try {
-            return remote.info().getCapacity();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new QueueException("interrupted", e);
-        }
+        return this.<OpenResponse>unary("capacity", null).getCapacity();
     }
 
     private Item encode(T item, int priority, long maxItemBytes) {
@@ -118,7 +134,7 @@ final class RpcStore<T> implements QueueStore<T> {
                 PutRequest req = PutRequest.newBuilder().setQueue(ref).addAllItems(items).setWaitNanos(wait)
                         .setKey(key).build();
                 return batch ? stub.putBatch(req) : stub.put(req);
-            });
+            }, scope);
             if (r.getAccepted() || Deadline.remaining(deadline) == 0) {
                 return r.getAccepted();
             }
@@ -129,8 +145,28 @@ final class RpcStore<T> implements QueueStore<T> {
         long deadline = Deadline.deadline(timeoutNanos);
         for (;;) {
             long wait = Math.min(Deadline.remaining(deadline), MAX_WAIT_PER_CALL_NANOS);
-            GetResponse r = remote.call("get", subscriber, wait, (stub, ref) -> stub.get(
-                    GetRequest.newBuilder().setQueue(ref).setMaxItems(maxItems).setWaitNanos(wait).build()));
+            String callId = remote.clientId() + "/" + remote.nextSequence();
+            GetResponse r = remote.call("get", subscriber, wait, new RemoteQueue.Attempt<GetResponse>() {
+                @Override
+                public ListenableFuture<GetResponse> start(QueueServiceFutureStub stub, QueueRef ref) {
+                    return stub.get(GetRequest.newBuilder().setQueue(ref).setMaxItems(maxItems).setWaitNanos(wait)
+                            .setCallId(callId).build());
+                }
+
+                @Override
+                public boolean endEarly(QueueServiceFutureStub stub, QueueRef ref) {
+                    try {
+                        stub.cancelGet(CancelGetRequest.newBuilder().setQueue(ref).setCallId(callId).build()).get();
+                        return true;
+                    } catch (InterruptedException | ExecutionException e) {
+                        return false;
+                    }
+                }
+            }, scope);
+            if (r.getItemsCount() == 0 && Thread.interrupted()) {
+                // Interrupted and the server took nothing for this call.
+                throw new InterruptedException();
+            }
             if (r.getItemsCount() > 0) {
                 List<T> out = new ArrayList<>(r.getItemsCount());
                 for (ByteString b : r.getItemsList()) {
@@ -180,7 +216,7 @@ final class RpcStore<T> implements QueueStore<T> {
         for (;;) {
             long wait = Math.min(Deadline.remaining(deadline), MAX_WAIT_PER_CALL_NANOS);
             boolean ready = remote.call("awaitNotEmpty", subscriber, wait, (stub, ref) -> stub.awaitNotEmpty(
-                    WaitRequest.newBuilder().setQueue(ref).setWaitNanos(wait).build())).getReady();
+                    WaitRequest.newBuilder().setQueue(ref).setWaitNanos(wait).build()), scope).getReady();
             if (ready || Deadline.remaining(deadline) == 0) {
                 return ready;
             }
@@ -192,17 +228,13 @@ final class RpcStore<T> implements QueueStore<T> {
         Metrics m = unary("metrics", (stub, ref) -> stub.metrics(QueueRequest.newBuilder().setQueue(ref).build()))
                 .getMetrics();
         return new QueueMetrics(m.getSize(), m.getCapacity(), m.getPuts(), m.getGets(), m.getRejected(),
-                m.getDropped(), m.getWaits(), m.getBytesIn(), m.getBytesOut(), m.getMaxItemBytes());
+                m.getDropped(), m.getWaits(), m.getBytesIn(), m.getBytesOut(), m.getMaxItemBytes(), m.getCleared());
     }
 
     @Override
     public Set<Capability> capabilities() {
-        try {
-            return remote.capabilities();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new QueueException("interrupted", e);
-        }
+        OpenResponse info = this.<OpenResponse>unary("capabilities", null);
+        return RemoteQueue.capabilities(info);
     }
 
     @Override
@@ -223,6 +255,7 @@ final class RpcStore<T> implements QueueStore<T> {
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
+            scope.close();
             remote.release();
         }
     }

@@ -1,0 +1,45 @@
+package dev.conduit.queue.tck;
+
+import dev.conduit.queue.QueueDescriptor;
+import dev.conduit.queue.rpc.QueueServer;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+
+/**
+ * The conformance suite against the {@code rpc} backend with {@code serverType=priority}: the
+ * server holds the items in its in-JVM priority queues, so PRIORITY checks run too.
+ */
+class RpcPriorityConformanceTest extends QueueConformanceTest {
+    private static QueueServer server;
+
+    @BeforeAll
+    static void startServer() {
+        server = QueueServer.builder().port(0).start();
+    }
+
+    @AfterAll
+    static void stopServer() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Override
+    protected QueueDescriptor descriptor(String id, int capacity) {
+        return QueueDescriptor.rpc("127.0.0.1", server.port(), id).withCapacity(capacity)
+                .withOption("serverType", "priority");
+    }
+
+    @Override
+    protected Stress stress() {
+        Stress s = super.stress();
+        return s.withItemsPerProducer(Math.min(s.itemsPerProducer(), 2_000));
+    }
+
+    @Override
+    protected Duration timingSlack() {
+        // Two busy cores shared with other builds: a remote call may be scheduled late.
+        return Duration.ofMillis(1000);
+    }
+}

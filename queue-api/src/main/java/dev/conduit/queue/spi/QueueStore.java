@@ -49,6 +49,38 @@ public interface QueueStore<T> {
     boolean offerAll(List<? extends T> items, int[] priorities, long timeoutNanos) throws InterruptedException;
 
     /**
+     * Adds one item if there is room now (or the policy makes room), without waiting. Backends
+     * override this with a direct path; the default calls {@link #offer} with no wait.
+     *
+     * @param item the item
+     * @param priority 0–255
+     * @return true if added
+     */
+    default boolean tryOffer(T item, int priority) {
+        try {
+            return offer(item, priority, 0);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /**
+     * Removes the head if there is one now, without waiting. Backends override this with a direct
+     * path (it is what {@code poll()} calls, so it should be small enough to inline).
+     *
+     * @return the item, or null when empty
+     */
+    default T tryPoll() {
+        try {
+            return poll(0);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    /**
      * Removes the head.
      *
      * @param timeoutNanos the longest wait

@@ -34,8 +34,25 @@ public final class Signal {
     private final Condition changed = lock.newCondition();
 
     /**
-     * Wakes every sleeping waiter, if there is one. Call after publishing the change with an
-     * atomic read-modify-write.
+     * Wakes one sleeping waiter, if there is one: for a change that one waiter can use (one item
+     * put or taken). A woken waiter that leaves without using the change passes the wake-up on.
+     * Call after publishing the change with an atomic read-modify-write.
+     */
+    public void signalOne() {
+        if (waiters.get() > 0) {
+            lock.lock();
+            try {
+                changed.signal();
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /**
+     * Wakes every sleeping waiter, if there is one: for a change several waiters may use (a batch,
+     * a clear) or must see (close). Call after publishing the change with an atomic
+     * read-modify-write.
      */
     public void signalAll() {
         if (waiters.get() > 0) {
@@ -87,13 +104,20 @@ public final class Signal {
             try {
                 while (!ready.getAsBoolean()) {
                     if (closed.getAsBoolean()) {
+                        changed.signal();
                         throw new QueueClosedException("the queue handle was closed while waiting");
                     }
                     long left = Deadline.remaining(deadline);
                     if (left == 0) {
                         return false;
                     }
-                    changed.awaitNanos(Math.min(left, MAX_SLEEP_NANOS));
+                    try {
+                        changed.awaitNanos(Math.min(left, MAX_SLEEP_NANOS));
+                    } catch (InterruptedException e) {
+                        // A signalOne() meant for us must not be lost with us.
+                        changed.signal();
+                        throw e;
+                    }
                 }
                 return true;
             } finally {

@@ -159,13 +159,7 @@ public final class StoreQueue<T> implements MessageQueue<T> {
     }
 
     private boolean offerNow(T item) {
-        try {
-            return store().offer(item, DEFAULT_PRIORITY, 0);
-        } catch (InterruptedException e) {
-            // A zero timeout never waits; keep the flag for the caller.
-            Thread.currentThread().interrupt();
-            return false;
-        }
+        return store().tryOffer(item, DEFAULT_PRIORITY);
     }
 
     @Override
@@ -230,12 +224,7 @@ public final class StoreQueue<T> implements MessageQueue<T> {
 
     @Override
     public Optional<T> poll() {
-        try {
-            return Optional.ofNullable(store().poll(0));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return Optional.empty();
-        }
+        return Optional.ofNullable(store().tryPoll());
     }
 
     @Override
@@ -279,13 +268,10 @@ public final class StoreQueue<T> implements MessageQueue<T> {
     public CompletableFuture<Void> putAsync(T item) {
         checkItem(item);
         try {
-            if (store().offer(item, DEFAULT_PRIORITY, 0)) {
+            if (store().tryOffer(item, DEFAULT_PRIORITY)) {
                 return CompletableFuture.completedFuture(null);
             }
         } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
             return CompletableFuture.failedFuture(e);
         }
         return AsyncSupport.run(() -> {
@@ -298,14 +284,11 @@ public final class StoreQueue<T> implements MessageQueue<T> {
     public CompletableFuture<T> getAsync(Duration timeout) {
         long nanos = Deadline.toNanos(timeout);
         try {
-            T now = store().poll(0);
+            T now = store().tryPoll();
             if (now != null) {
                 return CompletableFuture.completedFuture(now);
             }
         } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
             return CompletableFuture.failedFuture(e);
         }
         if (nanos == 0) {

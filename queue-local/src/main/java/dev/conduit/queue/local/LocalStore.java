@@ -20,12 +20,17 @@ final class LocalStore<T> implements QueueStore<T> {
     private final LocalQueue q;
     private final MpmcRing ring;
     private final Set<Capability> capabilities;
+    private final java.util.function.BooleanSupplier closedCheck = this::isClosed;
+    private final java.util.function.BooleanSupplier notEmptyOrClosed;
+    private final java.util.function.BooleanSupplier notFullOrClosed;
     private volatile boolean closed;
 
     LocalStore(LocalQueue q, Set<Capability> capabilities) {
         this.q = q;
         this.ring = q.ring;
         this.capabilities = capabilities;
+        this.notEmptyOrClosed = () -> !ring.isEmpty() || isClosed();
+        this.notFullOrClosed = () -> ring.size() < ring.capacity() || isClosed();
     }
 
     private void checkOpen() {
@@ -48,10 +53,36 @@ final class LocalStore<T> implements QueueStore<T> {
     public boolean offer(T item, int priority, long timeoutNanos) throws InterruptedException {
         checkOpen();
         if (ring.offer(item)) {
-            q.notEmpty.signalAll();
+            q.notEmpty.signalOne();
             return true;
         }
         return offerSlow(item, timeoutNanos);
+    }
+
+    @Override
+    public boolean tryOffer(T item, int priority) {
+        checkOpen();
+        if (ring.offer(item)) {
+            q.notEmpty.signalOne();
+            return true;
+        }
+        try {
+            return offerSlow(item, 0);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public T tryPoll() {
+        checkOpen();
+        Object e = ring.poll();
+        if (e != null) {
+            q.notFull.signalAll();
+        }
+        return (T) e;
     }
 
     private boolean offerSlow(T item, long timeoutNanos) throws InterruptedException {
@@ -59,7 +90,7 @@ final class LocalStore<T> implements QueueStore<T> {
         if (policy == Backpressure.DROP_OLDEST) {
             for (;;) {
                 if (ring.offer(item)) {
-                    q.notEmpty.signalAll();
+                    q.notEmpty.signalOne();
                     return true;
                 }
                 if (ring.poll() != null) {
@@ -71,11 +102,10 @@ final class LocalStore<T> implements QueueStore<T> {
         if (wait > 0) {
             q.counters.waited();
             long deadline = Deadline.deadline(wait);
-            while (q.notFull.await(() -> ring.size() < ring.capacity() || isClosed(), this::isClosed,
-                    Deadline.remaining(deadline))) {
+            while (q.notFull.await(notFullOrClosed, closedCheck, Deadline.remaining(deadline))) {
                 checkOpen();
                 if (ring.offer(item)) {
-                    q.notEmpty.signalAll();
+                    q.notEmpty.signalOne();
                     return true;
                 }
             }
@@ -136,7 +166,7 @@ final class LocalStore<T> implements QueueStore<T> {
         }
         q.counters.waited();
         long deadline = Deadline.deadline(timeoutNanos);
-        while (q.notEmpty.await(() -> !ring.isEmpty() || isClosed(), this::isClosed, Deadline.remaining(deadline))) {
+        while (q.notEmpty.await(notEmptyOrClosed, closedCheck, Deadline.remaining(deadline))) {
             checkOpen();
             e = ring.poll();
             if (e != null) {
@@ -188,8 +218,12 @@ final class LocalStore<T> implements QueueStore<T> {
     @Override
     public boolean awaitNotEmpty(long timeoutNanos) throws InterruptedException {
         checkOpen();
-        boolean ready = q.notEmpty.await(() -> !ring.isEmpty() || isClosed(), this::isClosed, timeoutNanos);
+        boolean ready = q.notEmpty.await(notEmptyOrClosed, closedCheck, timeoutNanos);
         checkOpen();
+        if (ready) {
+            // This caller takes nothing: hand on a wake-up that may have been meant for a getter.
+            q.notEmpty.signalOne();
+        }
         return ready;
     }
 

@@ -51,6 +51,7 @@ abstract class MpmcRingPad2 extends MpmcRingConsumer {
 final class MpmcRing extends MpmcRingPad2 {
     private static final VarHandle PRODUCER_INDEX;
     private static final VarHandle CONSUMER_INDEX;
+    private static final VarHandle PRODUCER_LIMIT;
     private static final VarHandle SEQ = MethodHandles.arrayElementVarHandle(long[].class);
     private static final VarHandle ELEMENT = MethodHandles.arrayElementVarHandle(Object[].class);
 
@@ -59,6 +60,7 @@ final class MpmcRing extends MpmcRingPad2 {
             MethodHandles.Lookup l = MethodHandles.lookup();
             PRODUCER_INDEX = l.findVarHandle(MpmcRingProducer.class, "producerIndex", long.class);
             CONSUMER_INDEX = l.findVarHandle(MpmcRingConsumer.class, "consumerIndex", long.class);
+            PRODUCER_LIMIT = l.findVarHandle(MpmcRingProducer.class, "producerLimit", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -116,7 +118,8 @@ final class MpmcRing extends MpmcRingPad2 {
                 if (p >= limit) {
                     return false;
                 }
-                producerLimit = limit;
+                // Only a hint for producers: a release store is enough (a volatile store would be a full fence).
+                PRODUCER_LIMIT.setRelease(this, limit);
             }
             int i = (int) p & m;
             long s = (long) SEQ.getAcquire(seq, i);

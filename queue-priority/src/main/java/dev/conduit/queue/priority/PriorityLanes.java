@@ -94,12 +94,16 @@ final class PriorityLanes {
 
     int clear() {
         int n = size;
-        for (int p = 0; p < LANES; p++) {
-            if (lanes[p] != null) {
+        // Visit only the non-empty lanes, through the bitmap.
+        for (int w = 0; w < nonEmpty.length; w++) {
+            long bits = nonEmpty[w];
+            while (bits != 0) {
+                int p = (w << 6) + Long.numberOfTrailingZeros(bits);
                 lanes[p].clear();
+                bits &= bits - 1;
             }
+            nonEmpty[w] = 0;
         }
-        java.util.Arrays.fill(nonEmpty, 0);
         size = 0;
         return n;
     }

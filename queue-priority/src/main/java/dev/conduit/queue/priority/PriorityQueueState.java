@@ -47,6 +47,9 @@ final class PriorityQueueState {
 
     /** Adds one item now, dropping per DROP_OLDEST when full. */
     Put tryAdd(Object item, int priority) {
+        if (backpressure != Backpressure.DROP_OLDEST && count.get() >= capacity) {
+            return Put.FULL;
+        }
         boolean added = false;
         lock.lock();
         try {
@@ -69,7 +72,7 @@ final class PriorityQueueState {
             lock.unlock();
         }
         if (added) {
-            notEmpty.signalAll();
+            notEmpty.signalOne();
             return Put.ADDED;
         }
         return Put.FULL;
@@ -104,6 +107,9 @@ final class PriorityQueueState {
 
     /** Removes the highest-priority item, or returns null. */
     Object tryTake() {
+        if (count.get() == 0) {
+            return null;
+        }
         Object item;
         lock.lock();
         try {

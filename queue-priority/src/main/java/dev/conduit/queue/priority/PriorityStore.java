@@ -18,11 +18,17 @@ import java.util.Set;
 final class PriorityStore<T> implements QueueStore<T> {
     private final PriorityQueueState q;
     private final Set<Capability> capabilities;
+    private final java.util.function.BooleanSupplier closedCheck = this::isClosed;
+    private final java.util.function.BooleanSupplier notEmptyOrClosed = () -> q().size() > 0 || isClosed();
     private volatile boolean closed;
 
     PriorityStore(PriorityQueueState q, Set<Capability> capabilities) {
         this.q = q;
         this.capabilities = capabilities;
+    }
+
+    private PriorityQueueState q() {
+        return q;
     }
 
     private boolean isClosed() {
@@ -79,6 +85,23 @@ final class PriorityStore<T> implements QueueStore<T> {
     }
 
     @Override
+    public boolean tryOffer(T item, int priority) {
+        checkOpen();
+        if (q.tryAdd(item, priority) == PriorityQueueState.Put.ADDED) {
+            return true;
+        }
+        q.slowCounters.rejected();
+        return false;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public T tryPoll() {
+        checkOpen();
+        return (T) q.tryTake();
+    }
+
+    @Override
     @SuppressWarnings("unchecked")
     public T poll(long timeoutNanos) throws InterruptedException {
         checkOpen();
@@ -88,7 +111,7 @@ final class PriorityStore<T> implements QueueStore<T> {
         }
         q.slowCounters.waited();
         long deadline = Deadline.deadline(timeoutNanos);
-        while (q.notEmpty.await(() -> q.size() > 0 || isClosed(), this::isClosed, Deadline.remaining(deadline))) {
+        while (q.notEmpty.await(notEmptyOrClosed, closedCheck, Deadline.remaining(deadline))) {
             checkOpen();
             item = q.tryTake();
             if (item != null) {
@@ -135,8 +158,12 @@ final class PriorityStore<T> implements QueueStore<T> {
     @Override
     public boolean awaitNotEmpty(long timeoutNanos) throws InterruptedException {
         checkOpen();
-        boolean ready = q.notEmpty.await(() -> q.size() > 0 || isClosed(), this::isClosed, timeoutNanos);
+        boolean ready = q.notEmpty.await(notEmptyOrClosed, closedCheck, timeoutNanos);
         checkOpen();
+        if (ready) {
+            // This caller takes nothing: hand on a wake-up that may have been meant for a getter.
+            q.notEmpty.signalOne();
+        }
         return ready;
     }
 

@@ -16,7 +16,9 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "conduit", mixinStandardHelpOptions = true, versionProvider = Conduit.Version.class,
         description = "Conduit queues from the command line: a demo, a queue server, inspection, benchmarks.",
-        subcommands = {DemoCommand.class, DemoWorker.class, CommandLine.HelpCommand.class},
+        subcommands = {DemoCommand.class, ServeCommand.class, LsCommand.class, StatCommand.class, PeekCommand.class,
+            PutCommand.class, GetCommand.class, ClearCommand.class, DestroyCommand.class, DemoWorker.class,
+            CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             " 0:success",
@@ -68,6 +70,7 @@ public final class Conduit {
     public static int run(String... args) {
         Conduit top = new Conduit();
         CommandLine cl = new CommandLine(top);
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             PrintWriter err = commandLine.getErr();
             err.println("conduit: " + oneLine(ex));
@@ -79,8 +82,8 @@ public final class Conduit {
         });
         cl.setParameterExceptionHandler((ex, args1) -> {
             PrintWriter err = ex.getCommandLine().getErr();
-            err.println("conduit: " + ex.getMessage());
-            err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
+            err.println("conduit: " + oneLine(ex) + " (try '"
+                    + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
             err.flush();
             return USAGE;
         });

@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
 @Command(name = "conduit", mixinStandardHelpOptions = true, versionProvider = Conduit.Version.class,
         description = "Conduit queues from the command line: a demo, a queue server, inspection, benchmarks.",
         subcommands = {DemoCommand.class, ServeCommand.class, LsCommand.class, StatCommand.class, PeekCommand.class,
-            PutCommand.class, GetCommand.class, ClearCommand.class, DestroyCommand.class, DemoWorker.class,
+            PutCommand.class, GetCommand.class, ClearCommand.class, DestroyCommand.class, BenchCommand.class,
+            DemoWorker.class,
             CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {

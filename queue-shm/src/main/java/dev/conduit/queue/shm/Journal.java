@@ -35,6 +35,7 @@ final class Journal {
     private static final Map<Path, Journal> OPEN = new HashMap<>();
     private static final int APPENDED = 0;
     private static final int BYTES_IN = 8;
+    private static final int REJECTED = 16;
     private static final int CURSOR_NEXT = 0;
     private static final int CURSOR_LAST_INDEX = 8;
     private static final int CURSOR_BYTES_OUT = 16;
@@ -43,17 +44,30 @@ final class Journal {
 
     final Path dir;
     private final ChronicleQueue queue;
-    private final FileChannel lockChannel;
+    private volatile FileChannel lockChannel;
     private final MappedByteBuffer state;
     private final ReentrantLock jvmLock = new ReentrantLock();
     private final Map<String, MappedByteBuffer> cursors = new java.util.concurrent.ConcurrentHashMap<>();
     private final ThreadLocal<ExcerptAppender> appenders;
+    /** Chronicle tailers are single-threaded and slow to make: one per thread, kept. */
+    private final ThreadLocal<Reader> readers;
+
+    /** A thread's tailer and the index of the document it stands just after (-1: the start). */
+    private static final class Reader {
+        final ExcerptTailer tailer;
+        long after = Long.MIN_VALUE;
+
+        Reader(ExcerptTailer tailer) {
+            this.tailer = tailer;
+        }
+    }
 
     private Journal(Path dir) throws IOException {
         this.dir = dir;
         Files.createDirectories(dir);
         this.queue = ChronicleQueue.singleBuilder(dir.resolve("chronicle")).build();
         this.appenders = ThreadLocal.withInitial(queue::createAppender);
+        this.readers = ThreadLocal.withInitial(() -> new Reader(queue.createTailer()));
         this.lockChannel = FileChannel.open(dir.resolve("conduit.lock"), StandardOpenOption.CREATE,
                 StandardOpenOption.READ, StandardOpenOption.WRITE);
         this.state = map(dir.resolve("conduit.state"));
@@ -65,13 +79,21 @@ final class Journal {
 
     static synchronized Journal open(Path dir) {
         Path key = dir.toAbsolutePath().normalize();
-        return OPEN.computeIfAbsent(key, k -> {
-            try {
-                return new Journal(k);
-            } catch (IOException e) {
-                throw new QueueException("cannot open journal " + k + ": " + e.getMessage(), e);
+        // File channels are interruptible: keep the flag for the caller's first wait.
+        boolean interrupted = Thread.interrupted();
+        try {
+            return OPEN.computeIfAbsent(key, k -> {
+                try {
+                    return new Journal(k);
+                } catch (IOException e) {
+                    throw new QueueException("cannot open journal " + k + ": " + e.getMessage(), e);
+                }
+            });
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
-        });
+        }
     }
 
     private static MappedByteBuffer map(Path file) throws IOException {
@@ -98,17 +120,57 @@ final class Journal {
 
     /** Runs {@code body} holding the JVM lock and the file lock. */
     <R> R locked(Supplier<R> body) {
+        // File channels are interruptible (an interrupt closes them): keep the flag for the caller's
+        // wait loop, which reports it as InterruptedException.
+        boolean interrupted = Thread.interrupted();
         jvmLock.lock();
-        try (FileLock ignored = lockChannel.lock()) {
-            return body.get();
+        try {
+            for (;;) {
+                try (FileLock ignored = lockChannel.lock()) {
+                    return body.get();
+                } catch (java.nio.channels.ClosedChannelException e) {
+                    // An interrupt arrived while we waited for the lock and closed the channel.
+                    interrupted |= Thread.interrupted();
+                    lockChannel = FileChannel.open(dir.resolve("conduit.lock"), StandardOpenOption.CREATE,
+                            StandardOpenOption.READ, StandardOpenOption.WRITE);
+                }
+            }
         } catch (IOException e) {
             throw new QueueException("cannot lock journal " + dir + ": " + e.getMessage(), e);
         } finally {
             jvmLock.unlock();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
+    /** Call under {@link #locked}. Counts a refused put. */
+    void rejected() {
+        state.putLong(REJECTED, state.getLong(REJECTED) + 1);
+    }
+
+    /** Call under {@link #locked}. @return puts refused so far */
+    long rejectedCount() {
+        return state.getLong(REJECTED);
+    }
+
     private MappedByteBuffer cursor(String subscriber) {
+        MappedByteBuffer known = cursors.get(subscriber);
+        if (known != null) {
+            return known;
+        }
+        boolean interrupted = Thread.interrupted(); // an interrupt would close the channel mid-map
+        try {
+            return mapCursor(subscriber);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private MappedByteBuffer mapCursor(String subscriber) {
         return cursors.computeIfAbsent(subscriber, s -> {
             try {
                 MappedByteBuffer c = map(dir.resolve("cursor-" + s));
@@ -202,7 +264,9 @@ final class Journal {
             return null;
         }
         long last = c.getLong(CURSOR_LAST_INDEX);
-        try (ExcerptTailer t = queue.createTailer()) {
+        Reader r = readers.get();
+        ExcerptTailer t = r.tailer;
+        if (r.after != last) {
             if (last < 0 || !t.moveToIndex(last)) {
                 t.toStart();
             } else {
@@ -210,26 +274,28 @@ final class Journal {
                     // the document read last time
                 }
             }
-            for (;;) {
-                try (DocumentContext dc = t.readingDocument()) {
-                    if (!dc.isPresent()) {
-                        throw new QueueException("journal " + dir + " is missing document " + next + " of "
-                                + appended());
-                    }
-                    Bytes<?> b = dc.wire().bytes();
-                    long seq = b.readLong();
-                    if (seq < next) {
-                        continue;
-                    }
-                    byte[] payload = new byte[b.readInt()];
-                    b.read(payload);
-                    if (advance) {
-                        c.putLong(CURSOR_NEXT, seq + 1);
-                        c.putLong(CURSOR_LAST_INDEX, dc.index());
-                        c.putLong(CURSOR_BYTES_OUT, c.getLong(CURSOR_BYTES_OUT) + payload.length);
-                    }
-                    return payload;
+            r.after = last;
+        }
+        for (;;) {
+            try (DocumentContext dc = t.readingDocument()) {
+                if (!dc.isPresent()) {
+                    r.after = Long.MIN_VALUE;
+                    throw new QueueException("journal " + dir + " is missing document " + next + " of " + appended());
                 }
+                r.after = dc.index();
+                Bytes<?> b = dc.wire().bytes();
+                long seq = b.readLong();
+                if (seq < next) {
+                    continue;
+                }
+                byte[] payload = new byte[b.readInt()];
+                b.read(payload);
+                if (advance) {
+                    c.putLong(CURSOR_NEXT, seq + 1);
+                    c.putLong(CURSOR_LAST_INDEX, dc.index());
+                    c.putLong(CURSOR_BYTES_OUT, c.getLong(CURSOR_BYTES_OUT) + payload.length);
+                }
+                return payload;
             }
         }
     }

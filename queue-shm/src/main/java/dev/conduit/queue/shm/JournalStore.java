@@ -94,6 +94,10 @@ final class JournalStore<T> implements QueueStore<T> {
                 return true;
             }
             if (Deadline.remaining(deadline) == 0) {
+                journal.locked(() -> {
+                    journal.rejected();
+                    return null;
+                });
                 return false;
             }
             if (Thread.interrupted()) {
@@ -178,6 +182,10 @@ final class JournalStore<T> implements QueueStore<T> {
                 return true;
             }
             if (Deadline.remaining(deadline) == 0) {
+                journal.locked(() -> {
+                    journal.rejected();
+                    return null;
+                });
                 return false;
             }
             if (Thread.interrupted()) {
@@ -195,7 +203,7 @@ final class JournalStore<T> implements QueueStore<T> {
             long next = journal.next(subscriber);
             long[] c = journal.subscriberCounters(subscriber);
             return new QueueMetrics((int) Math.min(Integer.MAX_VALUE, appended - next), capacity(), appended,
-                    next - c[1], 0, 0, 0, journal.bytesIn(), c[0], -1);
+                    next - c[1], journal.rejectedCount(), 0, 0, journal.bytesIn(), c[0], -1, c[1]);
         });
     }
 

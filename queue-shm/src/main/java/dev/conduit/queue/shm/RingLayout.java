@@ -53,7 +53,7 @@ public final class RingLayout {
     public static final int VERSION_OFFSET = 8;
     /** Items one lane holds. */
     public static final int CAPACITY_OFFSET = 16;
-    /** Slots per lane: the power of two at or above the capacity. */
+    /** Slots per lane: the power of two at or above the capacity, at least 2. */
     public static final int RING_LENGTH_OFFSET = 24;
     /** The largest encoded item, in bytes. */
     public static final int ITEM_SIZE_OFFSET = 32;
@@ -283,7 +283,8 @@ public final class RingLayout {
     }
 
     static long ringLengthFor(long capacity) {
-        long len = 1;
+        // At least 2: with one slot, "published for index i" (i + 1) would read as "free for i + 1".
+        long len = 2;
         while (len < capacity) {
             len <<= 1;
         }

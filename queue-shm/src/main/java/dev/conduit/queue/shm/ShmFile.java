@@ -95,7 +95,17 @@ final class ShmFile {
                 a.handles++;
                 return a.ring;
             }
-            SharedRing ring = openOrCreate(key, wanted, openTimeoutNanos, stallTimeoutNanos);
+            // File channels are interruptible: an interrupt would close them mid-open. Keep the flag
+            // for the operation that follows, which reports it as InterruptedException.
+            boolean interrupted = Thread.interrupted();
+            SharedRing ring;
+            try {
+                ring = openOrCreate(key, wanted, openTimeoutNanos, stallTimeoutNanos);
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             a = new Attachment(ring);
             a.handles = 1;
             ATTACHED.put(key, a);

@@ -385,10 +385,10 @@ final class ShmStore<T> implements QueueStore<T> {
         long dropped = ring.counter(RingLayout.DROPPED_OFFSET);
         long lost = ring.counter(RingLayout.LOST_READS_OFFSET);
         long puts = produced - ring.counter(RingLayout.ABANDONED_OFFSET);
-        long gets = consumed - ring.counter(RingLayout.SKIPPED_OFFSET) - ring.counter(RingLayout.CLEARED_OFFSET)
-                - dropped - lost;
+        long cleared = ring.counter(RingLayout.CLEARED_OFFSET);
+        long gets = consumed - ring.counter(RingLayout.SKIPPED_OFFSET) - cleared - dropped - lost;
         return new QueueMetrics(size(), capacity(), puts, Math.max(0, gets), ring.counter(RingLayout.REJECTED_OFFSET),
-                dropped + lost, ring.counter(RingLayout.WAITS_OFFSET), bytesIn, bytesOut, itemSize);
+                dropped + lost, ring.counter(RingLayout.WAITS_OFFSET), bytesIn, bytesOut, itemSize, cleared);
     }
 
     @Override

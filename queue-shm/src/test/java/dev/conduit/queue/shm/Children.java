@@ -34,7 +34,10 @@ final class Children implements AutoCloseable {
         cmd.addAll(List.of(args));
         Files.createDirectories(logs);
         Path log = logs.resolve("child-" + started.size() + "-" + args[0] + ".log");
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        // Only the flags given here: surefire sets JDK_JAVA_OPTIONS for the conformance suite's children.
+        pb.environment().remove("JDK_JAVA_OPTIONS");
+        Process p = pb.start();
         started.add(p);
         return p;
     }

@@ -34,14 +34,47 @@ final class Frames {
      * @return the frames
      */
     static byte[] write(List<byte[]> payloads, int[] priorities) {
-        int size = HEADER_LENGTH;
+        return write(0, payloads, priorities);
+    }
+
+    /**
+     * Writes payloads with their priorities after {@code prefix} bytes left zero for the caller (a
+     * request header), so that a request is one array with no further copy.
+     *
+     * @param prefix bytes to leave before the frames
+     * @param payloads the encoded items
+     * @param priorities one priority (0–255) per payload
+     * @return the array: prefix, then frames
+     */
+    static byte[] write(int prefix, List<byte[]> payloads, int[] priorities) {
+        int size = prefix + HEADER_LENGTH;
         for (byte[] p : payloads) {
             size += ITEM_HEADER_LENGTH + p.length;
         }
-        ByteBuffer out = ByteBuffer.allocate(size).putInt(payloads.size());
+        ByteBuffer out = ByteBuffer.allocate(size).position(prefix).putInt(payloads.size());
         for (int i = 0; i < payloads.size(); i++) {
             byte[] p = payloads.get(i);
             out.put((byte) priorities[i]).putInt(p.length).put(p);
+        }
+        return out.array();
+    }
+
+    /**
+     * Writes payloads held as slices of other arrays (the actor's stored items).
+     *
+     * @param items the payloads
+     * @param priorities one priority (0–255) per payload
+     * @return the frames
+     */
+    static byte[] write(ActorQueue.Slice[] items, int[] priorities) {
+        int size = HEADER_LENGTH;
+        for (ActorQueue.Slice s : items) {
+            size += ITEM_HEADER_LENGTH + s.length();
+        }
+        ByteBuffer out = ByteBuffer.allocate(size).putInt(items.length);
+        for (int i = 0; i < items.length; i++) {
+            ActorQueue.Slice s = items[i];
+            out.put((byte) priorities[i]).putInt(s.length()).put(s.bytes(), s.offset(), s.length());
         }
         return out.array();
     }
@@ -55,7 +88,20 @@ final class Frames {
      * @throws IllegalArgumentException if the bytes are not frames
      */
     static int read(byte[] frames, ItemVisitor visitor) {
-        ByteBuffer in = ByteBuffer.wrap(frames);
+        return read(frames, 0, visitor);
+    }
+
+    /**
+     * Reads frames that start at {@code offset} of an array (after a request header).
+     *
+     * @param frames the array holding the frames
+     * @param offset where they start
+     * @param visitor called once per item, in order
+     * @return the number of items
+     * @throws IllegalArgumentException if the bytes are not frames
+     */
+    static int read(byte[] frames, int offset, ItemVisitor visitor) {
+        ByteBuffer in = ByteBuffer.wrap(frames).position(offset);
         int count = in.getInt();
         if (count < 0) {
             throw new IllegalArgumentException("corrupt frames: negative count " + count);
@@ -75,6 +121,11 @@ final class Frames {
     /** @return the item count of frames, without reading the items */
     static int count(byte[] frames) {
         return ByteBuffer.wrap(frames).getInt();
+    }
+
+    /** @return the item count of frames that start at {@code offset} */
+    static int count(byte[] frames, int offset) {
+        return ByteBuffer.wrap(frames).getInt(offset);
     }
 
     /** Receives the items of a frame, one call per item. */

@@ -72,4 +72,18 @@ public final class RayBackend implements QueueBackend {
     public <T> QueueStore<T> open(QueueDescriptor descriptor, Codec<T> codec) {
         return RayQueues.open(descriptor, codec);
     }
+
+    /**
+     * Kills the shared host actor (option {@code host}) that holds the descriptor's queue, and with
+     * it every queue on that host and their items; handles on them then get
+     * {@link dev.conduit.queue.QueueClosedException}. Starts this JVM's Ray runtime if none runs.
+     *
+     * @param descriptor a {@code ray} descriptor with option {@code host}
+     * @return true if the host was running
+     * @throws IllegalArgumentException if the descriptor names no host, or an option is malformed
+     * @throws dev.conduit.queue.QueueException if Ray cannot start
+     */
+    public static boolean destroyHost(QueueDescriptor descriptor) {
+        return RayQueues.destroyHost(descriptor);
+    }
 }

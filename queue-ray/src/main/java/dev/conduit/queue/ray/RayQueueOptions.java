@@ -1,5 +1,6 @@
 package dev.conduit.queue.ray;
 
+import dev.conduit.queue.Backpressure;
 import dev.conduit.queue.QueueDescriptor;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -22,18 +23,28 @@ import java.util.Map;
  *   <tr><td>{@value #MAX_ITEM_BYTES}</td><td>8 MiB</td><td>the largest encoded item</td></tr>
  *   <tr><td>{@value #CALL_TIMEOUT_MILLIS}</td><td>60000</td><td>how long a client waits for an
  *       actor's answer beyond the wait it asked for, before it reports the actor unreachable</td></tr>
+ *   <tr><td>{@value #HOST}</td><td>none</td><td>the name of a shared actor that holds this queue
+ *       beside others (one JVM for many queues); without it the queue has an actor of its own</td></tr>
+ *   <tr><td>{@value #PIPELINE}</td><td>64</td><td>how many {@code put}/{@code putAll} calls without a
+ *       timeout a handle may have sent and not yet heard back about; 0 makes every put wait for
+ *       the actor's answer</td></tr>
  * </table>
  *
  * @param rayNamespace the Ray namespace
- * @param actorName the actor's name in it: {@code <namespace>/<id>} of the descriptor
+ * @param actorName the actor's name in it: {@code <namespace>/<id>} of the descriptor, or
+ *     {@code @host:<host>} for a queue on a shared host
+ * @param queueName the queue's name inside its actor: {@code <namespace>/<id>}
+ * @param host the shared host's name, or empty for an actor of its own
  * @param resources the actor's resources, unmodifiable
  * @param maxRestarts Ray's max restarts of the actor
  * @param waitThreads threads per waiting group
  * @param maxItemBytes the largest encoded item
  * @param callTimeoutMillis the grace on top of every call's own wait
+ * @param pipeline the most unanswered pipelined put calls per handle; 0 for none
  */
-record RayQueueOptions(String rayNamespace, String actorName, Map<String, Double> resources, int maxRestarts,
-        int waitThreads, int maxItemBytes, long callTimeoutMillis) {
+record RayQueueOptions(String rayNamespace, String actorName, String queueName, String host,
+        Map<String, Double> resources, int maxRestarts, int waitThreads, int maxItemBytes, long callTimeoutMillis,
+        int pipeline) {
 
     static final String RAY_NAMESPACE = "rayNamespace";
     static final String RESOURCES = "resources";
@@ -41,6 +52,10 @@ record RayQueueOptions(String rayNamespace, String actorName, Map<String, Double
     static final String WAIT_THREADS = "waitThreads";
     static final String MAX_ITEM_BYTES = "maxItemBytes";
     static final String CALL_TIMEOUT_MILLIS = "callTimeoutMillis";
+    static final String HOST = "host";
+    static final String PIPELINE = "pipeline";
+    /** Prefix of shared hosts' actor names; '@' never occurs in a descriptor's namespace or id. */
+    static final String HOST_PREFIX = "@host:";
 
     /**
      * Reads a descriptor's options.
@@ -54,11 +69,28 @@ record RayQueueOptions(String rayNamespace, String actorName, Map<String, Double
         if (ns.isBlank()) {
             throw new IllegalArgumentException("option '" + RAY_NAMESPACE + "' is blank");
         }
-        return new RayQueueOptions(ns, d.namespace() + "/" + d.id(), resources(d.option(RESOURCES, "")),
+        if (Backpressure.parse(d.option("backpressure", null)) != Backpressure.BLOCK) {
+            throw new IllegalArgumentException("ray queues support option 'backpressure' BLOCK only (a full queue makes "
+                    + "producers wait or time out), not '" + d.option("backpressure", null) + "'");
+        }
+        String queueName = d.namespace() + "/" + d.id();
+        String host = d.option(HOST, "");
+        if (!host.isEmpty() && !host.matches("[A-Za-z0-9._-]{1,100}")) {
+            throw new IllegalArgumentException("option '" + HOST + "' must be 1-100 letters, digits, '.', '_' or '-', not '"
+                    + host + "'");
+        }
+        return new RayQueueOptions(ns, host.isEmpty() ? queueName : HOST_PREFIX + host, queueName, host,
+                resources(d.option(RESOURCES, "")),
                 (int) range(d, MAX_RESTARTS, 0, -1, 1_000_000),
                 (int) range(d, WAIT_THREADS, 32, 1, 1024),
                 (int) range(d, MAX_ITEM_BYTES, 8 << 20, 1, Integer.MAX_VALUE - 64),
-                range(d, CALL_TIMEOUT_MILLIS, 60_000, 1, Long.MAX_VALUE / 4));
+                range(d, CALL_TIMEOUT_MILLIS, 60_000, 1, Long.MAX_VALUE / 4),
+                (int) range(d, PIPELINE, 64, 0, 4096));
+    }
+
+    /** @return whether the queue shares a host actor with other queues */
+    boolean shared() {
+        return !host.isEmpty();
     }
 
     private static long range(QueueDescriptor d, String key, long fallback, long min, long max) {

@@ -47,8 +47,9 @@ final class RayQueues {
         ensureRuntime();
         ActorHandle<QueueActor> actor = findOrCreate(descriptor, options);
         // The first call also waits for the actor's start: later calls cannot overtake it.
-        int capacity = get(actor.task(QueueActor::capacity).remote(), options.callTimeoutMillis(), descriptor);
-        return new RayStore<>(descriptor, codec, options, actor, capacity);
+        long[] opened = get(actor.task(QueueActor::open, options.queueName(), descriptor.capacity()).remote(),
+                options.callTimeoutMillis(), descriptor);
+        return new RayStore<>(descriptor, codec, options, actor, opened[0], (int) opened[1], opened[2]);
     }
 
     /**
@@ -84,7 +85,7 @@ final class RayQueues {
                 .setMaxConcurrency(o.waitThreads()).build();
         ConcurrencyGroup putters = new ConcurrencyGroupBuilder<QueueActor>().setName(QueueActor.PUTTERS)
                 .setMaxConcurrency(o.waitThreads()).build();
-        ActorCreator<QueueActor> creator = Ray.actor(QueueActor::new, d.capacity())
+        ActorCreator<QueueActor> creator = Ray.actor(QueueActor::new)
                 .setName(o.actorName(), o.rayNamespace())
                 .setLifetime(ActorLifetime.DETACHED)
                 .setMaxRestarts(o.maxRestarts())
@@ -99,8 +100,26 @@ final class RayQueues {
             Optional<ActorHandle<QueueActor>> raced = Ray.getActor(o.actorName(), o.rayNamespace());
             return raced.orElseThrow(() -> new QueueException("could not create the Ray actor of queue "
                     + d.qualifiedName() + " (name '" + o.actorName() + "' in Ray namespace '" + o.rayNamespace()
-                    + "')", e));
+                    + "'): " + e.getMessage(), e));
         }
+    }
+
+    /**
+     * Kills the shared host actor of a descriptor's queue.
+     *
+     * @param d a descriptor with option {@code host}
+     * @return true if the host was running
+     */
+    static boolean destroyHost(QueueDescriptor d) {
+        RayQueueOptions o = RayQueueOptions.of(d);
+        if (!o.shared()) {
+            throw new IllegalArgumentException("queue " + d.qualifiedName() + " has no option '" + RayQueueOptions.HOST
+                    + "': it has an actor of its own, which destroy() removes");
+        }
+        ensureRuntime();
+        Optional<ActorHandle<QueueActor>> host = Ray.getActor(o.actorName(), o.rayNamespace());
+        host.ifPresent(a -> kill(a, o));
+        return host.isPresent();
     }
 
     /**
@@ -163,6 +182,19 @@ final class RayQueues {
             return new QueueException("queue " + d.qualifiedName() + ": its Ray actor did not answer within "
                     + waitedMillis + " ms (node lost, or the actor is pending and cannot be placed)", e);
         }
+        if (isQueueGone(e)) {
+            return new QueueClosedException("queue " + d.qualifiedName() + " is gone: it was destroyed", e);
+        }
         return new QueueException("queue " + d.qualifiedName() + ": Ray call failed: " + e.getMessage(), e);
+    }
+
+    private static boolean isQueueGone(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof QueueGoneException
+                    || (t.getMessage() != null && t.getMessage().contains(QueueGoneException.MARKER))) {
+                return true;
+            }
+        }
+        return false;
     }
 }

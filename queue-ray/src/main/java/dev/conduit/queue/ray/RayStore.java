@@ -4,6 +4,7 @@ import dev.conduit.queue.Capability;
 import dev.conduit.queue.ItemTooLargeException;
 import dev.conduit.queue.QueueClosedException;
 import dev.conduit.queue.QueueDescriptor;
+import dev.conduit.queue.QueueException;
 import dev.conduit.queue.QueueMetrics;
 import dev.conduit.queue.codec.Codec;
 import dev.conduit.queue.spi.Deadline;
@@ -13,6 +14,7 @@ import io.ray.api.ObjectRef;
 import io.ray.api.Ray;
 import io.ray.api.exception.RayException;
 import io.ray.api.exception.RayTimeoutException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -22,15 +24,30 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One handle on a queue held by a {@link QueueActor}: encodes items, makes one Ray call per
+ * One handle on a queue held in a {@link QueueActor}: encodes items, sends one Ray call per
  * operation (one per batch for {@code putAll} and {@code getBatch}) and decodes what comes back.
  *
- * <p>A blocking call waits inside the actor. The client waits for the answer in short slices so
- * that closing the handle or interrupting the caller ends the wait at once: the client then
- * cancels the actor-side wait, and puts back any item the actor had already handed over, so
- * nothing is lost. Long waits are split into actor calls of at most {@link #MAX_ACTOR_WAIT_MILLIS}.
+ * <p><b>Call order.</b> Every operation is first sent to the actor's default group without waiting;
+ * Ray runs that group's calls one at a time in the order this process sent them, so an operation
+ * sees everything this process did before it. Only when it must wait (empty queue for a get, full
+ * queue for a put) does it send a second, waiting call to the {@code getters} or {@code putters}
+ * group, and by then every earlier call of this process has been applied.
  *
- * <p>Thread-safe: each call is independent; Ray handles are thread-safe.
+ * <p><b>Pipelined puts.</b> {@code put} and {@code putAll} without a timeout do not wait for the
+ * actor's answer while the handle knows there is room (the room the actor reported last, minus what
+ * it sent since): at most {@link RayQueueOptions#pipeline()} calls are unanswered. A put that meets
+ * a queue filled meanwhile by other producers is parked in the actor and enters, in order, as soon
+ * as there is room; the handle then stops pipelining until the actor reports room again, so a
+ * producer is never more than its window ahead of a full queue. A failed pipelined call is
+ * reported by the handle's next put or by {@link #close()}.
+ *
+ * <p><b>Waiting.</b> A blocking call waits inside the actor. The client waits for the answer in
+ * short slices so that closing the handle or interrupting the caller ends the wait at once: the
+ * client then cancels the actor-side wait, and puts back any item the actor had already handed
+ * over, so nothing is lost. Long waits are split into actor calls of at most
+ * {@link #MAX_ACTOR_WAIT_MILLIS}.
+ *
+ * <p>Thread-safe: pipelined sends are serialized by one lock; everything else is independent.
  *
  * @param <T> the item type
  */
@@ -45,16 +62,30 @@ final class RayStore<T> implements QueueStore<T> {
     private final Codec<T> codec;
     private final RayQueueOptions options;
     private final ActorHandle<QueueActor> actor;
+    private final long queue;
     private final int capacity;
     private volatile boolean closed;
 
+    // Pipelined puts, guarded by sendLock.
+    private final Object sendLock = new Object();
+    private final ArrayDeque<Sent> unanswered = new ArrayDeque<>();
+    private int unansweredItems;
+    /** Room the actor reported last, minus items sent since; below 1 stops pipelining. */
+    private long credit;
+
+    /** A pipelined call not yet answered, and how many items it carries. */
+    private record Sent(ObjectRef<Long> answer, int items) {
+    }
+
     RayStore(QueueDescriptor descriptor, Codec<T> codec, RayQueueOptions options, ActorHandle<QueueActor> actor,
-            int capacity) {
+            long queue, int capacity, long room) {
         this.descriptor = descriptor;
         this.codec = codec;
         this.options = options;
         this.actor = actor;
+        this.queue = queue;
         this.capacity = capacity;
+        this.credit = room;
     }
 
     @Override
@@ -62,15 +93,24 @@ final class RayStore<T> implements QueueStore<T> {
         return capacity;
     }
 
+    // ---- puts
+
     @Override
     public boolean offer(T item, int priority, long timeoutNanos) throws InterruptedException {
         checkOpen();
         byte[] payload = encode(item);
-        if (timeoutNanos == 0) {
-            return call(actor.task(QueueActor::offer, payload, priority, 0L, 0L).remote()) == 1;
+        if (timeoutNanos == Deadline.FOREVER && pipelined(List.of(payload), new int[] {priority})) {
+            return true;
         }
-        return added(timeoutNanos, (waitMillis, token) -> actor.task(QueueActor::offer, payload, priority,
-                waitMillis, token).setConcurrencyGroup(QueueActor.PUTTERS).remote());
+        if (answered(call(actor.task(QueueActor::offer, Requests.offer(queue, payload, priority, 0L, 0L)).remote()))) {
+            return true;
+        }
+        if (timeoutNanos == 0) {
+            return false;
+        }
+        return added(timeoutNanos, (waitMillis, token) -> actor.task(QueueActor::offer,
+                Requests.offer(queue, payload, priority, waitMillis, token)).setConcurrencyGroup(QueueActor.PUTTERS)
+                .remote());
     }
 
     @Override
@@ -81,21 +121,97 @@ final class RayStore<T> implements QueueStore<T> {
         for (T item : items) {
             payloads.add(encode(item));
         }
-        byte[] frames = Frames.write(payloads, priorities);
-        if (timeoutNanos == 0) {
-            return call(actor.task(QueueActor::offerAll, frames, 0L, 0L).remote()) == 1;
+        if (timeoutNanos == Deadline.FOREVER && pipelined(payloads, priorities)) {
+            return true;
         }
-        return added(timeoutNanos, (waitMillis, token) -> actor.task(QueueActor::offerAll, frames, waitMillis,
-                token).setConcurrencyGroup(QueueActor.PUTTERS).remote());
+        if (answered(call(actor.task(QueueActor::offerAll, Requests.offerAll(queue, payloads, priorities, 0L, 0L))
+                .remote()))) {
+            return true;
+        }
+        if (timeoutNanos == 0) {
+            return false;
+        }
+        return added(timeoutNanos, (waitMillis, token) -> actor.task(QueueActor::offerAll,
+                Requests.offerAll(queue, payloads, priorities, waitMillis, token))
+                .setConcurrencyGroup(QueueActor.PUTTERS).remote());
     }
 
-    private boolean added(long timeoutNanos, WaitingCall<Integer> send) throws InterruptedException {
+    /**
+     * Sends a put without waiting for its answer, if the handle knows there is room for it.
+     *
+     * @return true if sent; false if the caller must put it with a call that waits
+     * @throws InterruptedException if the caller was interrupted before anything was sent
+     */
+    private boolean pipelined(List<byte[]> payloads, int[] priorities) throws InterruptedException {
+        if (options.pipeline() == 0) {
+            return false;
+        }
+        if (Thread.interrupted()) {
+            throw new InterruptedException("interrupted before a put on queue " + descriptor.qualifiedName());
+        }
+        int n = payloads.size();
+        synchronized (sendLock) {
+            if (credit < n) {
+                settle();
+            }
+            while (unanswered.size() >= options.pipeline()) {
+                answerOldest();
+            }
+            if (credit < n) {
+                return false;
+            }
+            ObjectRef<Long> answer = actor.task(QueueActor::send, Requests.send(queue, payloads, priorities)).remote();
+            unanswered.addLast(new Sent(answer, n));
+            unansweredItems += n;
+            credit -= n;
+            return true;
+        }
+    }
+
+    /** Waits for every unanswered pipelined call. Caller holds sendLock. */
+    private void settle() {
+        while (!unanswered.isEmpty()) {
+            answerOldest();
+        }
+    }
+
+    /** Waits for the oldest unanswered pipelined call and learns the room from it. Caller holds sendLock. */
+    private void answerOldest() {
+        Sent s = unanswered.pollFirst();
+        unansweredItems -= s.items();
+        long room;
+        try {
+            room = call(s.answer());
+        } catch (QueueException e) {
+            // The actor or queue is gone: the calls after this one fail alike.
+            unanswered.clear();
+            unansweredItems = 0;
+            credit = 0;
+            throw e;
+        }
+        // Negative: parked behind a full queue. Stop pipelining until the actor reports room again.
+        credit = room < 0 ? room : room - unansweredItems;
+    }
+
+    /** Notes the room a put's answer reports; true if the put added its items. */
+    private boolean answered(long room) {
+        if (room < 0) {
+            return false;
+        }
+        synchronized (sendLock) {
+            credit = room - unansweredItems;
+        }
+        return true;
+    }
+
+    private boolean added(long timeoutNanos, WaitingCall<Long> send) throws InterruptedException {
         long deadline = Deadline.deadline(timeoutNanos);
         for (;;) {
             long waitMillis = actorWaitMillis(deadline);
             long token = TOKENS.getAndAdd(2);
-            Outcome<Integer> o = await(send.send(waitMillis, token), waitMillis, token);
-            if (o.value() == 1) {
+            Outcome<Long> o = await(send.send(waitMillis, token), waitMillis, token);
+            if (o.value() >= 0) {
+                answered(o.value());
                 if (o.abandoned() == Abandon.INTERRUPTED) {
                     // The item went in before the interrupt took effect: report success, keep the flag.
                     Thread.currentThread().interrupt();
@@ -109,6 +225,8 @@ final class RayStore<T> implements QueueStore<T> {
         }
     }
 
+    // ---- gets
+
     @Override
     public T poll(long timeoutNanos) throws InterruptedException {
         List<T> one = new ArrayList<>(1);
@@ -118,10 +236,11 @@ final class RayStore<T> implements QueueStore<T> {
     @Override
     public int drainTo(Collection<? super T> sink, int maxItems, long timeoutNanos) throws InterruptedException {
         checkOpen();
-        byte[] frames;
-        if (timeoutNanos == 0) {
-            frames = call(actor.task(QueueActor::poll, maxItems, 0L, 0L).remote());
-        } else {
+        if (timeoutNanos > 0 && Thread.interrupted()) {
+            throw new InterruptedException("interrupted before a get on queue " + descriptor.qualifiedName());
+        }
+        byte[] frames = call(actor.task(QueueActor::poll, Requests.poll(queue, maxItems, 0L, 0L)).remote());
+        if (Frames.count(frames) == 0 && timeoutNanos > 0) {
             frames = take(maxItems, timeoutNanos);
         }
         return Frames.read(frames, (priority, bytes, offset, length) -> sink.add(codec.decode(bytes, offset, length)));
@@ -132,11 +251,11 @@ final class RayStore<T> implements QueueStore<T> {
         for (;;) {
             long waitMillis = actorWaitMillis(deadline);
             long token = TOKENS.getAndAdd(2);
-            Outcome<byte[]> o = await(actor.task(QueueActor::poll, maxItems, waitMillis, token)
+            Outcome<byte[]> o = await(actor.task(QueueActor::poll, Requests.poll(queue, maxItems, waitMillis, token))
                     .setConcurrencyGroup(QueueActor.GETTERS).remote(), waitMillis, token);
             if (o.abandoned() != Abandon.NONE && Frames.count(o.value()) > 0) {
                 // Handed over after our cancel was sent: give the items back rather than lose them.
-                call(actor.task(QueueActor::returnItems, o.value()).remote());
+                call(actor.task(QueueActor::returnItems, Requests.returnItems(queue, o.value())).remote());
             }
             o.throwIfAbandoned(this);
             if (Frames.count(o.value()) > 0 || Deadline.remaining(deadline) == 0) {
@@ -149,7 +268,7 @@ final class RayStore<T> implements QueueStore<T> {
     public T peek() {
         checkOpen();
         List<T> one = new ArrayList<>(1);
-        Frames.read(call(actor.task(QueueActor::peek).remote()),
+        Frames.read(call(actor.task(QueueActor::peek, queue).remote()),
                 (priority, bytes, offset, length) -> one.add(codec.decode(bytes, offset, length)));
         return one.isEmpty() ? null : one.get(0);
     }
@@ -157,26 +276,29 @@ final class RayStore<T> implements QueueStore<T> {
     @Override
     public int size() {
         checkOpen();
-        return call(actor.task(QueueActor::size).remote());
+        return call(actor.task(QueueActor::size, queue).remote());
     }
 
     @Override
     public int clear() {
         checkOpen();
-        return call(actor.task(QueueActor::clear).remote());
+        return call(actor.task(QueueActor::clear, queue).remote());
     }
 
     @Override
     public boolean awaitNotEmpty(long timeoutNanos) throws InterruptedException {
         checkOpen();
+        if (call(actor.task(QueueActor::awaitNotEmpty, Requests.await(queue, 0L, 0L)).remote())) {
+            return true;
+        }
         if (timeoutNanos == 0) {
-            return call(actor.task(QueueActor::awaitNotEmpty, 0L, 0L).remote());
+            return false;
         }
         long deadline = Deadline.deadline(timeoutNanos);
         for (;;) {
             long waitMillis = actorWaitMillis(deadline);
             long token = TOKENS.getAndAdd(2);
-            Outcome<Boolean> o = await(actor.task(QueueActor::awaitNotEmpty, waitMillis, token)
+            Outcome<Boolean> o = await(actor.task(QueueActor::awaitNotEmpty, Requests.await(queue, waitMillis, token))
                     .setConcurrencyGroup(QueueActor.GETTERS).remote(), waitMillis, token);
             o.throwIfAbandoned(this);
             if (o.value() || Deadline.remaining(deadline) == 0) {
@@ -188,9 +310,9 @@ final class RayStore<T> implements QueueStore<T> {
     @Override
     public QueueMetrics metrics() {
         checkOpen();
-        long[] s = call(actor.task(QueueActor::stats).remote());
+        long[] s = call(actor.task(QueueActor::stats, queue).remote());
         return new QueueMetrics((int) s[0], (int) s[1], s[2], s[3], s[4], 0, s[5], s[6], s[7],
-                options.maxItemBytes());
+                options.maxItemBytes(), s[8]);
     }
 
     @Override
@@ -198,15 +320,32 @@ final class RayStore<T> implements QueueStore<T> {
         return RayBackend.CAPABILITIES;
     }
 
+    /**
+     * Closes the handle: waiting calls end with {@link QueueClosedException}, and the handle waits
+     * for the answers to its pipelined puts.
+     *
+     * @throws QueueException if a pipelined put failed (its actor or queue is gone)
+     */
     @Override
     public void close() {
         closed = true;
+        synchronized (sendLock) {
+            settle();
+        }
     }
 
     @Override
     public void destroy() {
         closed = true;
-        RayQueues.kill(actor, options);
+        synchronized (sendLock) {
+            unanswered.clear();
+            unansweredItems = 0;
+        }
+        if (options.shared()) {
+            call(actor.task(QueueActor::destroy, queue).remote());
+        } else {
+            RayQueues.kill(actor, options);
+        }
     }
 
     // ---- calls
@@ -258,7 +397,7 @@ final class RayStore<T> implements QueueStore<T> {
                     abandon = Abandon.CLOSED;
                 }
                 if (abandon != Abandon.NONE) {
-                    actor.task(QueueActor::cancel, token).remote();
+                    actor.task(QueueActor::cancel, queue, token).remote();
                 }
             }
             try {

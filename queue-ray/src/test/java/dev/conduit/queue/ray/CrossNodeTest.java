@@ -12,11 +12,11 @@ import io.ray.api.Ray;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Java Ray tasks on both nodes of the cluster share one queue. Size: {@code -Dconduit.ray.items}
@@ -24,20 +24,15 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  */
 @EnabledIfSystemProperty(named = RayTestCluster.ADDRESS_PROPERTY, matches = ".+",
         disabledReason = RayTestCluster.SKIP_REASON)
+@ExtendWith(RayDriver.class)
 class CrossNodeTest {
     private static final int ITEMS = Integer.getInteger("conduit.ray.items", 100_000);
     private static final long TASK_TIMEOUT_MILLIS = 240_000;
     private static String namespace;
 
     @BeforeAll
-    static void connect() {
-        RayTestCluster.connect();
+    static void chooseNamespace() {
         namespace = RayTestCluster.freshNamespace("cross-node");
-    }
-
-    @AfterAll
-    static void disconnect() {
-        RayTestCluster.disconnect();
     }
 
     @Test

@@ -18,11 +18,11 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Losing the node that hosts a queue's actor: a third node is started for the test (a real raylet,
@@ -31,19 +31,14 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  */
 @EnabledIfSystemProperty(named = RayTestCluster.ADDRESS_PROPERTY, matches = ".+",
         disabledReason = RayTestCluster.SKIP_REASON)
+@ExtendWith(RayDriver.class)
 class NodeLossTest {
     private static final String NODE_C = "conduit_node_c";
     private static String namespace;
 
     @BeforeAll
-    static void connect() {
-        RayTestCluster.connect();
+    static void chooseNamespace() {
         namespace = RayTestCluster.freshNamespace("node-loss");
-    }
-
-    @AfterAll
-    static void disconnect() {
-        RayTestCluster.disconnect();
     }
 
     @Test
@@ -126,6 +121,8 @@ class NodeLossTest {
                 "--dashboard-agent-grpc-port=6414", "--dashboard-agent-listen-port=6415",
                 "--metrics-export-port=6416", "--min-worker-port=22000", "--max-worker-port=22999");
         pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        // The node's worker JVMs must not pick up this driver's flags (the -Pray profile sets them for child drivers).
+        pb.environment().remove("JDK_JAVA_OPTIONS");
         if (!bin.isEmpty()) {
             pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
         }

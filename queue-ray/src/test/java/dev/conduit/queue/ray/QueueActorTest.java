@@ -3,6 +3,8 @@ package dev.conduit.queue.ray;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -14,11 +16,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The actor's queue logic, called directly in this JVM (Ray only transports these calls). Runs in
- * every build, with or without a cluster.
+ * The actor's queue logic, called directly in this JVM through the same requests Ray carries (Ray
+ * only transports these calls). Runs in every build, with or without a cluster.
  */
 @Timeout(30)
 class QueueActorTest {
+    private final QueueActor actor = new QueueActor();
 
     private static byte[] b(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
@@ -30,71 +33,156 @@ class QueueActorTest {
         return out;
     }
 
-    @Test
-    void higherPriorityFirstAndFifoAmongEquals() {
-        QueueActor a = new QueueActor(10);
-        a.offer(b("low1"), 10, 0, 0);
-        a.offer(b("high"), 200, 0, 0);
-        a.offer(b("low2"), 10, 0, 0);
-        assertEquals(List.of("high", "low1", "low2"), items(a.poll(10, 0, 0)));
+    private long open(String name, int capacity) {
+        return actor.open(name, capacity)[0];
+    }
+
+    private long offer(long q, String item, int priority, long waitMillis, long token) {
+        return actor.offer(Requests.offer(q, b(item), priority, waitMillis, token));
+    }
+
+    private List<String> poll(long q, int max, long waitMillis, long token) {
+        return items(actor.poll(Requests.poll(q, max, waitMillis, token)));
+    }
+
+    private static List<byte[]> bytes(String... items) {
+        List<byte[]> out = new ArrayList<>();
+        for (String s : items) {
+            out.add(b(s));
+        }
+        return out;
+    }
+
+    private static int[] priorities(int n) {
+        int[] p = new int[n];
+        java.util.Arrays.fill(p, 128);
+        return p;
     }
 
     @Test
-    void offerAllAddsAllOrNothing() {
-        QueueActor a = new QueueActor(3);
-        a.offer(b("x"), 128, 0, 0);
-        byte[] three = Frames.write(List.of(b("a"), b("b"), b("c")), new int[] {128, 128, 128});
-        assertEquals(0, a.offerAll(three, 0, 0));
-        assertEquals(1, a.size());
-        a.poll(1, 0, 0);
-        assertEquals(1, a.offerAll(three, 0, 0));
-        assertEquals(List.of("a", "b", "c"), items(a.poll(5, 0, 0)));
+    void higherPriorityFirstAndFifoAmongEquals() {
+        long q = open("p", 10);
+        offer(q, "low1", 10, 0, 0);
+        offer(q, "high", 200, 0, 0);
+        offer(q, "low2", 10, 0, 0);
+        offer(q, "top", 255, 0, 0);
+        offer(q, "bottom", 0, 0, 0);
+        assertEquals(List.of("top", "high", "low1", "low2", "bottom"), poll(q, 10, 0, 0));
+    }
+
+    @Test
+    void offerAllAddsAllOrNothingAndReportsTheRoomLeft() {
+        long q = open("all", 3);
+        assertEquals(2, offer(q, "x", 128, 0, 0));
+        byte[] three = Requests.offerAll(q, bytes("a", "b", "c"), priorities(3), 0, 0);
+        assertEquals(-1, actor.offerAll(three));
+        assertEquals(1, actor.size(q));
+        poll(q, 1, 0, 0);
+        assertEquals(0, actor.offerAll(three));
+        assertEquals(List.of("a", "b", "c"), poll(q, 5, 0, 0));
     }
 
     @Test
     void pollWaitsForAnOfferFromAnotherCaller() throws Exception {
-        QueueActor a = new QueueActor(4);
-        CompletableFuture<byte[]> waiting = CompletableFuture.supplyAsync(() -> a.poll(1, 10_000, 7));
+        long q = open("wait", 4);
+        CompletableFuture<List<String>> waiting = CompletableFuture.supplyAsync(() -> poll(q, 1, 10_000, 7));
         Thread.sleep(100);
         assertFalse(waiting.isDone());
-        a.offer(b("wake"), 128, 0, 0);
-        assertEquals(List.of("wake"), items(waiting.get(5, TimeUnit.SECONDS)));
-        assertEquals(1, a.stats()[5], "one wait counted");
+        offer(q, "wake", 128, 0, 0);
+        assertEquals(List.of("wake"), waiting.get(5, TimeUnit.SECONDS));
+        assertEquals(1, actor.stats(q)[5], "one wait counted");
     }
 
     @Test
     void cancelEndsAWaitAndACancelThatArrivesFirstStopsTheCall() throws Exception {
-        QueueActor a = new QueueActor(4);
-        CompletableFuture<byte[]> waiting = CompletableFuture.supplyAsync(() -> a.poll(1, 10_000, 11));
+        long q = open("cancel", 4);
+        CompletableFuture<List<String>> waiting = CompletableFuture.supplyAsync(() -> poll(q, 1, 10_000, 11));
         Thread.sleep(100);
-        a.cancel(11);
-        assertEquals(0, Frames.count(waiting.get(5, TimeUnit.SECONDS)));
-        a.offer(b("kept"), 128, 0, 0);
-        a.cancel(13);
-        assertEquals(0, Frames.count(a.poll(1, 10_000, 13)), "cancelled before it ran: takes nothing");
-        assertEquals(1, a.size());
+        actor.cancel(q, 11);
+        assertEquals(List.of(), waiting.get(5, TimeUnit.SECONDS));
+        offer(q, "kept", 128, 0, 0);
+        actor.cancel(q, 13);
+        assertEquals(List.of(), poll(q, 1, 10_000, 13), "cancelled before it ran: takes nothing");
+        assertEquals(1, actor.size(q));
     }
 
     @Test
     void returnedItemsGoBackToTheHeadInOrder() {
-        QueueActor a = new QueueActor(5);
+        long q = open("return", 5);
         for (String s : List.of("1", "2", "3")) {
-            a.offer(b(s), 128, 0, 0);
+            offer(q, s, 128, 0, 0);
         }
-        byte[] taken = a.poll(2, 0, 0);
-        assertEquals(2, a.returnItems(taken));
-        assertEquals(List.of("1", "2", "3"), items(a.poll(5, 0, 0)));
-        long[] stats = a.stats();
-        assertEquals(3, stats[3], "gets count only delivered items");
+        byte[] taken = actor.poll(Requests.poll(q, 2, 0, 0));
+        assertEquals(2, actor.returnItems(Requests.returnItems(q, taken)));
+        assertEquals(List.of("1", "2", "3"), poll(q, 5, 0, 0));
+        assertEquals(3, actor.stats(q)[3], "gets count only delivered items");
     }
 
     @Test
     void offerWaitsForRoomAndTimesOut() {
-        QueueActor a = new QueueActor(1);
-        assertEquals(1, a.offer(b("a"), 128, 0, 0));
+        long q = open("full", 1);
+        assertEquals(0, offer(q, "a", 128, 0, 0));
         long t0 = System.nanoTime();
-        assertEquals(0, a.offer(b("b"), 128, 100, 3));
+        assertEquals(-1, offer(q, "b", 128, 100, 3));
         assertTrue(System.nanoTime() - t0 >= TimeUnit.MILLISECONDS.toNanos(95));
-        assertArrayEquals(new long[] {1, 1, 1, 0, 1, 1, 1, 0}, a.stats());
+        assertArrayEquals(new long[] {1, 1, 1, 0, 1, 1, 1, 0, 0}, actor.stats(q));
+    }
+
+    @Test
+    void sendParksBatchesThatFindNoRoomAndAdmitsThemInOrderAheadOfLaterPuts() {
+        long q = open("park", 3);
+        assertEquals(1, actor.send(Requests.send(q, bytes("a", "b"), priorities(2))));
+        assertEquals(-2, actor.send(Requests.send(q, bytes("c", "d"), priorities(2))), "no room for both: parked");
+        assertEquals(-3, actor.send(Requests.send(q, bytes("e"), priorities(1))), "behind a parked batch: parked");
+        assertEquals(-1, offer(q, "late", 128, 0, 0), "a later put may not overtake parked items");
+        assertEquals(2, actor.size(q), "parked items are not in the queue");
+        assertEquals(List.of("a"), poll(q, 1, 0, 0));
+        assertEquals(List.of("b"), poll(q, 1, 0, 0));
+        assertEquals(3, actor.size(q), "room for c+d and then e: all admitted");
+        assertEquals(List.of("c", "d", "e"), poll(q, 10, 0, 0));
+        assertEquals(5, actor.stats(q)[2], "puts count admitted items");
+    }
+
+    @Test
+    void clearAdmitsParkedBatchesAndCountsWhatItRemoved() {
+        long q = open("clear", 2);
+        actor.send(Requests.send(q, bytes("a", "b"), priorities(2)));
+        actor.send(Requests.send(q, bytes("c"), priorities(1)));
+        assertEquals(2, actor.clear(q));
+        assertEquals(List.of("c"), poll(q, 10, 0, 0));
+        long[] s = actor.stats(q);
+        assertEquals(2, s[8], "cleared");
+        assertEquals(s[0], s[2] - s[3] - s[8], "size = puts - gets - cleared");
+    }
+
+    @Test
+    void queuesOnOneActorAreIndependentAndOpenFindsThemByName() {
+        long a = open("ns/a", 4);
+        long b = open("ns/b", 2);
+        assertNotEquals(a, b);
+        assertEquals(a, open("ns/a", 99), "the same name opens the same queue");
+        assertEquals(4, actor.open("ns/a", 99)[1], "with its own capacity");
+        offer(a, "for-a", 128, 0, 0);
+        assertEquals(List.of(), poll(b, 1, 0, 0));
+        assertEquals(List.of("for-a"), poll(a, 1, 0, 0));
+    }
+
+    @Test
+    void destroyEndsWaitsAndOldIdsNameNothingEvenAfterTheNameIsReused() throws Exception {
+        long q = open("doomed", 4);
+        offer(q, "x", 128, 0, 0);
+        long other = open("other", 1);
+        offer(other, "full", 128, 0, 0);
+        CompletableFuture<Long> blockedPut = CompletableFuture.supplyAsync(() -> offer(other, "y", 128, 10_000, 5));
+        Thread.sleep(100);
+        assertEquals(1, actor.destroy(other));
+        Exception e = assertThrows(Exception.class, () -> blockedPut.get(5, TimeUnit.SECONDS));
+        assertTrue(e.getCause() instanceof QueueGoneException, e.toString());
+        long again = open("other", 1);
+        assertNotEquals(other, again);
+        assertThrows(QueueGoneException.class, () -> actor.size(other));
+        assertEquals(0, actor.size(again), "a reopened queue starts empty");
+        assertEquals(1, actor.size(q), "other queues keep their items");
+        assertEquals(0, actor.destroy(other), "destroying twice is harmless");
     }
 }

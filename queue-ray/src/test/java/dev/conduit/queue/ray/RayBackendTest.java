@@ -48,5 +48,28 @@ class RayBackendTest {
         e = assertThrows(IllegalArgumentException.class,
                 () -> RayQueueOptions.of(QueueDescriptor.ray("q").withOption("waitThreads", "0")));
         assertTrue(e.getMessage().contains("waitThreads"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> RayQueueOptions.of(QueueDescriptor.ray("q").withOption("host", "no spaces")));
+        assertTrue(e.getMessage().contains("host"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> RayQueueOptions.of(QueueDescriptor.ray("q").withOption("backpressure", "DROP_OLDEST")));
+        assertTrue(e.getMessage().contains("BLOCK only"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> RayQueueOptions.of(QueueDescriptor.ray("q").withOption("pipeline", "-1")));
+        assertTrue(e.getMessage().contains("pipeline"), e.getMessage());
+    }
+
+    @Test
+    void aSharedHostIsOneActorNamedApartFromEveryDedicatedQueueActor() {
+        RayQueueOptions a = RayQueueOptions.of(QueueDescriptor.ray("a").withNamespace("n").withOption("host", "h"));
+        RayQueueOptions b = RayQueueOptions.of(QueueDescriptor.ray("b").withNamespace("n").withOption("host", "h"));
+        RayQueueOptions alone = RayQueueOptions.of(QueueDescriptor.ray("a").withNamespace("n"));
+        assertEquals(a.actorName(), b.actorName(), "both queues live in the host's actor");
+        assertEquals("n/a", a.queueName());
+        assertEquals("n/b", b.queueName());
+        assertTrue(a.shared());
+        assertFalse(alone.shared());
+        assertEquals("n/a", alone.actorName());
+        assertFalse(a.actorName().equals(alone.actorName()));
     }
 }

@@ -13,7 +13,9 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Throughput of the ray backend against a plain Ray actor call with the same payload, on a
  * running cluster ({@code scripts/ray-cluster.sh bench}). Both actors are placed on the second
- * node; the driver runs on the head. Prints a Markdown table.
+ * node; the driver runs on the head. Prints a Markdown table; each queue figure is set beside the
+ * plain call of the same shape, measured in the same run (and measured again after it, to show
+ * how much the loaded machine drifted meanwhile).
  *
  * <p>Sizes: {@code -Dconduit.bench.single} items for one-at-a-time runs (default 5000),
  * {@code -Dconduit.bench.batched} for batches of 100 (default 200000), payload
@@ -45,28 +47,39 @@ public final class RayQueueBenchmark {
             QueueDescriptor d = QueueDescriptor.ray("bench").withCapacity(10_000)
                     .withOption(RayQueueOptions.RAY_NAMESPACE, ns)
                     .withOption(RayQueueOptions.RESOURCES, RayTestCluster.NODE_B + "=1");
+            // The same queue, through handles whose puts each wait for the actor's answer.
+            QueueDescriptor unpipelined = d.withOption(RayQueueOptions.PIPELINE, "0");
             try (MessageQueue<byte[]> producer = d.open(Codecs.bytes());
-                    MessageQueue<byte[]> consumer = d.open(Codecs.bytes())) {
+                    MessageQueue<byte[]> consumer = d.open(Codecs.bytes());
+                    MessageQueue<byte[]> waitingProducer = unpipelined.open(Codecs.bytes())) {
                 producer.size();
                 consumer.size();
+                waitingProducer.size();
                 // Warm-up: JIT, worker connections.
                 plainCalls(echo, payload, SINGLE / 5);
                 putThenGetConcurrently(producer, consumer, payload, SINGLE / 5);
+                putThenGetConcurrently(waitingProducer, consumer, payload, SINGLE / 5);
                 batchedConcurrently(producer, consumer, payload, BATCHED / 10);
 
                 double plain = plainCalls(echo, payload, SINGLE);
-                double plainBatch = plainBatchCalls(echo, payload, BATCHED) ;
                 double single = putThenGetConcurrently(producer, consumer, payload, SINGLE);
+                double waiting = putThenGetConcurrently(waitingProducer, consumer, payload, SINGLE);
                 double sequential = putThenGetOneThread(producer, payload, SINGLE);
+                double plainAgain = plainCalls(echo, payload, SINGLE);
+                double plainBatch = plainBatchCalls(echo, payload, BATCHED);
                 double batched = batchedConcurrently(producer, consumer, payload, BATCHED);
+                double plainBatchAgain = plainBatchCalls(echo, payload, BATCHED);
 
                 System.out.printf("%n| measurement (payload %d B) | items/s | vs plain call |%n|---|---:|---:|%n",
                         PAYLOAD);
                 row("plain actor call, one item per call (echo)", plain, plain);
                 row("ray queue, put and get on two threads, one item per call", single, plain);
+                row("ray queue, the same with pipeline=0 (every put waits for its answer)", waiting, plain);
                 row("ray queue, put then get on one thread, one item per call", sequential, plain);
-                row("plain actor call, 100 items per call (echo of one frame)", plainBatch, plain);
-                row("ray queue, putAll(100) and getBatch(100) on two threads", batched, plain);
+                row("plain actor call, one item per call, measured again", plainAgain, plain);
+                row("plain actor call, 100 items per call (echo of one frame)", plainBatch, plainBatch);
+                row("ray queue, putAll(100) and getBatch(100) on two threads", batched, plainBatch);
+                row("plain actor call, 100 items per call, measured again", plainBatchAgain, plainBatch);
             } finally {
                 QueueDescriptor.ray("bench").withOption(RayQueueOptions.RAY_NAMESPACE, ns).open().destroy();
                 echo.kill();

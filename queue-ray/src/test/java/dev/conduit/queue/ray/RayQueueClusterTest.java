@@ -10,28 +10,23 @@ import dev.conduit.queue.QueueEmptyException;
 import dev.conduit.queue.codec.Codecs;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The ray backend against a real cluster, from this JVM's driver. */
 @EnabledIfSystemProperty(named = RayTestCluster.ADDRESS_PROPERTY, matches = ".+",
         disabledReason = RayTestCluster.SKIP_REASON)
+@ExtendWith(RayDriver.class)
 @Timeout(120)
 class RayQueueClusterTest {
     private static String namespace;
 
     @BeforeAll
-    static void connect() {
-        RayTestCluster.connect();
+    static void chooseNamespace() {
         namespace = RayTestCluster.freshNamespace("cluster");
-    }
-
-    @AfterAll
-    static void disconnect() {
-        RayTestCluster.disconnect();
     }
 
     private static QueueDescriptor queue(String id) {

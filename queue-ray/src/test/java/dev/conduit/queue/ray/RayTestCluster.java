@@ -15,13 +15,14 @@ import java.util.stream.Stream;
  * The running Ray cluster the cluster-mode tests use, named by system property
  * {@value #ADDRESS_PROPERTY} ({@code scripts/ray-cluster.sh test} sets it, with the class path and
  * JVM flags). Tests that need it carry {@code @EnabledIfSystemProperty} on that property, so a
- * build without a cluster reports them as skipped with the reason.
+ * build without a cluster reports them as skipped with the reason, and {@code @ExtendWith(RayDriver.class)},
+ * so that every test class of the run shares one Ray driver.
  */
-final class RayTestCluster {
+public final class RayTestCluster {
     /** The system property naming the cluster's GCS address. */
-    static final String ADDRESS_PROPERTY = "conduit.ray.address";
+    public static final String ADDRESS_PROPERTY = "conduit.ray.address";
     /** Why cluster tests are skipped without it. */
-    static final String SKIP_REASON = "needs a Ray cluster: run scripts/ray-cluster.sh test";
+    public static final String SKIP_REASON = "needs a Ray cluster: run scripts/ray-cluster.sh test";
     /** The resource only the head node has. */
     static final String NODE_A = "conduit_node_a";
     /** The resource only the second node has. */
@@ -42,7 +43,7 @@ final class RayTestCluster {
     }
 
     /** A Ray namespace of its own for one test class, so runs never meet old queues. */
-    static String freshNamespace(String prefix) {
+    public static String freshNamespace(String prefix) {
         return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
     }
 

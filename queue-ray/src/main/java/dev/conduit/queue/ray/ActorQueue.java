@@ -1,0 +1,494 @@
+package dev.conduit.queue.ray;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One queue inside a {@link QueueActor}: opaque payloads (encoded by clients, never decoded here) in
+ * 256 FIFO priority lanes, highest lane first, plus the <em>overflow</em>: batches that pipelined
+ * puts ({@link #send}) delivered while the queue had no room for them. Overflow batches enter the
+ * queue whole, in arrival order, as soon as there is room, and ahead of any later put, so FIFO per
+ * producer and batch atomicity hold; {@link #size()} never exceeds the capacity.
+ *
+ * <p>Blocking calls wait here, on conditions; each carries a token that {@link #cancel} can end.
+ * Plain Java, so it is unit-tested without Ray. Thread-safe: every method holds one lock.
+ */
+final class ActorQueue {
+    /** Cancellation tokens remembered for calls that have not started yet. */
+    private static final int MAX_REMEMBERED_CANCELS = 4096;
+    private static final int LANES = 256;
+
+    private final String name;
+    private final long id;
+    private final int capacity;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition notEmpty = lock.newCondition();
+    private final Condition notFull = lock.newCondition();
+    @SuppressWarnings("unchecked")
+    private final ArrayDeque<Slice>[] lanes = new ArrayDeque[LANES];
+    /** One bit per non-empty lane, so the highest lane is found without a scan. */
+    private final long[] occupied = new long[LANES / Long.SIZE];
+    private final ArrayDeque<Batch> overflow = new ArrayDeque<>();
+    private int overflowItems;
+    private int size;
+    private boolean destroyed;
+    private long puts;
+    private long gets;
+    private long rejected;
+    private long waits;
+    private long cleared;
+    private long bytesIn;
+    private long bytesOut;
+    // A cancel can overtake the call it cancels (they run in different groups): remember it, bounded,
+    // because a cancel that arrives after its call finished is never consumed.
+    private final Map<Long, Boolean> cancelled = new LinkedHashMap<>(16, 0.75f, false) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, Boolean> eldest) {
+            return size() > MAX_REMEMBERED_CANCELS;
+        }
+    };
+
+    /** Where one payload lives: a range of a request or frames array the actor received. */
+    record Slice(byte[] bytes, int offset, int length) {
+    }
+
+    /** Items that arrive together and enter the queue together. */
+    record Batch(Slice[] items, int[] priorities) {
+        int count() {
+            return items.length;
+        }
+
+        static Batch of(byte[] frames, int offset) {
+            List<Slice> items = new ArrayList<>();
+            List<Integer> priorities = new ArrayList<>();
+            Frames.read(frames, offset, (priority, b, off, len) -> {
+                items.add(new Slice(b, off, len));
+                priorities.add(priority);
+            });
+            return new Batch(items.toArray(new Slice[0]), priorities.stream().mapToInt(Integer::intValue).toArray());
+        }
+    }
+
+    /**
+     * An empty queue.
+     *
+     * @param name the queue's name in its actor
+     * @param id the id clients address it by
+     * @param capacity the most items held, at least 1
+     * @throws IllegalArgumentException if capacity is below 1
+     */
+    ActorQueue(String name, long id, int capacity) {
+        if (capacity < 1) {
+            throw new IllegalArgumentException("capacity must be at least 1, not " + capacity);
+        }
+        this.name = name;
+        this.id = id;
+        this.capacity = capacity;
+    }
+
+    String name() {
+        return name;
+    }
+
+    long id() {
+        return id;
+    }
+
+    int capacity() {
+        return capacity;
+    }
+
+    /**
+     * Adds one payload, waiting up to {@code waitMillis} for room (behind every overflow batch).
+     *
+     * @return the room left after adding it, or -1 if it was not added (full, cancelled)
+     * @throws QueueGoneException if the queue was destroyed
+     */
+    long offer(Slice payload, int priority, long waitMillis, long token) {
+        lock.lock();
+        try {
+            if (!awaitRoom(1, waitMillis, token)) {
+                rejected++;
+                return -1;
+            }
+            append(payload, priority);
+            puts++;
+            bytesIn += payload.length();
+            notEmpty.signal();
+            return capacity - size;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Adds every item of a batch at once, or none, waiting up to {@code waitMillis} for room for all.
+     *
+     * @return the room left after adding them, or -1 if nothing was added
+     * @throws QueueGoneException if the queue was destroyed
+     */
+    long offerAll(Batch batch, long waitMillis, long token) {
+        lock.lock();
+        try {
+            if (batch.count() > capacity || !awaitRoom(batch.count(), waitMillis, token)) {
+                rejected++;
+                return -1;
+            }
+            appendAll(batch);
+            notEmpty.signalAll();
+            return capacity - size;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * A pipelined put: adds the batch whole if there is room and no overflow, otherwise parks it in
+     * the overflow, from which it enters the queue once there is room. Never waits.
+     *
+     * @return the room left (at least 0) when the batch went in, or minus the overflow's item count
+     *     when it was parked
+     * @throws QueueGoneException if the queue was destroyed
+     */
+    long send(Batch batch) {
+        lock.lock();
+        try {
+            checkAlive();
+            if (overflow.isEmpty() && size + batch.count() <= capacity) {
+                appendAll(batch);
+                notEmpty.signalAll();
+                return capacity - size;
+            }
+            overflow.addLast(batch);
+            overflowItems += batch.count();
+            return -overflowItems;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Removes up to {@code maxItems} items, waiting up to {@code waitMillis} for the first.
+     *
+     * @return the items in {@link Frames} layout, in queue order; no items on timeout or cancel
+     * @throws QueueGoneException if the queue was destroyed
+     */
+    byte[] poll(int maxItems, long waitMillis, long token) {
+        lock.lock();
+        try {
+            if (!awaitItems(waitMillis, token)) {
+                return Frames.EMPTY;
+            }
+            int n = Math.min(Math.max(1, maxItems), size);
+            Slice[] taken = new Slice[n];
+            int[] priorities = new int[n];
+            long bytes = 0;
+            for (int i = 0; i < n; i++) {
+                int lane = highestLane();
+                taken[i] = removeFirst(lane);
+                priorities[i] = lane;
+                bytes += taken[i].length();
+            }
+            gets += n;
+            bytesOut += bytes;
+            admitOverflow();
+            notFull.signalAll();
+            if (size > 0) {
+                notEmpty.signal();
+            }
+            return Frames.write(taken, priorities);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Puts items a client took but could not hand to its caller back at the head of their lanes, in
+     * their original order. They may briefly push the size over the capacity (room they left was
+     * taken meanwhile); that is better than losing them.
+     *
+     * @return how many were returned
+     * @throws QueueGoneException if the queue was destroyed
+     */
+    int returnItems(Batch batch) {
+        lock.lock();
+        try {
+            checkAlive();
+            for (int i = batch.count() - 1; i >= 0; i--) {
+                Slice s = batch.items()[i];
+                lane(batch.priorities()[i]).addFirst(s);
+                markOccupied(batch.priorities()[i]);
+                bytesOut -= s.length();
+            }
+            size += batch.count();
+            gets -= batch.count();
+            notEmpty.signalAll();
+            return batch.count();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Waits until the queue holds an item.
+     *
+     * @return true if it holds one
+     * @throws QueueGoneException if the queue was destroyed
+     */
+    boolean awaitNotEmpty(long waitMillis, long token) {
+        lock.lock();
+        try {
+            boolean ready = awaitItems(waitMillis, token);
+            if (ready) {
+                notEmpty.signal();
+            }
+            return ready;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Ends the wait of the call that carries {@code token}, now or when it starts. */
+    void cancel(long token) {
+        lock.lock();
+        try {
+            cancelled.put(token, Boolean.TRUE);
+            notEmpty.signalAll();
+            notFull.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** @return the head in {@link Frames} layout (one item, or none), not removed */
+    byte[] peek() {
+        lock.lock();
+        try {
+            checkAlive();
+            if (size == 0) {
+                return Frames.EMPTY;
+            }
+            int lane = highestLane();
+            return Frames.write(new Slice[] {lanes[lane].peekFirst()}, new int[] {lane});
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** @return the number of queued items (not counting the overflow) */
+    int size() {
+        lock.lock();
+        try {
+            checkAlive();
+            return size;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** @return how many items were removed; overflow batches then enter */
+    int clear() {
+        lock.lock();
+        try {
+            checkAlive();
+            int n = size;
+            for (ArrayDeque<Slice> lane : lanes) {
+                if (lane != null) {
+                    lane.clear();
+                }
+            }
+            java.util.Arrays.fill(occupied, 0);
+            size = 0;
+            cleared += n;
+            admitOverflow();
+            notFull.signalAll();
+            if (size > 0) {
+                notEmpty.signalAll();
+            }
+            return n;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** @return size, capacity, puts, gets, rejected, waits, bytesIn, bytesOut, cleared */
+    long[] stats() {
+        lock.lock();
+        try {
+            checkAlive();
+            return new long[] {size, capacity, puts, gets, rejected, waits, bytesIn, bytesOut, cleared};
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Drops every item and ends every wait; later calls throw {@link QueueGoneException}. */
+    void destroy() {
+        lock.lock();
+        try {
+            destroyed = true;
+            for (ArrayDeque<Slice> lane : lanes) {
+                if (lane != null) {
+                    lane.clear();
+                }
+            }
+            overflow.clear();
+            size = 0;
+            overflowItems = 0;
+            notEmpty.signalAll();
+            notFull.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- under the lock
+
+    private void checkAlive() {
+        if (destroyed) {
+            throw new QueueGoneException(name);
+        }
+    }
+
+    private boolean awaitRoom(int n, long waitMillis, long token) {
+        checkAlive();
+        if (isCancelled(token)) {
+            return false;
+        }
+        if (hasRoom(n)) {
+            return true;
+        }
+        if (waitMillis <= 0) {
+            return false;
+        }
+        waits++;
+        long left = TimeUnit.MILLISECONDS.toNanos(waitMillis);
+        while (!hasRoom(n)) {
+            if (left <= 0 || isCancelled(token)) {
+                // Pass on a wake-up this call may have consumed without using it.
+                if (size < capacity) {
+                    notFull.signal();
+                }
+                return false;
+            }
+            left = awaitNanos(notFull, left);
+            checkAlive();
+        }
+        return true;
+    }
+
+    private boolean hasRoom(int n) {
+        return overflow.isEmpty() && size + n <= capacity;
+    }
+
+    private boolean awaitItems(long waitMillis, long token) {
+        checkAlive();
+        if (isCancelled(token)) {
+            return false;
+        }
+        if (size > 0) {
+            return true;
+        }
+        if (waitMillis <= 0) {
+            return false;
+        }
+        waits++;
+        long left = TimeUnit.MILLISECONDS.toNanos(waitMillis);
+        while (size == 0) {
+            if (left <= 0 || isCancelled(token)) {
+                return false;
+            }
+            left = awaitNanos(notEmpty, left);
+            checkAlive();
+        }
+        if (isCancelled(token)) {
+            notEmpty.signal();
+            return false;
+        }
+        return true;
+    }
+
+    private static long awaitNanos(Condition condition, long nanos) {
+        try {
+            return condition.awaitNanos(nanos);
+        } catch (InterruptedException e) {
+            // Ray interrupts actor threads only when the actor is being killed: end the wait.
+            Thread.currentThread().interrupt();
+            return 0;
+        }
+    }
+
+    private boolean isCancelled(long token) {
+        return token != 0 && cancelled.remove(token) != null;
+    }
+
+    /** Moves overflow batches into the queue, oldest first, while each fits whole. */
+    private void admitOverflow() {
+        boolean admitted = false;
+        while (!overflow.isEmpty() && size + overflow.peekFirst().count() <= capacity) {
+            Batch b = overflow.pollFirst();
+            overflowItems -= b.count();
+            appendAll(b);
+            admitted = true;
+        }
+        if (admitted) {
+            notEmpty.signalAll();
+        }
+    }
+
+    private void appendAll(Batch batch) {
+        long bytes = 0;
+        for (int i = 0; i < batch.count(); i++) {
+            append(batch.items()[i], batch.priorities()[i]);
+            bytes += batch.items()[i].length();
+        }
+        puts += batch.count();
+        bytesIn += bytes;
+    }
+
+    private ArrayDeque<Slice> lane(int priority) {
+        ArrayDeque<Slice> lane = lanes[priority];
+        if (lane == null) {
+            lane = new ArrayDeque<>();
+            lanes[priority] = lane;
+        }
+        return lane;
+    }
+
+    private void append(Slice payload, int priority) {
+        lane(priority).addLast(payload);
+        markOccupied(priority);
+        size++;
+    }
+
+    private Slice removeFirst(int lane) {
+        ArrayDeque<Slice> l = lanes[lane];
+        Slice s = l.pollFirst();
+        if (l.isEmpty()) {
+            occupied[lane >>> 6] &= ~(1L << (lane & 63));
+        }
+        size--;
+        return s;
+    }
+
+    private void markOccupied(int priority) {
+        occupied[priority >>> 6] |= 1L << (priority & 63);
+    }
+
+    private int highestLane() {
+        for (int w = occupied.length - 1; w >= 0; w--) {
+            if (occupied[w] != 0) {
+                return w * Long.SIZE + 63 - Long.numberOfLeadingZeros(occupied[w]);
+            }
+        }
+        throw new IllegalStateException("queue holds " + size + " items but every lane is empty");
+    }
+}

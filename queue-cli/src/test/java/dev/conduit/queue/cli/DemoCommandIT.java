@@ -1,0 +1,74 @@
+package dev.conduit.queue.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * {@code conduit demo} run as a process on every backend that needs nothing installed: every item
+ * must arrive exactly once, and the summary must say so in text and in JSON. Item counts are small
+ * (system property {@code conduit.cli.demoItems} scales them); the full-size run is the
+ * command's own default, exercised by hand and in docs/cli.md.
+ */
+class DemoCommandIT {
+    private static final int ITEMS = Integer.getInteger("conduit.cli.demoItems", 20_000);
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"local, 1", "priority, 1", "shm, 1", "rpc, 4"})
+    @Timeout(value = 240, unit = TimeUnit.SECONDS)
+    void demoDeliversEveryItemExactlyOnceAndReportsItAsJson(String backend, int divisor) {
+        int items = ITEMS / divisor;
+        ConduitProcess.Result r = ConduitProcess.run(Duration.ofSeconds(220), null, "demo", "--backend", backend,
+                "--items", Integer.toString(items), "--json");
+        assertEquals(0, r.exit(), r::toString);
+        JsonNode summary = r.json();
+        assertEquals(backend, summary.get("backend").asText(), r::toString);
+        assertEquals(items, summary.get("items").asLong(), r::toString);
+        assertEquals(items, summary.get("received").asLong(), r::toString);
+        assertEquals(0, summary.get("lost").asLong(), r::toString);
+        assertEquals(0, summary.get("duplicated").asLong(), r::toString);
+        assertTrue(summary.get("ok").asBoolean(), r::toString);
+        assertTrue(summary.get("itemsPerSecond").asDouble() > 0, r::toString);
+        assertTrue(summary.get("latencyMicros").get("p99").asDouble() >= summary.get("latencyMicros").get("p50")
+                .asDouble(), r::toString);
+        assertEquals(backend, summary.get("queue").get("type").asText(), r::toString);
+    }
+
+    @Test
+    @Timeout(value = 240, unit = TimeUnit.SECONDS)
+    void demoOnShmPrintsProgressAndATextSummaryWithProcesses() {
+        ConduitProcess.Result r = ConduitProcess.run(Duration.ofSeconds(220), null, "demo", "--items",
+                Integer.toString(ITEMS));
+        assertEquals(0, r.exit(), r::toString);
+        String out = r.out();
+        assertTrue(out.contains("backend shm, 1 producer and 2 consumer processes"), r::toString);
+        assertTrue(out.contains("got "), r::toString);
+        assertTrue(out.contains(String.format("items       %,d sent, %,d received", ITEMS, ITEMS)), r::toString);
+        assertTrue(out.contains("lost        0   duplicated 0"), r::toString);
+        assertTrue(out.contains("OK: every item was delivered exactly once."), r::toString);
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void rayDemoWithoutAClusterSaysWhatToRunAndExitsThree() {
+        ConduitProcess.Result r = ConduitProcess.run("demo", "--backend", "ray");
+        assertEquals(3, r.exit(), r::toString);
+        r.assertOneLineError();
+        assertTrue(r.stderr().contains("scripts/ray-cluster.sh up"), r::toString);
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void unknownBackendIsABadArgument() {
+        ConduitProcess.Result r = ConduitProcess.run("demo", "--backend", "carrier-pigeon");
+        assertEquals(2, r.exit(), r::toString);
+        r.assertOneLineError();
+    }
+}

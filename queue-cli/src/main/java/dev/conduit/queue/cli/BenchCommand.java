@@ -22,9 +22,9 @@ import picocli.CommandLine.Option;
  * running forks (scripts/bench.sh copies its class path for the same reason).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Run the in-JVM benchmark suite (JMH: local and priority beside ArrayBlockingQueue,",
-            "LinkedBlockingQueue, MpmcArrayQueue, PriorityBlockingQueue) and rewrite docs/benchmarks.md",
-            "with its charts. About 12 minutes; --quick is a smoke run of under two minutes."})
+        description = {"Run the in-JVM benchmarks and rewrite docs/benchmarks.md with its charts.",
+            "JMH: local and priority beside ArrayBlockingQueue, LinkedBlockingQueue, MpmcArrayQueue and",
+            "PriorityBlockingQueue. About 12 minutes; --quick is a smoke run of under two minutes."})
 final class BenchCommand implements Callable<Integer> {
     private static final String REPORT_MAIN = "dev.conduit.queue.bench.BenchmarkReport";
 

@@ -10,8 +10,9 @@ import picocli.CommandLine.Parameters;
 
 /** {@code conduit destroy NAME}: removes the queue itself (the shm file, the server's queue). */
 @Command(name = "destroy", mixinStandardHelpOptions = true,
-        description = {"Remove a queue and its items: the shm file, or the queue on the server.",
-            "Processes that still have it open get QueueClosedException (exit 3 if it does not exist)."})
+        description = {"Remove a queue and its items (exit 3 if it does not exist).",
+            "Removes the shm file, or the queue on the server; processes that still have it open",
+            "get QueueClosedException."})
 final class DestroyCommand extends QueueCommand {
     @Parameters(index = "0", paramLabel = "NAME", description = "The queue id.")
     String name;

@@ -13,7 +13,8 @@ import picocli.CommandLine.Parameters;
 
 /** {@code conduit get NAME}: takes items from a queue and prints them. */
 @Command(name = "get", mixinStandardHelpOptions = true,
-        description = {"Take up to --count items from a queue and print them (a string per line, or raw bytes).",
+        description = {"Take items from a queue and print them.",
+            "Takes up to --count items, a string per line (or raw bytes with --codec bytes).",
             "Exit 4 if no item arrives within --timeout."})
 final class GetCommand extends QueueCommand {
     @Parameters(index = "0", paramLabel = "NAME", description = "The queue id.")

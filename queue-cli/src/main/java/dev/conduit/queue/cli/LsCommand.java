@@ -13,8 +13,9 @@ import picocli.CommandLine.Command;
 
 /** {@code conduit ls}: the shm queue files of a directory, or the queues of a server's namespace. */
 @Command(name = "ls", mixinStandardHelpOptions = true,
-        description = {"List queues: the shm queue files of a directory (every namespace unless --namespace),",
-            "or with --server the queues of one namespace on a queue server."})
+        description = {"List the queues of an shm directory or of a queue server.",
+            "shm: the queue files of --dir, every namespace unless --namespace is given.",
+            "--server: the queues of one namespace (--namespace, default 'default')."})
 final class LsCommand extends QueueCommand {
     @Override
     int run(PrintWriter out) {

@@ -21,9 +21,9 @@ import picocli.CommandLine.Parameters;
  * all at once (atomically). Creates the queue when it does not exist yet.
  */
 @Command(name = "put", mixinStandardHelpOptions = true,
-        description = {"Put items into a queue, atomically: each ITEM argument is one item; without ITEM, standard",
-            "input is one item (--lines: one item per line). Creates the queue if it does not exist.",
-            "Exit 4 if there is no room within --timeout."})
+        description = {"Put items into a queue; creates the queue if it does not exist.",
+            "Each ITEM argument is one item; without ITEM, standard input is one item (--lines: one",
+            "item per line). All items go in atomically. Exit 4 if there is no room within --timeout."})
 final class PutCommand extends QueueCommand {
     private static final int MAX_STDIN_BYTES = Integer.MAX_VALUE - 16;
 

@@ -19,10 +19,11 @@ import java.util.concurrent.TimeUnit;
  * Creating, attaching to and naming queue files, and the one {@link SharedRing} per file that all
  * handles of this JVM share (reference-counted).
  *
- * <p>Creation: the creator makes the file with {@code CREATE_NEW} (so exactly one process
- * creates it), sizes it, writes the header and every slot's initial sequence, and writes the magic
- * number last with release semantics. An opener that finds the file waits, up to the open
- * timeout, for the magic to appear, then checks everything ({@link RingLayout#read}).
+ * <p>Creation: the creator builds the file under a private name (sizes it, writes the header and
+ * every slot's initial sequence, and the magic number last with release semantics), then
+ * hard-links it to the queue's name, which fails if another process got there first (exactly one
+ * creator wins). An opener that finds a file whose magic is still 0 (made by other means) waits,
+ * up to the open timeout, for the magic, then checks everything ({@link RingLayout#read}).
  *
  * <p>Thread-safe.
  */
@@ -32,6 +33,8 @@ final class ShmFile {
     /** File names are {@code conduit.<namespace>@<id>.shm}; '@' cannot occur in either part. */
     static final String PREFIX = "conduit.";
     static final String SUFFIX = ".shm";
+    /** Private files being built: {@code .conduit-tmp-<pid>-<nanos>-<final name>}. */
+    static final String TMP_PREFIX = ".conduit-tmp-";
 
     private static final Map<Path, Attachment> ATTACHED = new HashMap<>();
 
@@ -164,13 +167,39 @@ final class ShmFile {
             throw new QueueException("cannot create directory " + path.getParent() + " for shared-memory queues: "
                     + e.getMessage(), e);
         }
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+        if (Files.exists(path)) {
+            return attach(path, name, wanted, openTimeoutNanos, stallTimeoutNanos);
+        }
+        // Build the whole file under a private name, then hard-link it into place: the link fails
+        // if another process got there first, and a creator killed half-way leaves only its
+        // private file behind (ShmQueues.cleanup removes it), never a half-made queue.
+        Path tmp = path.resolveSibling(TMP_PREFIX + ProcessIdentity.current().pid() + "-" + System.nanoTime() + "-"
+                + path.getFileName());
+        SharedRing ring;
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
                 StandardOpenOption.WRITE)) {
-            return create(ch, path, wanted, stallTimeoutNanos);
+            ring = create(ch, path, wanted, stallTimeoutNanos);
+        } catch (IOException e) {
+            deleteQuietly(tmp);
+            throw new QueueException("cannot create shared-memory queue file " + name + ": " + e.getMessage(), e);
+        }
+        try {
+            Files.createLink(path, tmp);
+            return ring;
         } catch (FileAlreadyExistsException e) {
             return attach(path, name, wanted, openTimeoutNanos, stallTimeoutNanos);
-        } catch (IOException e) {
+        } catch (IOException | UnsupportedOperationException e) {
             throw new QueueException("cannot create shared-memory queue file " + name + ": " + e.getMessage(), e);
+        } finally {
+            deleteQuietly(tmp);
+        }
+    }
+
+    private static void deleteQuietly(Path f) {
+        try {
+            Files.deleteIfExists(f);
+        } catch (IOException e) {
+            // best effort: ShmQueues.cleanup removes leftovers of dead processes
         }
     }
 

@@ -71,6 +71,7 @@ public final class ShmQueues {
      */
     public static List<Path> cleanup(Path dir) {
         List<Path> removed = new ArrayList<>();
+        removeLeftoversOfDeadCreators(dir, removed);
         for (ShmQueueInfo info : list(dir)) {
             if (info.problem().isEmpty() && info.isStale()) {
                 try {
@@ -83,6 +84,29 @@ public final class ShmQueues {
             }
         }
         return removed;
+    }
+
+    /** Private files of creators that died before linking them into place. */
+    private static void removeLeftoversOfDeadCreators(Path dir, List<Path> removed) {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, ShmFile.TMP_PREFIX + "*")) {
+            for (Path f : files) {
+                String rest = f.getFileName().toString().substring(ShmFile.TMP_PREFIX.length());
+                int dash = rest.indexOf('-');
+                try {
+                    long pid = Long.parseLong(rest.substring(0, Math.max(0, dash)));
+                    if (!ProcessIdentity.isAlive(pid, 0) && Files.deleteIfExists(f)) {
+                        removed.add(f);
+                    }
+                } catch (NumberFormatException | IOException e) {
+                    // not ours, or gone already
+                }
+            }
+        } catch (IOException e) {
+            throw new QueueException("cannot list shared-memory queues in " + dir + ": " + e.getMessage(), e);
+        }
     }
 
     private static ShmQueueInfo inspect(Path f, String namespace, String id) {

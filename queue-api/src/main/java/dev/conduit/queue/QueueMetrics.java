@@ -9,7 +9,8 @@ package dev.conduit.queue;
  * @param puts items accepted
  * @param gets items delivered
  * @param rejected puts refused because the queue was full (timeouts, REJECT, nowait)
- * @param dropped items dropped by the DROP_OLDEST policy
+ * @param dropped items dropped by the DROP_OLDEST policy, or lost with a consumer process that died
+ *     holding them (shm, whose delivery to a dying consumer is at most once)
  * @param waits times a caller had to wait (blocking put or get that did not succeed at once)
  * @param bytesIn encoded bytes accepted (0 for in-JVM backends, which do not encode)
  * @param bytesOut encoded bytes delivered

@@ -316,6 +316,18 @@ final class ShmStore<T> implements QueueStore<T> {
         checkOpen();
         for (int lane = lanes - 1; lane >= 0; lane--) {
             Object r = ring.peek(lane, codec);
+            if (r == SharedRing.IN_FLIGHT) {
+                // size() already counts an item whose producer has claimed but not yet published its
+                // slot: wait for the publish, as a poll would, so that peek agrees (found by Lincheck).
+                // A producer that died mid-write is recovered by the poll path; give up after the
+                // stall timeout rather than wait for it here.
+                IdleStrategy idle = options.idle().create();
+                long deadline = Deadline.deadline(options.stallTimeoutNanos());
+                for (int attempt = 0; r == SharedRing.IN_FLIGHT && Deadline.remaining(deadline) > 0; attempt++) {
+                    idle.idle(attempt);
+                    r = ring.peek(lane, codec);
+                }
+            }
             if (r != SharedRing.EMPTY && r != SharedRing.IN_FLIGHT) {
                 return (T) r;
             }

@@ -124,6 +124,7 @@ cmd_up() {
       --dashboard-agent-grpc-port=6394 --dashboard-agent-listen-port=6395 --metrics-export-port=6396 \
       --min-worker-port=20000 --max-worker-port=20999 >"$RAY_TEMP_DIR.head.log" 2>&1 \
       || { cat "$RAY_TEMP_DIR.head.log" >&2; die "ray start --head failed"; }
+    log "head node started after $((SECONDS - t0)) s"
   fi
   if ! "$RAY" status --address "$ADDRESS" 2>/dev/null | grep -q conduit_node_b; then
     log "starting the second node"
@@ -134,6 +135,7 @@ cmd_up() {
       --dashboard-agent-grpc-port=6404 --dashboard-agent-listen-port=6405 --metrics-export-port=6406 \
       --min-worker-port=21000 --max-worker-port=21999 >"$RAY_TEMP_DIR.node-b.log" 2>&1 \
       || { cat "$RAY_TEMP_DIR.node-b.log" >&2; die "ray start --address $ADDRESS failed"; }
+    log "second node started after $((SECONDS - t0)) s"
   fi
   wait_for_nodes 2
   log "cluster of 2 nodes up in $((SECONDS - t0)) s"

@@ -1,9 +1,7 @@
 package dev.conduit.queue.ray;
 
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -67,13 +65,18 @@ final class ActorQueue {
         }
 
         static Batch of(byte[] frames, int offset) {
-            List<Slice> items = new ArrayList<>();
-            List<Integer> priorities = new ArrayList<>();
+            int n = Frames.count(frames, offset);
+            if (n < 0 || n > (frames.length - offset) / Frames.ITEM_HEADER_LENGTH) {
+                throw new IllegalArgumentException("corrupt frames: count " + n);
+            }
+            Slice[] items = new Slice[n];
+            int[] priorities = new int[n];
+            int[] next = {0};
             Frames.read(frames, offset, (priority, b, off, len) -> {
-                items.add(new Slice(b, off, len));
-                priorities.add(priority);
+                items[next[0]] = new Slice(b, off, len);
+                priorities[next[0]++] = priority;
             });
-            return new Batch(items.toArray(new Slice[0]), priorities.stream().mapToInt(Integer::intValue).toArray());
+            return new Batch(items, priorities);
         }
     }
 

@@ -28,6 +28,9 @@ import java.util.Map;
  *   <tr><td>{@value #PIPELINE}</td><td>64</td><td>how many {@code put}/{@code putAll} calls without a
  *       timeout a handle may have sent and not yet heard back about; 0 makes every put wait for
  *       the actor's answer</td></tr>
+ *   <tr><td>{@value #PREFETCH}</td><td>0</td><td>how many items a consuming handle takes per call
+ *       and hands out one by one; 0 takes only what each call asks for (see docs/ray.md for what
+ *       prefetching changes)</td></tr>
  * </table>
  *
  * @param rayNamespace the Ray namespace
@@ -41,10 +44,11 @@ import java.util.Map;
  * @param maxItemBytes the largest encoded item
  * @param callTimeoutMillis the grace on top of every call's own wait
  * @param pipeline the most unanswered pipelined put calls per handle; 0 for none
+ * @param prefetch the items a consuming handle takes per call; 0 for no prefetching
  */
 record RayQueueOptions(String rayNamespace, String actorName, String queueName, String host,
         Map<String, Double> resources, int maxRestarts, int waitThreads, int maxItemBytes, long callTimeoutMillis,
-        int pipeline) {
+        int pipeline, int prefetch) {
 
     static final String RAY_NAMESPACE = "rayNamespace";
     static final String RESOURCES = "resources";
@@ -54,6 +58,7 @@ record RayQueueOptions(String rayNamespace, String actorName, String queueName, 
     static final String CALL_TIMEOUT_MILLIS = "callTimeoutMillis";
     static final String HOST = "host";
     static final String PIPELINE = "pipeline";
+    static final String PREFETCH = "prefetch";
     /** Prefix of shared hosts' actor names; '@' never occurs in a descriptor's namespace or id. */
     static final String HOST_PREFIX = "@host:";
 
@@ -85,7 +90,8 @@ record RayQueueOptions(String rayNamespace, String actorName, String queueName, 
                 (int) range(d, WAIT_THREADS, 32, 1, 1024),
                 (int) range(d, MAX_ITEM_BYTES, 8 << 20, 1, Integer.MAX_VALUE - 64),
                 range(d, CALL_TIMEOUT_MILLIS, 60_000, 1, Long.MAX_VALUE / 4),
-                (int) range(d, PIPELINE, 64, 0, 4096));
+                (int) range(d, PIPELINE, 64, 0, 4096),
+                (int) range(d, PREFETCH, 0, 0, 100_000));
     }
 
     /** @return whether the queue shares a host actor with other queues */

@@ -22,6 +22,7 @@ import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One handle on a queue held in a {@link QueueActor}: encodes items, sends one Ray call per
@@ -47,7 +48,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * over, so nothing is lost. Long waits are split into actor calls of at most
  * {@link #MAX_ACTOR_WAIT_MILLIS}.
  *
- * <p>Thread-safe: pipelined sends are serialized by one lock; everything else is independent.
+ * <p><b>Prefetch.</b> With option {@code prefetch=N} a get takes up to N items in one call and
+ * hands out the rest from this handle, one by one, until they are gone; {@link #close()} puts
+ * back what it did not hand out. Items held by a handle are taken as far as the actor is concerned
+ * (other consumers do not see them, a higher-priority item that arrives later comes after them);
+ * {@link #size()} counts them for this handle. The gets of a prefetching handle are serialized.
+ *
+ * <p>Thread-safe: pipelined sends are serialized by one lock, prefetching gets by another;
+ * everything else is independent.
  *
  * @param <T> the item type
  */
@@ -72,6 +80,15 @@ final class RayStore<T> implements QueueStore<T> {
     private int unansweredItems;
     /** Room the actor reported last, minus items sent since; below 1 stops pipelining. */
     private long credit;
+
+    // Prefetched items (option prefetch), guarded by takeLock.
+    private final ReentrantLock takeLock = new ReentrantLock();
+    private final ArrayDeque<Taken> prefetched = new ArrayDeque<>();
+    private volatile int prefetchedCount;
+
+    /** An item taken from the actor and not yet handed out. */
+    private record Taken(byte[] bytes, int offset, int length, int priority) {
+    }
 
     /** A pipelined call not yet answered, and how many items it carries. */
     private record Sent(ObjectRef<Long> answer, int items) {
@@ -239,11 +256,59 @@ final class RayStore<T> implements QueueStore<T> {
         if (timeoutNanos > 0 && Thread.interrupted()) {
             throw new InterruptedException("interrupted before a get on queue " + descriptor.qualifiedName());
         }
+        if (options.prefetch() == 0) {
+            return Frames.read(fetch(maxItems, timeoutNanos),
+                    (priority, bytes, offset, length) -> sink.add(codec.decode(bytes, offset, length)));
+        }
+        takeLock.lockInterruptibly();
+        try {
+            if (prefetched.isEmpty()) {
+                Frames.read(fetch(Math.max(maxItems, options.prefetch()), timeoutNanos),
+                        (priority, bytes, offset, length) -> prefetched.addLast(new Taken(bytes, offset, length, priority)));
+            }
+            int n = 0;
+            while (n < maxItems && !prefetched.isEmpty()) {
+                Taken t = prefetched.pollFirst();
+                prefetchedCount = prefetched.size();
+                sink.add(codec.decode(t.bytes(), t.offset(), t.length()));
+                n++;
+            }
+            return n;
+        } finally {
+            prefetchedCount = prefetched.size();
+            takeLock.unlock();
+        }
+    }
+
+    /** Takes up to {@code maxItems}: at once if there are any, else waiting in the actor. */
+    private byte[] fetch(int maxItems, long timeoutNanos) throws InterruptedException {
         byte[] frames = call(actor.task(QueueActor::poll, Requests.poll(queue, maxItems, 0L, 0L)).remote());
         if (Frames.count(frames) == 0 && timeoutNanos > 0) {
             frames = take(maxItems, timeoutNanos);
         }
-        return Frames.read(frames, (priority, bytes, offset, length) -> sink.add(codec.decode(bytes, offset, length)));
+        return frames;
+    }
+
+    /** Puts the items this handle prefetched and did not hand out back at the head of the queue. */
+    private void returnPrefetched() {
+        takeLock.lock();
+        try {
+            if (prefetched.isEmpty()) {
+                return;
+            }
+            List<byte[]> payloads = new ArrayList<>(prefetched.size());
+            int[] priorities = new int[prefetched.size()];
+            for (Taken t : prefetched) {
+                priorities[payloads.size()] = t.priority();
+                payloads.add(java.util.Arrays.copyOfRange(t.bytes(), t.offset(), t.offset() + t.length()));
+            }
+            call(actor.task(QueueActor::returnItems, Requests.returnItems(queue, Frames.write(payloads, priorities)))
+                    .remote());
+            prefetched.clear();
+            prefetchedCount = 0;
+        } finally {
+            takeLock.unlock();
+        }
     }
 
     private byte[] take(int maxItems, long timeoutNanos) throws InterruptedException {
@@ -267,6 +332,17 @@ final class RayStore<T> implements QueueStore<T> {
     @Override
     public T peek() {
         checkOpen();
+        if (prefetchedCount > 0) {
+            takeLock.lock();
+            try {
+                Taken head = prefetched.peekFirst();
+                if (head != null) {
+                    return codec.decode(head.bytes(), head.offset(), head.length());
+                }
+            } finally {
+                takeLock.unlock();
+            }
+        }
         List<T> one = new ArrayList<>(1);
         Frames.read(call(actor.task(QueueActor::peek, queue).remote()),
                 (priority, bytes, offset, length) -> one.add(codec.decode(bytes, offset, length)));
@@ -276,19 +352,20 @@ final class RayStore<T> implements QueueStore<T> {
     @Override
     public int size() {
         checkOpen();
-        return call(actor.task(QueueActor::size, queue).remote());
+        return call(actor.task(QueueActor::size, queue).remote()) + prefetchedCount;
     }
 
     @Override
     public int clear() {
         checkOpen();
+        returnPrefetched();
         return call(actor.task(QueueActor::clear, queue).remote());
     }
 
     @Override
     public boolean awaitNotEmpty(long timeoutNanos) throws InterruptedException {
         checkOpen();
-        if (call(actor.task(QueueActor::awaitNotEmpty, Requests.await(queue, 0L, 0L)).remote())) {
+        if (prefetchedCount > 0 || call(actor.task(QueueActor::awaitNotEmpty, Requests.await(queue, 0L, 0L)).remote())) {
             return true;
         }
         if (timeoutNanos == 0) {
@@ -321,16 +398,21 @@ final class RayStore<T> implements QueueStore<T> {
     }
 
     /**
-     * Closes the handle: waiting calls end with {@link QueueClosedException}, and the handle waits
-     * for the answers to its pipelined puts.
+     * Closes the handle: waiting calls end with {@link QueueClosedException}, the handle waits for
+     * the answers to its pipelined puts and puts back the items it prefetched and did not hand out.
      *
-     * @throws QueueException if a pipelined put failed (its actor or queue is gone)
+     * @throws QueueException if a pipelined put failed, or prefetched items could not be put back
+     *     (the actor or queue is gone: so are the items)
      */
     @Override
     public void close() {
         closed = true;
-        synchronized (sendLock) {
-            settle();
+        try {
+            synchronized (sendLock) {
+                settle();
+            }
+        } finally {
+            returnPrefetched();
         }
     }
 
@@ -340,6 +422,13 @@ final class RayStore<T> implements QueueStore<T> {
         synchronized (sendLock) {
             unanswered.clear();
             unansweredItems = 0;
+        }
+        takeLock.lock();
+        try {
+            prefetched.clear();
+            prefetchedCount = 0;
+        } finally {
+            takeLock.unlock();
         }
         if (options.shared()) {
             call(actor.task(QueueActor::destroy, queue).remote());

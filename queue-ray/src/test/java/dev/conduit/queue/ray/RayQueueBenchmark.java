@@ -26,6 +26,7 @@ public final class RayQueueBenchmark {
     private static final int BATCHED = Integer.getInteger("conduit.bench.batched", 200_000);
     private static final int PAYLOAD = Integer.getInteger("conduit.bench.payload", 100);
     private static final int BATCH = 100;
+    private static final java.time.Duration PATIENCE = java.time.Duration.ofSeconds(60);
 
     private RayQueueBenchmark() {
     }
@@ -49,25 +50,32 @@ public final class RayQueueBenchmark {
                     .withOption(RayQueueOptions.RESOURCES, RayTestCluster.NODE_B + "=1");
             // The same queue, through handles whose puts each wait for the actor's answer.
             QueueDescriptor unpipelined = d.withOption(RayQueueOptions.PIPELINE, "0");
+            // ... and through a consuming handle that takes up to 1000 items per call (option prefetch).
+            QueueDescriptor prefetching = d.withOption(RayQueueOptions.PREFETCH, "1000");
             try (MessageQueue<byte[]> producer = d.open(Codecs.bytes());
                     MessageQueue<byte[]> consumer = d.open(Codecs.bytes());
-                    MessageQueue<byte[]> waitingProducer = unpipelined.open(Codecs.bytes())) {
+                    MessageQueue<byte[]> waitingProducer = unpipelined.open(Codecs.bytes());
+                    MessageQueue<byte[]> prefetchingConsumer = prefetching.open(Codecs.bytes())) {
                 producer.size();
                 consumer.size();
                 waitingProducer.size();
+                prefetchingConsumer.size();
                 // Warm-up: JIT, worker connections.
                 plainCalls(echo, payload, SINGLE / 5);
                 putThenGetConcurrently(producer, consumer, payload, SINGLE / 5);
                 putThenGetConcurrently(waitingProducer, consumer, payload, SINGLE / 5);
+                putThenGetConcurrently(producer, prefetchingConsumer, payload, SINGLE / 5);
                 batchedConcurrently(producer, consumer, payload, BATCHED / 10);
 
                 double plain = plainCalls(echo, payload, SINGLE);
                 double single = putThenGetConcurrently(producer, consumer, payload, SINGLE);
                 double waiting = putThenGetConcurrently(waitingProducer, consumer, payload, SINGLE);
+                double prefetched = putThenGetConcurrently(producer, prefetchingConsumer, payload, SINGLE);
                 double sequential = putThenGetOneThread(producer, payload, SINGLE);
                 double plainAgain = plainCalls(echo, payload, SINGLE);
                 double plainBatch = plainBatchCalls(echo, payload, BATCHED);
                 double batched = batchedConcurrently(producer, consumer, payload, BATCHED);
+                double batchedPrefetched = batchedConcurrently(producer, prefetchingConsumer, payload, BATCHED);
                 double plainBatchAgain = plainBatchCalls(echo, payload, BATCHED);
 
                 System.out.printf("%n| measurement (payload %d B) | items/s | vs plain call |%n|---|---:|---:|%n",
@@ -75,10 +83,12 @@ public final class RayQueueBenchmark {
                 row("plain actor call, one item per call (echo)", plain, plain);
                 row("ray queue, put and get on two threads, one item per call", single, plain);
                 row("ray queue, the same with pipeline=0 (every put waits for its answer)", waiting, plain);
+                row("ray queue, put and get on two threads, consumer with prefetch=1000", prefetched, plain);
                 row("ray queue, put then get on one thread, one item per call", sequential, plain);
                 row("plain actor call, one item per call, measured again", plainAgain, plain);
                 row("plain actor call, 100 items per call (echo of one frame)", plainBatch, plainBatch);
                 row("ray queue, putAll(100) and getBatch(100) on two threads", batched, plainBatch);
+                row("ray queue, the same, consumer with prefetch=1000", batchedPrefetched, plainBatch);
                 row("plain actor call, 100 items per call, measured again", plainBatchAgain, plainBatch);
             } finally {
                 QueueDescriptor.ray("bench").withOption(RayQueueOptions.RAY_NAMESPACE, ns).open().destroy();
@@ -128,7 +138,7 @@ public final class RayQueueBenchmark {
             }
         });
         for (int i = 0; i < n; i++) {
-            consumer.get();
+            take(consumer, put, i, n);
         }
         put.get();
         return n / seconds(t0);
@@ -161,10 +171,38 @@ public final class RayQueueBenchmark {
         });
         int got = 0;
         while (got < n) {
-            got += consumer.getBatch(BATCH, java.time.Duration.ofSeconds(60)).size();
+            List<byte[]> items = consumer.getBatch(BATCH, PATIENCE);
+            if (items.isEmpty()) {
+                throw new IllegalStateException(noItem(put, got, n) + "; queue " + consumer.metrics());
+            }
+            got += items.size();
         }
         put.get();
         return n / seconds(t0);
+    }
+
+    /** Takes one item, failing (rather than hanging) when the producer failed or items went missing. */
+    private static void take(MessageQueue<byte[]> consumer, CompletableFuture<Void> producer, int got, int n)
+            throws InterruptedException {
+        try {
+            consumer.get(PATIENCE);
+        } catch (dev.conduit.queue.QueueEmptyException e) {
+            throw new IllegalStateException(noItem(producer, got, n) + "; queue " + consumer.metrics(), e);
+        }
+    }
+
+    private static String noItem(CompletableFuture<Void> producer, int got, int n) {
+        String why = "running";
+        if (producer.isCompletedExceptionally()) {
+            try {
+                producer.join();
+            } catch (RuntimeException e) {
+                why = "failed: " + e;
+            }
+        } else if (producer.isDone()) {
+            why = "done";
+        }
+        return "no item for " + PATIENCE + " after " + got + " of " + n + " items; the producer is " + why;
     }
 
     private static double seconds(long t0) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.conduit.queue.MessageQueue;
 import dev.conduit.queue.QueueDescriptor;
+import dev.conduit.queue.QueueClosedException;
 import dev.conduit.queue.QueueEmptyException;
 import dev.conduit.queue.codec.Codecs;
 import java.time.Duration;
@@ -43,6 +44,29 @@ class RayQueueClusterTest {
             assertEquals(List.of("x", "y", "z"), b.getBatch(10, Duration.ofSeconds(5)));
             assertThrows(QueueEmptyException.class, () -> b.get(Duration.ofMillis(50)));
             a.destroy();
+            QueueClosedException gone = assertThrows(QueueClosedException.class, b::size);
+            assertTrue(gone.getMessage().contains("actor is dead"), gone.getMessage());
+        }
+    }
+
+    @Test
+    void prefetchedItemsThatWereNotHandedOutGoBackOnCloseInOrder() throws Exception {
+        QueueDescriptor d = queue("prefetch").withOption(RayQueueOptions.HOST, "cluster-test");
+        try (MessageQueue<String> producer = d.open(Codecs.string());
+                MessageQueue<String> other = d.open(Codecs.string())) {
+            producer.putAll(List.of("1", "2", "3", "4", "5"));
+            MessageQueue<String> prefetching = d.withOption(RayQueueOptions.PREFETCH, "100").open(Codecs.string());
+            assertEquals("1", prefetching.get(Duration.ofSeconds(5)));
+            assertEquals(4, prefetching.size(), "the handle counts what it holds");
+            assertEquals(0, other.size(), "held items are taken as far as the queue is concerned");
+            assertEquals(List.of("2", "3"), prefetching.getBatch(2, Duration.ZERO));
+            producer.put("6");
+            prefetching.close();
+            assertEquals(List.of("4", "5", "6"), other.getBatch(10, Duration.ofSeconds(5)));
+            assertEquals(6, other.metrics().gets(), "returned items count as not taken");
+            producer.destroy();
+        } finally {
+            RayBackend.destroyHost(d);
         }
     }
 

@@ -39,7 +39,9 @@ class ChaosTest {
     void killingProducersAndConsumersAtRandomLosesNothingButWhatTheDeadHeld() throws Exception {
         QueueDescriptor d = QueueDescriptor.shm("chaos").withNamespace("chaos").withCapacity(32)
                 .withOption("dir", dir.toString()).withOption("itemSize", "16").withOption("stallTimeoutMs", "200");
-        Random random = new Random(Long.getLong("conduit.chaos.seed", System.nanoTime()));
+        long seed = Long.getLong("conduit.chaos.seed", System.nanoTime());
+        Random random = new Random(seed);
+        String replay = " (replay with -Dconduit.chaos.seed=" + seed + ")";
         List<Process> producers = new ArrayList<>();
         List<Process> consumers = new ArrayList<>();
         int producerIds = 0;
@@ -51,6 +53,14 @@ class ChaosTest {
             for (int i = 0; i < 2; i++) {
                 producers.add(startProducer(children, d, producerIds++));
                 consumers.add(children.start("chaos-consume", d.toJson(), consumerLog(consumerLogs++).toString()));
+            }
+            // Chaos starts once both first producers are putting, so that every trial kills a working
+            // process (a JVM that is still starting up proves nothing).
+            long startDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (records(producerLog(0), 8).isEmpty() || records(producerLog(1), 8).isEmpty()) {
+                assertTrue(System.nanoTime() < startDeadline,
+                        "the first producers acknowledged no put within 60 s; their logs are in " + dir + replay);
+                Thread.sleep(20);
             }
             for (int t = 0; t < TRIALS; t++) {
                 Thread.sleep(500 + random.nextInt(1000));
@@ -75,7 +85,7 @@ class ChaosTest {
                 q.put(new long[] {ShmTestProcess.STOP, i}, Duration.ofSeconds(30));
             }
             for (Process c : consumers) {
-                assertEquals(0, Children.await(c, 60), "a consumer did not stop: the queue stalled");
+                assertEquals(0, Children.await(c, 60), "a consumer did not stop: the queue stalled" + replay);
             }
             Set<Long> delivered = new HashSet<>();
             int duplicates = 0;
@@ -91,7 +101,7 @@ class ChaosTest {
                     duplicates++;
                 }
             }
-            assertEquals(0, duplicates, "items delivered twice");
+            assertEquals(0, duplicates, "items delivered twice" + replay);
             int missing = 0;
             int unacknowledged = 0;
             long acknowledgedTotal = 0;
@@ -111,9 +121,9 @@ class ChaosTest {
                     assertEquals(acked, s, "more than one unacknowledged item of producer " + p);
                 }
             }
-            assertTrue(acknowledgedTotal > 0, "nothing was exchanged");
+            assertTrue(acknowledgedTotal > 0, "nothing was exchanged" + replay);
             assertTrue(missing <= consumersKilled,
-                    missing + " acknowledged items lost with " + consumersKilled + " consumers killed");
+                    missing + " acknowledged items lost with " + consumersKilled + " consumers killed" + replay);
             assertTrue(unacknowledged <= producersKilled);
             QueueMetrics m = q.metrics();
             assertTrue(m.dropped() <= consumersKilled, "lost reads " + m.dropped());

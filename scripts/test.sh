@@ -16,6 +16,10 @@ MVN=(mvn -B -ntp -Dstyle.color=never)
 step "Build and test every module on $(java -version 2>&1 | head -1)"
 "${MVN[@]}" install
 
+step "Javadoc of the public API, warnings fail the build"
+"${MVN[@]}" -q -pl queue-api,queue-local,queue-priority,queue-shm,queue-rpc javadoc:javadoc \
+  -Dmaven.javadoc.failOnWarnings=true
+
 if [ "${SKIP_RAY:-0}" != 1 ] && [ -x scripts/ray-cluster.sh ]; then
   step "Ray: install, start a two-node cluster, run the ray suite, stop the cluster"
   bash scripts/ray-cluster.sh test

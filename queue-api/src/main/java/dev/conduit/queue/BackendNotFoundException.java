@@ -7,6 +7,7 @@ package dev.conduit.queue;
 public class BackendNotFoundException extends QueueException {
     private static final long serialVersionUID = 1L;
 
+    /** The queue type that no backend serves. */
     private final String type;
 
     /**

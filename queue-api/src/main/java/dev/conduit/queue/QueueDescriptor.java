@@ -36,6 +36,7 @@ import java.util.regex.Pattern;
  * <p>Immutable and thread-safe.
  */
 public final class QueueDescriptor implements Serializable {
+    /** Version of the serialized form (which is the JSON text, see writeReplace). */
     private static final long serialVersionUID = 1L;
 
     /** The namespace of a descriptor that names none. */
@@ -48,11 +49,17 @@ public final class QueueDescriptor implements Serializable {
     private static final Set<String> FIELDS = Set.of("type", "id", "namespace", "capacity", "options", "createdAt");
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** The backend type. */
     private final String type;
+    /** The queue's id within its namespace. */
     private final String id;
+    /** The namespace. */
     private final String namespace;
+    /** The most items the queue holds. */
     private final int capacity;
+    /** Backend options, sorted, unmodifiable. */
     private final Map<String, String> options;
+    /** When the descriptor was first made. */
     private final Instant createdAt;
 
     private QueueDescriptor(String type, String id, String namespace, int capacity, Map<String, String> options,
@@ -562,17 +569,31 @@ public final class QueueDescriptor implements Serializable {
         return "QueueDescriptor" + toJson();
     }
 
+    /**
+     * Java serialization writes the JSON form instead of the fields.
+     *
+     * @return the serialized form
+     * @throws ObjectStreamException never
+     */
     private Object writeReplace() throws ObjectStreamException {
         return new JsonForm(toJson());
     }
 
+    /**
+     * Refuses a stream that carries the fields directly: only the JSON form is accepted.
+     *
+     * @param in the stream
+     * @throws java.io.InvalidObjectException always
+     */
     private void readObject(java.io.ObjectInputStream in) throws java.io.InvalidObjectException {
         throw new java.io.InvalidObjectException("QueueDescriptor travels as JSON");
     }
 
     /** Java serialization form: the JSON text, validated again on the way in. */
     private static final class JsonForm implements Serializable {
+        /** Version of the serialized form. */
         private static final long serialVersionUID = 1L;
+        /** The descriptor's JSON. */
         private final String json;
 
         JsonForm(String json) {

@@ -307,28 +307,43 @@ public final class RingLayout {
         return (index << 16) | ((generation & 0xFF) << 8) | (user + 1);
     }
 
-    /** @param tag a tag @return the index it names */
+    /**
+     * @param tag a tag
+     * @return the index it names
+     */
     public static long tagIndex(long tag) {
         return tag >>> 16;
     }
 
-    /** @param tag a tag @return the user entry it names, or -1 for no or a damaged tag */
+    /**
+     * @param tag a tag
+     * @return the user entry it names, or -1 for no or a damaged tag
+     */
     public static int tagUser(long tag) {
         int u = (int) (tag & 0xFF) - 1;
         return u >= 0 && u < MAX_USERS ? u : -1;
     }
 
-    /** @param tag a tag @return the low 8 bits of the user entry's generation when tagged */
+    /**
+     * @param tag a tag
+     * @return the low 8 bits of the user entry's generation when tagged
+     */
     public static long tagGeneration(long tag) {
         return (tag >>> 8) & 0xFF;
     }
 
-    /** @param lane the lane @return the offset of its entry in the lane table */
+    /**
+     * @param lane the lane
+     * @return the offset of its entry in the lane table
+     */
     public int laneOffset(int lane) {
         return LANES_TABLE_OFFSET + lane * LANE_LENGTH;
     }
 
-    /** @param user the entry @return its offset in the users table */
+    /**
+     * @param user the entry
+     * @return its offset in the users table
+     */
     public static int userOffset(int user) {
         return USERS_OFFSET + user * USER_LENGTH;
     }

@@ -92,7 +92,10 @@ cmd_env() {
   printf -- '-Dray.job.jvm-options.%d=-Xmx%s\n' "$i" "$RAY_WORKER_XMX"
 }
 
+# Whether a cluster answers at $ADDRESS. The port check first: `ray status` against a GCS that is
+# not there retries for about 40 s before it gives up.
 gcs_up() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$RAY_PORT") 2>/dev/null || return 1
   "$RAY" status --address "$ADDRESS" >/dev/null 2>&1
 }
 

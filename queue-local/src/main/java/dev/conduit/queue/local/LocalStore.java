@@ -86,32 +86,7 @@ final class LocalStore<T> implements QueueStore<T> {
     }
 
     private boolean offerSlow(T item, long timeoutNanos) throws InterruptedException {
-        Backpressure policy = q.backpressure;
-        if (policy == Backpressure.DROP_OLDEST) {
-            for (;;) {
-                if (ring.offer(item)) {
-                    q.notEmpty.signalOne();
-                    return true;
-                }
-                if (ring.poll() != null) {
-                    q.counters.dropped(1);
-                }
-            }
-        }
-        long wait = policy == Backpressure.REJECT ? 0 : timeoutNanos;
-        if (wait > 0) {
-            q.counters.waited();
-            long deadline = Deadline.deadline(wait);
-            while (q.notFull.await(notFullOrClosed, closedCheck, Deadline.remaining(deadline))) {
-                checkOpen();
-                if (ring.offer(item)) {
-                    q.notEmpty.signalOne();
-                    return true;
-                }
-            }
-        }
-        q.counters.rejected();
-        return false;
+        return offerByPolicy(() -> ring.offer(item), notFullOrClosed, timeoutNanos, false);
     }
 
     @Override
@@ -122,11 +97,27 @@ final class LocalStore<T> implements QueueStore<T> {
             q.notEmpty.signalAll();
             return true;
         }
+        int n = items.size();
+        return offerByPolicy(() -> ring.offerAll(items), () -> ring.size() + n <= ring.capacity() || isClosed(),
+                timeoutNanos, true);
+    }
+
+    /**
+     * What a put does when its first attempt found the ring full: DROP_OLDEST drops heads until the
+     * attempt succeeds; REJECT refuses at once; BLOCK waits for room, up to the timeout.
+     *
+     * @param attempt one non-waiting try of the put
+     * @param roomOrClosed when a waiting put should try again
+     * @param batch whether the put adds several items (wakes every consumer)
+     */
+    private boolean offerByPolicy(java.util.function.BooleanSupplier attempt,
+            java.util.function.BooleanSupplier roomOrClosed, long timeoutNanos, boolean batch)
+            throws InterruptedException {
         Backpressure policy = q.backpressure;
         if (policy == Backpressure.DROP_OLDEST) {
             for (;;) {
-                if (ring.offerAll(items)) {
-                    q.notEmpty.signalAll();
+                if (attempt.getAsBoolean()) {
+                    published(batch);
                     return true;
                 }
                 if (ring.poll() != null) {
@@ -138,18 +129,24 @@ final class LocalStore<T> implements QueueStore<T> {
         if (wait > 0) {
             q.counters.waited();
             long deadline = Deadline.deadline(wait);
-            int n = items.size();
-            while (q.notFull.await(() -> ring.size() + n <= ring.capacity() || isClosed(), this::isClosed,
-                    Deadline.remaining(deadline))) {
+            while (q.notFull.await(roomOrClosed, closedCheck, Deadline.remaining(deadline))) {
                 checkOpen();
-                if (ring.offerAll(items)) {
-                    q.notEmpty.signalAll();
+                if (attempt.getAsBoolean()) {
+                    published(batch);
                     return true;
                 }
             }
         }
         q.counters.rejected();
         return false;
+    }
+
+    private void published(boolean batch) {
+        if (batch) {
+            q.notEmpty.signalAll();
+        } else {
+            q.notEmpty.signalOne();
+        }
     }
 
     @Override

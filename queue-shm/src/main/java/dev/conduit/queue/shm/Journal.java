@@ -33,10 +33,16 @@ import net.openhft.chronicle.wire.DocumentContext;
  */
 final class Journal {
     private static final Map<Path, Journal> OPEN = new HashMap<>();
-    private static final int APPENDED = 0;
+    /** The state file, beside Chronicle's directory: {@code [appended][bytes in][rejected]}. */
+    static final String STATE_FILE = "conduit.state";
+    /** A subscriber's cursor file is this prefix and its name: {@code [next sequence][last index]...}. */
+    static final String CURSOR_PREFIX = "cursor-";
+    /** Offset of the count of documents appended, in the state file. */
+    static final int APPENDED = 0;
     private static final int BYTES_IN = 8;
     private static final int REJECTED = 16;
-    private static final int CURSOR_NEXT = 0;
+    /** Offset of a subscriber's next sequence number, in its cursor file. */
+    static final int CURSOR_NEXT = 0;
     private static final int CURSOR_LAST_INDEX = 8;
     private static final int CURSOR_BYTES_OUT = 16;
     private static final int CURSOR_CLEARED = 24;
@@ -70,7 +76,7 @@ final class Journal {
         this.readers = ThreadLocal.withInitial(() -> new Reader(queue.createTailer()));
         this.lockChannel = FileChannel.open(dir.resolve("conduit.lock"), StandardOpenOption.CREATE,
                 StandardOpenOption.READ, StandardOpenOption.WRITE);
-        this.state = map(dir.resolve("conduit.state"));
+        this.state = map(dir.resolve(STATE_FILE));
         locked(() -> {
             recoverAppendedCount();
             return null;
@@ -173,7 +179,7 @@ final class Journal {
     private MappedByteBuffer mapCursor(String subscriber) {
         return cursors.computeIfAbsent(subscriber, s -> {
             try {
-                MappedByteBuffer c = map(dir.resolve("cursor-" + s));
+                MappedByteBuffer c = map(dir.resolve(CURSOR_PREFIX + s));
                 if (c.getLong(CURSOR_NEXT) == 0 && c.getLong(CURSOR_LAST_INDEX) == 0) {
                     c.putLong(CURSOR_LAST_INDEX, -1);
                 }

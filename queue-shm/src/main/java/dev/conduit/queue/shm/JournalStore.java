@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * One handle on a journal, reading as one subscriber (the plain handle reads as
@@ -48,9 +49,9 @@ final class JournalStore<T> implements QueueStore<T> {
      * @return the directory
      */
     static Path directory(QueueDescriptor d) {
-        String dir = d.option("dir", System.getProperty("conduit.journal.dir"));
-        Path base = dir != null ? Path.of(dir) : Path.of(System.getProperty("user.home"), ".conduit", "journal");
-        return base.resolve("journal." + d.namespace() + "@" + d.id());
+        String dir = d.option("dir", null);
+        Path base = dir != null ? Path.of(dir) : JournalQueues.defaultDirectory();
+        return base.resolve(JournalInfo.DIRECTORY_PREFIX + d.namespace() + "@" + d.id());
     }
 
     static <T> JournalStore<T> open(QueueDescriptor descriptor, Codec<T> codec) {
@@ -80,45 +81,43 @@ final class JournalStore<T> implements QueueStore<T> {
         for (int i = 0; i < payloads.length; i++) {
             payloads[i] = codec.encode(items.get(i));
         }
-        long deadline = Deadline.deadline(timeoutNanos);
-        IdleStrategy waiting = idle.create();
-        for (int attempt = 0;; attempt++) {
-            boolean done = journal.locked(() -> {
-                if (journal.appended() - journal.next(DEFAULT_SUBSCRIBER) + payloads.length > capacity()) {
-                    return false;
-                }
-                journal.append(payloads);
-                return true;
-            });
-            if (done) {
-                return true;
+        Boolean appended = retryUntil(timeoutNanos, () -> journal.locked(() -> {
+            if (journal.appended() - journal.next(DEFAULT_SUBSCRIBER) + payloads.length > capacity()) {
+                return null;
             }
-            if (Deadline.remaining(deadline) == 0) {
-                journal.locked(() -> {
-                    journal.rejected();
-                    return null;
-                });
-                return false;
-            }
-            if (Thread.interrupted()) {
-                throw new InterruptedException();
-            }
-            waiting.idle(attempt);
-            checkOpen();
+            journal.append(payloads);
+            return Boolean.TRUE;
+        }));
+        if (appended == null) {
+            countRejected();
+            return false;
         }
+        return true;
     }
 
     @Override
     public T poll(long timeoutNanos) throws InterruptedException {
         checkOpen();
+        byte[] payload = retryUntil(timeoutNanos, () -> journal.mayHaveNext(subscriber)
+                ? journal.locked(() -> journal.read(subscriber, true)) : null);
+        return payload == null ? null : codec.decode(payload, 0, payload.length);
+    }
+
+    /**
+     * Runs {@code attempt} until it returns non-null, waiting with the descriptor's idle strategy
+     * between attempts.
+     *
+     * @return the first non-null result, or null once the timeout has passed
+     * @throws InterruptedException if interrupted while waiting
+     * @throws QueueClosedException if the handle is closed while waiting
+     */
+    private <R> R retryUntil(long timeoutNanos, Supplier<R> attempt) throws InterruptedException {
         long deadline = Deadline.deadline(timeoutNanos);
         IdleStrategy waiting = idle.create();
-        for (int attempt = 0;; attempt++) {
-            if (journal.mayHaveNext(subscriber)) {
-                byte[] payload = journal.locked(() -> journal.read(subscriber, true));
-                if (payload != null) {
-                    return codec.decode(payload, 0, payload.length);
-                }
+        for (int attempts = 0;; attempts++) {
+            R result = attempt.get();
+            if (result != null) {
+                return result;
             }
             if (Deadline.remaining(deadline) == 0) {
                 return null;
@@ -126,9 +125,16 @@ final class JournalStore<T> implements QueueStore<T> {
             if (Thread.interrupted()) {
                 throw new InterruptedException();
             }
-            waiting.idle(attempt);
+            waiting.idle(attempts);
             checkOpen();
         }
+    }
+
+    private void countRejected() {
+        journal.locked(() -> {
+            journal.rejected();
+            return null;
+        });
     }
 
     @Override
@@ -175,25 +181,11 @@ final class JournalStore<T> implements QueueStore<T> {
     @Override
     public boolean awaitNotEmpty(long timeoutNanos) throws InterruptedException {
         checkOpen();
-        long deadline = Deadline.deadline(timeoutNanos);
-        IdleStrategy waiting = idle.create();
-        for (int attempt = 0;; attempt++) {
-            if (journal.mayHaveNext(subscriber)) {
-                return true;
-            }
-            if (Deadline.remaining(deadline) == 0) {
-                journal.locked(() -> {
-                    journal.rejected();
-                    return null;
-                });
-                return false;
-            }
-            if (Thread.interrupted()) {
-                throw new InterruptedException();
-            }
-            waiting.idle(attempt);
-            checkOpen();
+        if (retryUntil(timeoutNanos, () -> journal.mayHaveNext(subscriber) ? Boolean.TRUE : null) == null) {
+            countRejected();
+            return false;
         }
+        return true;
     }
 
     @Override

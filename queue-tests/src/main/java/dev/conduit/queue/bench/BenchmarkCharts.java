@@ -1,25 +1,34 @@
 package dev.conduit.queue.bench;
 
 import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.ToDoubleFunction;
+import javax.imageio.ImageIO;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.style.CategoryStyler;
 import org.knowm.xchart.style.Styler;
 
 /**
- * Draws the bar charts of the in-JVM report with XChart, headless, as PNG files: one chart per
- * comparison, each Conduit backend as a bar beside the references it is measured against, in a
- * colour of its own. Stateless; call from one thread at a time (AWT rendering).
+ * Draws the bar charts of docs/benchmarks.md with XChart, headless, as PNG files: for the in-JVM
+ * report one chart per comparison, each Conduit backend as a bar beside the references it is
+ * measured against, in a colour of its own; for a results file ({@link BenchResults}) one chart of
+ * Conduit beside each row's reference. Stateless; call from one thread at a time (AWT rendering).
  */
 final class BenchmarkCharts {
     private static final int WIDTH = 880;
     private static final int HEIGHT = 440;
+    private static final int RESULTS_PANEL_HEIGHT = 300;
+    private static final int SHORT_LABEL = 48;
+    private static final Color CONDUIT = new Color(0x1565C0);
+    private static final Color REFERENCE = new Color(0x9E9E9E);
 
     private BenchmarkCharts() {
     }
@@ -48,19 +57,9 @@ final class BenchmarkCharts {
      * @throws IOException if it cannot be written
      */
     static Path render(Chart chart, Figures figures, Path dir) throws IOException {
-        System.setProperty("java.awt.headless", "true");
         Files.createDirectories(dir);
-        CategoryChart c = new CategoryChartBuilder().width(WIDTH).height(HEIGHT)
-                .title(chart.title()).yAxisTitle(chart.yAxis()).build();
+        CategoryChart c = newChart(WIDTH, HEIGHT, chart.title(), chart.yAxis());
         Styler style = c.getStyler();
-        style.setLegendPosition(Styler.LegendPosition.OutsideE);
-        style.setChartBackgroundColor(Color.WHITE);
-        style.setDecimalPattern("#,##0.##");
-        c.getStyler().setLabelsVisible(true);
-        c.getStyler().setLabelsRotation(0);
-        c.getStyler().setYAxisMin(0.0);
-        c.getStyler().setYAxisDecimalPattern("#,##0.#");
-        c.getStyler().setAvailableSpaceFill(0.8);
 
         List<String> labels = chart.categories().stream().map(Category::label).toList();
         Color[] colours = new Color[chart.contenders().size()];
@@ -78,6 +77,70 @@ final class BenchmarkCharts {
         Path file = dir.resolve(chart.fileName());
         BitmapEncoder.saveBitmap(c, file.toString(), BitmapEncoder.BitmapFormat.PNG);
         return file;
+    }
+
+    /**
+     * Renders the chart of a results file as one PNG: a small panel per row, two columns wide,
+     * each with Conduit's bar beside its reference's, titled with the measure. Rows without a
+     * reference are left out (the table still has them).
+     *
+     * @param results the results
+     * @param file the PNG to write; its directory is created if needed
+     * @return whether a chart was written (false when no row has a reference)
+     * @throws IOException if it cannot be written
+     */
+    static boolean renderResults(BenchResults results, Path file) throws IOException {
+        List<BenchResults.Row> rows = results.rows().stream().filter(BenchResults.Row::hasReference).toList();
+        if (rows.isEmpty()) {
+            return false;
+        }
+        int columns = Math.min(2, rows.size());
+        int panelWidth = WIDTH / columns;
+        int gridRows = (rows.size() + columns - 1) / columns;
+        BufferedImage all = new BufferedImage(WIDTH, gridRows * RESULTS_PANEL_HEIGHT, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = all.createGraphics();
+        try {
+            g.setColor(Color.WHITE);
+            g.fillRect(0, 0, all.getWidth(), all.getHeight());
+            for (int i = 0; i < rows.size(); i++) {
+                BenchResults.Row row = rows.get(i);
+                CategoryChart c = newChart(panelWidth, RESULTS_PANEL_HEIGHT, shorten(row.measure()),
+                        row.unit() + (row.higherIsBetter() ? ", higher is better" : ", lower is better"));
+                c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+                c.getStyler().setXAxisTicksVisible(false);
+                c.getStyler().setSeriesColors(new Color[] {CONDUIT, REFERENCE});
+                c.addSeries("Conduit", List.of(" "), List.of(row.conduit()));
+                c.addSeries(shorten(row.referenceName()), List.of(" "), List.of(row.reference()));
+                g.drawImage(BitmapEncoder.getBufferedImage(c), (i % columns) * panelWidth,
+                        (i / columns) * RESULTS_PANEL_HEIGHT, null);
+            }
+        } finally {
+            g.dispose();
+        }
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        ImageIO.write(all, "png", file.toFile());
+        return true;
+    }
+
+    /** A bar chart in the style of every chart of the page. */
+    private static CategoryChart newChart(int width, int height, String title, String yAxis) {
+        System.setProperty("java.awt.headless", "true");
+        CategoryChart c = new CategoryChartBuilder().width(width).height(height).title(title).yAxisTitle(yAxis)
+                .build();
+        CategoryStyler style = c.getStyler();
+        style.setLegendPosition(Styler.LegendPosition.OutsideE);
+        style.setChartBackgroundColor(Color.WHITE);
+        style.setDecimalPattern("#,##0.##");
+        style.setLabelsVisible(true);
+        style.setLabelsRotation(0);
+        style.setYAxisMin(0.0);
+        style.setYAxisDecimalPattern("#,##0.#");
+        style.setAvailableSpaceFill(0.8);
+        return c;
+    }
+
+    private static String shorten(String label) {
+        return label.length() <= SHORT_LABEL ? label : label.substring(0, SHORT_LABEL - 1) + "…";
     }
 
     private static Color colourOf(Contender contender) {

@@ -21,7 +21,8 @@ import org.openjdk.jmh.runner.RunnerException;
  * [--param NAME=VALUE,...]... [--json FILE] [--no-docs]}. {@code --quick} is a smoke run for CI
  * (under two minutes on a quiet machine); the full run takes about twelve minutes. System
  * property {@code conduit.bench.command} names the command to print as the way to reproduce the
- * run ({@code scripts/bench.sh} sets it).
+ * run ({@code scripts/bench.sh} sets it); with system property {@value BenchResults#RESULTS_PROPERTY}
+ * the targets are also written to that file ({@link BenchResults}).
  *
  * <p>Not thread-safe: one run at a time per JVM.
  */
@@ -29,7 +30,8 @@ public final class BenchmarkReport {
     /** The page the report writes, inside the docs directory. */
     public static final String PAGE = "benchmarks.md";
 
-    private static final String PAGE_HEADER = """
+    /** The start of a new page, before the first section. */
+    static final String PAGE_HEADER = """
             # Benchmarks
 
             Every figure on this page is measured beside the reference it must beat, in the same run on the same
@@ -101,6 +103,11 @@ public final class BenchmarkReport {
                 + " cores, load average " + String.format(java.util.Locale.ROOT, "%.2f", machine.loadAverage())
                 + "):");
         out.print(report.targetsAsText());
+        BenchResults results = report.results();
+        Path resultsFile = results == null ? null : results.writeIfAsked();
+        if (resultsFile != null) {
+            out.println("Wrote the results file " + resultsFile);
+        }
         if (parsed.writeDocs()) {
             Path docs = Path.of(parsed.docsDir());
             Files.createDirectories(docs);

@@ -101,6 +101,28 @@ final class InprocReport {
         return s.toString();
     }
 
+    /**
+     * The targets as a results file ({@link BenchResults}, section {@value #SECTION}): one row per
+     * target that was measured, in million items per second.
+     *
+     * @return the results, or null when no target was measured
+     */
+    BenchResults results() {
+        List<BenchResults.Row> rows = new java.util.ArrayList<>();
+        for (Comparison c : Comparison.TARGETS) {
+            Optional<Figure> subject = figures.get(c.scenario(), c.subject());
+            Optional<Figure> reference = figures.get(c.scenario(), c.reference());
+            if (subject.isPresent() && reference.isPresent()) {
+                rows.add(new BenchResults.Row("`" + c.subject().label() + "` offer/poll, " + c.scenario().shortName,
+                        "M items/s", subject.get().score(), reference.get().score(), c.reference().label(), true,
+                        c.ratio(figures).orElseThrow(), c.targetText(),
+                        c.verdict(figures) == Comparison.Verdict.PASS));
+            }
+        }
+        return rows.isEmpty() ? null : BenchResults.now(SECTION, "In-JVM backends: `local` and `priority` (JMH)",
+                settings.command(), machine.describe(loadAtEnd), rows);
+    }
+
     /** @return the section's Markdown, without markers */
     String markdown() {
         line("## In-JVM backends: `local` and `priority` (JMH)");
@@ -113,11 +135,9 @@ final class InprocReport {
         line(settings.command());
         line("```");
         line("");
-        line("Machine: " + machine.cores() + " cores (" + machine.cpu() + "), " + machine.jvm() + ", " + machine.os()
-                + ". Load average " + load(machine.loadAverage()) + " at the start, " + load(loadAtEnd)
-                + " at the end.");
+        line("Machine: " + machine.describe(loadAtEnd) + ".");
         line("");
-        if (machine.loadAverage() > machine.cores() / 2.0 || loadAtEnd > machine.cores() / 2.0) {
+        if (machine.wasBusy(loadAtEnd)) {
             line("> **The machine was busy while this ran** (other builds and tests shared its "
                     + machine.cores() + " cores), so absolute figures are noisy and low. Every contender ran in "
                     + "the same run under the same load, so the ratios are the figures to read; rerun on a quiet "
@@ -286,10 +306,6 @@ final class InprocReport {
 
     private static String ratio(double x) {
         return String.format(Locale.ROOT, "%.2f×", x);
-    }
-
-    private static String load(double load) {
-        return load < 0 ? "unknown" : String.format(Locale.ROOT, "%.2f", load);
     }
 
     static String number(double x) {

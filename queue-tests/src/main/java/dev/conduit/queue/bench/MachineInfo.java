@@ -28,6 +28,26 @@ record MachineInfo(String cpu, int cores, String jvm, String os, double loadAver
                 currentLoadAverage());
     }
 
+    /**
+     * Describes the machine for a report.
+     *
+     * @param loadAtEnd the load average when the run ended, negative if unknown
+     * @return cores, processor, JVM, operating system and the load at the start and the end
+     */
+    String describe(double loadAtEnd) {
+        return cores + " cores (" + cpu + "), " + jvm + ", " + os + "; load average " + load(loadAverage)
+                + " at the start, " + load(loadAtEnd) + " at the end";
+    }
+
+    /** @return whether the load at the start or {@code loadAtEnd} exceeded half the cores */
+    boolean wasBusy(double loadAtEnd) {
+        return loadAverage > cores / 2.0 || loadAtEnd > cores / 2.0;
+    }
+
+    private static String load(double load) {
+        return load < 0 ? "unknown" : String.format(java.util.Locale.ROOT, "%.2f", load);
+    }
+
     /** @return the one-minute load average now, negative if the platform does not say */
     static double currentLoadAverage() {
         return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();

@@ -1,0 +1,465 @@
+package dev.conduit.queue.bench;
+
+import dev.conduit.queue.MessageQueue;
+import dev.conduit.queue.QueueDescriptor;
+import dev.conduit.queue.codec.Codecs;
+import dev.conduit.queue.shm.JournalQueues;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import net.openhft.chronicle.queue.ChronicleQueue;
+import net.openhft.chronicle.queue.ExcerptAppender;
+import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.wire.DocumentContext;
+import org.HdrHistogram.Histogram;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+
+/**
+ * The multi-process benchmark of the shm backend: every figure comes from a producer process and
+ * a consumer process started here, measured in the same run as its reference: Chronicle Queue
+ * append + tail and Agrona's {@code OneToOneRingBuffer} over a mapped file (throughput of 64-byte
+ * messages), a busy-spin ping-pong on two cache lines of a shared mapping (the hardware's round
+ * trip), {@code System.arraycopy} of 1 MiB (for {@code float[]} items), and the shm bytes codec
+ * (for objects through the default codec). Prints the table, writes the results file when system
+ * property {@value BenchResults#RESULTS_PROPERTY} names one, and rewrites the {@code shm} section of
+ * docs/benchmarks.md and its chart.
+ *
+ * <p>Usage: {@code ShmBench [--quick | --scale X] [--docs DIR | --no-docs]}; scale 1.0 (the
+ * default) is 2,000,000 messages, 100,000 round trips, 2,000 arrays of 1 MiB and 300,000 objects;
+ * {@code --quick} is scale 0.05. Children are started with this JVM's {@code java.class.path}, so
+ * it runs from the {@code conduit} jar ({@code conduit bench --shm}) as from a build's class path.
+ * Children get Chronicle's JVM flags ({@link JournalQueues#jvmFlags()}) and, for Agrona,
+ * {@code --add-exports=java.base/jdk.internal.misc=ALL-UNNAMED}.
+ *
+ * <p>Not thread-safe: one run at a time per JVM.
+ */
+public final class ShmBench {
+    /** The section of docs/benchmarks.md this harness writes. */
+    static final String SECTION = "shm";
+
+    private static final int MESSAGE = 64;
+    private static final int FLOATS = 1 << 18;
+    private static final int WARM_UP_ROUNDS = 10_000;
+    private static final double QUICK_SCALE = 0.05;
+    private static final long CHILD_TIME_LIMIT_SECONDS = 600;
+    private static final String CHILD = "child";
+    private static final VarHandle LONG = MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.nativeOrder());
+
+    private ShmBench() {
+    }
+
+    /**
+     * Runs the benchmark (parent) or one of its roles (child: {@code child ROLE DIR COUNT}), and
+     * exits with a non-zero status when {@link #run} fails.
+     *
+     * @param args see the class comment
+     * @throws Exception when a child role fails
+     */
+    public static void main(String[] args) throws Exception {
+        if (args.length == 4 && args[0].equals(CHILD)) {
+            child(args[1], Path.of(args[2]), Long.parseLong(args[3]));
+            return;
+        }
+        int status = run(System.out, args);
+        if (status != 0) {
+            System.exit(status);
+        }
+    }
+
+    /**
+     * Runs the benchmark and reports it.
+     *
+     * @param out where the table and progress go
+     * @param args see the class comment
+     * @return 0 on success, 2 for a bad command line, 1 when a child failed or a file could not
+     *     be written; a missed target is reported, not an error
+     */
+    public static int run(PrintStream out, String... args) {
+        double scale = 1.0;
+        Path docs = Path.of("docs");
+        boolean writeDocs = true;
+        try {
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--quick" -> scale = QUICK_SCALE;
+                    case "--scale" -> scale = Double.parseDouble(value(args, ++i, "--scale"));
+                    case "--docs" -> docs = Path.of(value(args, ++i, "--docs"));
+                    case "--no-docs" -> writeDocs = false;
+                    case "--help", "-h" -> {
+                        out.println("Usage: ShmBench [--quick | --scale X] [--docs DIR | --no-docs]");
+                        return 0;
+                    }
+                    default -> throw new IllegalArgumentException("unknown option '" + args[i] + "'");
+                }
+            }
+            if (!(scale > 0 && scale <= 10)) {
+                throw new IllegalArgumentException("--scale must be above 0 and at most 10, not " + scale);
+            }
+        } catch (IllegalArgumentException e) {
+            out.println("bench: " + e.getMessage());
+            return 2;
+        }
+        String command = System.getProperty("conduit.bench.command", "java -cp CLASSPATH " + ShmBench.class.getName()
+                + (args.length == 0 ? "" : " " + String.join(" ", args)));
+        try {
+            BenchResults results = measure(out, scale, command);
+            out.println();
+            out.print(ResultsReport.markdown(results, null));
+            Path file = results.writeIfAsked();
+            if (file != null) {
+                out.println("Wrote the results file " + file);
+            }
+            if (writeDocs) {
+                out.println("Wrote " + ResultsReport.merge(results, docs) + " and its chart");
+            }
+            return 0;
+        } catch (Exception e) {
+            out.println("bench: shm benchmark failed: " + e.getMessage());
+            e.printStackTrace(out);
+            return 1;
+        }
+    }
+
+    private static String value(String[] args, int i, String option) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(option + " needs a value");
+        }
+        return args[i];
+    }
+
+    private static BenchResults measure(PrintStream out, double scale, String command) throws Exception {
+        MachineInfo machine = MachineInfo.current();
+        Path shm = Path.of("/dev/shm");
+        Path dir = Files.createTempDirectory(Files.isDirectory(shm) ? shm : Path.of(System.getProperty(
+                "java.io.tmpdir")), "conduit-bench");
+        try {
+            long messages = (long) (2_000_000 * scale);
+            long rounds = (long) (100_000 * scale);
+            long arrays = Math.max(50, (long) (2_000 * scale));
+            long objects = (long) (300_000 * scale);
+            out.printf(Locale.ROOT, "shm benchmark, scale %s: %,d messages, %,d round trips, %,d arrays of 1 MiB, "
+                    + "%,d objects%n", scale, messages, rounds, arrays, objects);
+            double shmRate = pair(out, dir, "shm", messages);
+            double chronicleRate = pair(out, dir, "chronicle", messages);
+            double agronaRate = pair(out, dir, "agrona", messages);
+            double[] shmRoundTrip = pingPong(out, dir, "shm", rounds);
+            double[] floorRoundTrip = pingPong(out, dir, "spin", rounds);
+            double floatsGbPerSecond = pair(out, dir, "floats", arrays) * FLOATS * Float.BYTES / 1e9;
+            double arraycopyGbPerSecond = arraycopyGbPerSecond();
+            double objectRate = pair(out, dir, "objects", objects);
+
+            String throughput = "throughput, 64-byte items, bytes codec";
+            List<BenchResults.Row> rows = List.of(
+                    BenchResults.Row.measured(throughput, "msgs/s", shmRate, chronicleRate,
+                            "Chronicle Queue append + tail", true, 1.0),
+                    BenchResults.Row.measured(throughput, "msgs/s", shmRate, agronaRate,
+                            "Agrona OneToOneRingBuffer, mapped file", true, 1.0),
+                    BenchResults.Row.measured("ping-pong round trip, median", "ns", shmRoundTrip[0],
+                            floorRoundTrip[0], "busy-spin cache-line ping-pong", false, 2.5),
+                    BenchResults.Row.measured("ping-pong round trip, p99", "ns", shmRoundTrip[1], floorRoundTrip[1],
+                            "busy-spin cache-line ping-pong", false, null),
+                    BenchResults.Row.measured("1 MiB float[] via Codecs.floats()", "GB/s", floatsGbPerSecond,
+                            arraycopyGbPerSecond, "System.arraycopy of 1 MiB, one process", true, 0.4),
+                    BenchResults.Row.measured("object items, default codec (Kryo)", "msgs/s", objectRate, shmRate,
+                            "the same queue with the bytes codec", true, null));
+            return BenchResults.now(SECTION, "Shared memory: `shm` between two processes", command,
+                    machine.describe(MachineInfo.currentLoadAverage()), rows);
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    private static double arraycopyGbPerSecond() {
+        float[] a = new float[FLOATS];
+        float[] b = new float[FLOATS];
+        for (int i = 0; i < 500; i++) {
+            System.arraycopy(a, 0, b, 0, a.length);
+        }
+        int reps = 3000;
+        long t0 = System.nanoTime();
+        for (int i = 0; i < reps; i++) {
+            a[i & 1023] = i;
+            System.arraycopy(a, 0, b, 0, a.length);
+        }
+        long ns = System.nanoTime() - t0;
+        return (double) reps * FLOATS * Float.BYTES / ns;
+    }
+
+    // ---- orchestration
+
+    private static Process start(String role, Path dir, long count) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(JournalQueues.jvmFlags());
+        cmd.add("--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED"); // Agrona 2 reads its Unsafe
+        cmd.addAll(List.of("-Xmx512m", "-cp", System.getProperty("java.class.path"), ShmBench.class.getName(), CHILD,
+                role, dir.toString(), Long.toString(count)));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        CompletableFuture.delayedExecutor(CHILD_TIME_LIMIT_SECONDS, TimeUnit.SECONDS).execute(p::destroyForcibly);
+        return p;
+    }
+
+    /**
+     * Starts {@code KIND-consume}, then {@code KIND-produce}, on a fresh directory.
+     *
+     * @return items per second seen by the consumer
+     */
+    private static double pair(PrintStream out, Path dir, String kind, long count) throws Exception {
+        out.println("  " + kind + ": producer process -> consumer process, " + count + " items");
+        Path sub = Files.createTempDirectory(dir, kind);
+        Process consumer = start(kind + "-consume", sub, count);
+        Process producer = null;
+        try {
+            Thread.sleep(300);
+            producer = start(kind + "-produce", sub, count);
+            return resultOf(consumer)[0];
+        } finally {
+            stop(producer);
+            stop(consumer);
+        }
+    }
+
+    /** @return {median, p99} of the round trip in ns, as the pinging process measured it */
+    private static double[] pingPong(PrintStream out, Path dir, String kind, long rounds) throws Exception {
+        out.println("  " + kind + ": ping-pong between two processes, " + rounds + " round trips");
+        Path sub = Files.createTempDirectory(dir, kind);
+        Process pong = start(kind + "-pong", sub, rounds);
+        Process ping = null;
+        try {
+            Thread.sleep(300);
+            ping = start(kind + "-ping", sub, rounds);
+            return resultOf(ping);
+        } finally {
+            stop(ping);
+            stop(pong);
+        }
+    }
+
+    /** Lets a child that is done exit on its own for a while, then kills it. */
+    private static void stop(Process p) throws InterruptedException {
+        if (p != null && !p.waitFor(30, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+        }
+    }
+
+    private static double[] resultOf(Process p) throws IOException {
+        StringBuilder all = new StringBuilder();
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line; (line = in.readLine()) != null;) {
+                if (line.startsWith("RESULT ")) {
+                    return Stream.of(line.substring(7).split(" ")).mapToDouble(Double::parseDouble).toArray();
+                }
+                all.append(line).append('\n');
+            }
+        }
+        throw new IllegalStateException("benchmark child gave no result (killed after " + CHILD_TIME_LIMIT_SECONDS
+                + " s, or failed):\n" + all);
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(f);
+            }
+        }
+    }
+
+    // ---- children
+
+    private static QueueDescriptor shm(Path dir, String id, int capacity, int itemSize) {
+        return QueueDescriptor.shm(id).withNamespace("bench").withCapacity(capacity).withOption("dir", dir.toString())
+                .withOption("itemSize", Integer.toString(itemSize)).withOption("idle", "busy-spin");
+    }
+
+    private static void child(String role, Path dir, long n) throws Exception {
+        switch (role) {
+            case "shm-produce" -> produce(shm(dir, "tp", 8192, MESSAGE).open(Codecs.bytes()), new byte[MESSAGE], n);
+            case "shm-consume" -> consume(shm(dir, "tp", 8192, MESSAGE).open(Codecs.bytes()), n);
+            case "floats-produce" -> produce(shm(dir, "fl", 8, FLOATS * Float.BYTES).open(Codecs.floats()),
+                    new float[FLOATS], n);
+            case "floats-consume" -> consume(shm(dir, "fl", 8, FLOATS * Float.BYTES).open(Codecs.floats()), n);
+            case "objects-produce" -> {
+                try (MessageQueue<Object> q = shm(dir, "ob", 8192, 256).open()) {
+                    for (long i = 0; i < n; i++) {
+                        q.put(List.of("order", i, 3.5));
+                    }
+                }
+            }
+            case "objects-consume" -> consume(shm(dir, "ob", 8192, 256).open(), n);
+            case "chronicle-produce" -> chronicleProduce(dir, n);
+            case "chronicle-consume" -> chronicleConsume(dir, n);
+            case "agrona-produce", "agrona-consume" -> agrona(role.endsWith("produce"), dir, n);
+            case "shm-ping", "shm-pong" -> shmPingPong(role.endsWith("ping"), dir, n);
+            case "spin-ping", "spin-pong" -> spinPingPong(role.endsWith("ping"), dir, n);
+            default -> throw new IllegalArgumentException("no benchmark role '" + role + "'");
+        }
+    }
+
+    private static <T> void produce(MessageQueue<T> queue, T item, long n) throws InterruptedException {
+        try (MessageQueue<T> q = queue) {
+            for (long i = 0; i < n; i++) {
+                q.put(item);
+            }
+        }
+    }
+
+    /** Takes {@code n} items; the clock starts at the first, so start-up is not measured. */
+    private static void consume(MessageQueue<?> queue, long n) throws InterruptedException {
+        try (MessageQueue<?> q = queue) {
+            q.get();
+            long t0 = System.nanoTime();
+            for (long i = 1; i < n; i++) {
+                q.get();
+            }
+            result((n - 1) * 1e9 / (System.nanoTime() - t0));
+        }
+    }
+
+    private static void chronicleProduce(Path dir, long n) {
+        try (ChronicleQueue cq = ChronicleQueue.singleBuilder(dir.resolve("cq")).build();
+                ExcerptAppender app = cq.createAppender()) {
+            byte[] m = new byte[MESSAGE];
+            for (long i = 0; i < n; i++) {
+                try (DocumentContext dc = app.writingDocument()) {
+                    dc.wire().bytes().write(m);
+                }
+            }
+        }
+    }
+
+    private static void chronicleConsume(Path dir, long n) {
+        try (ChronicleQueue cq = ChronicleQueue.singleBuilder(dir.resolve("cq")).build();
+                ExcerptTailer t = cq.createTailer()) {
+            byte[] m = new byte[MESSAGE];
+            long got = 0;
+            long t0 = 0;
+            while (got < n) {
+                try (DocumentContext dc = t.readingDocument()) {
+                    if (dc.isPresent()) {
+                        dc.wire().bytes().read(m);
+                        if (got++ == 0) {
+                            t0 = System.nanoTime();
+                        }
+                    }
+                }
+            }
+            result((n - 1) * 1e9 / (System.nanoTime() - t0));
+        }
+    }
+
+    private static void result(double... values) {
+        StringBuilder b = new StringBuilder("RESULT");
+        for (double v : values) {
+            b.append(' ').append(v);
+        }
+        System.out.println(b);
+        System.out.flush();
+    }
+
+    private static MappedByteBuffer map(Path file, int length) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE)) {
+            MappedByteBuffer b = ch.map(FileChannel.MapMode.READ_WRITE, 0, length);
+            b.order(ByteOrder.nativeOrder());
+            return b;
+        }
+    }
+
+    private static void agrona(boolean produce, Path dir, long n) throws IOException {
+        int capacity = 1 << 20;
+        MappedByteBuffer mapped = map(dir.resolve("agrona"), capacity + RingBufferDescriptor.TRAILER_LENGTH);
+        OneToOneRingBuffer ring = new OneToOneRingBuffer(new UnsafeBuffer(mapped));
+        if (produce) {
+            UnsafeBuffer m = new UnsafeBuffer(new byte[MESSAGE]);
+            for (long i = 0; i < n; i++) {
+                while (!ring.write(1, m, 0, MESSAGE)) {
+                    Thread.onSpinWait();
+                }
+            }
+            return;
+        }
+        long[] got = {0};
+        long[] t0 = {0};
+        byte[] m = new byte[MESSAGE];
+        while (got[0] < n) {
+            ring.read((type, buffer, index, length) -> {
+                buffer.getBytes(index, m, 0, length);
+                if (got[0]++ == 0) {
+                    t0[0] = System.nanoTime();
+                }
+            });
+        }
+        result((n - 1) * 1e9 / (System.nanoTime() - t0[0]));
+    }
+
+    private static void shmPingPong(boolean ping, Path dir, long rounds) throws InterruptedException {
+        try (MessageQueue<byte[]> there = shm(dir, "ping", 64, MESSAGE).open(Codecs.bytes());
+                MessageQueue<byte[]> back = shm(dir, "pong", 64, MESSAGE).open(Codecs.bytes())) {
+            if (!ping) {
+                for (long i = 0; i < rounds + WARM_UP_ROUNDS; i++) {
+                    back.put(there.get());
+                }
+                return;
+            }
+            Histogram h = new Histogram(3);
+            byte[] m = new byte[MESSAGE];
+            for (long i = 0; i < rounds + WARM_UP_ROUNDS; i++) {
+                long t0 = System.nanoTime();
+                there.put(m);
+                back.get();
+                if (i >= WARM_UP_ROUNDS) {
+                    h.recordValue(System.nanoTime() - t0);
+                }
+            }
+            result(h.getValueAtPercentile(50), h.getValueAtPercentile(99));
+        }
+    }
+
+    /** Two longs on separate cache lines of a shared mapping: the hardware's round trip. */
+    private static void spinPingPong(boolean ping, Path dir, long rounds) throws IOException {
+        MappedByteBuffer b = map(dir.resolve("spin"), 4096);
+        int there = 0;
+        int back = 128;
+        long total = rounds + WARM_UP_ROUNDS;
+        if (!ping) {
+            for (long i = 1; i <= total; i++) {
+                while ((long) LONG.getAcquire(b, there) != i) {
+                    Thread.onSpinWait();
+                }
+                LONG.setRelease(b, back, i);
+            }
+            return;
+        }
+        Histogram h = new Histogram(3);
+        for (long i = 1; i <= total; i++) {
+            long t0 = System.nanoTime();
+            LONG.setRelease(b, there, i);
+            while ((long) LONG.getAcquire(b, back) != i) {
+                Thread.onSpinWait();
+            }
+            if (i > WARM_UP_ROUNDS) {
+                h.recordValue(System.nanoTime() - t0);
+            }
+        }
+        result(h.getValueAtPercentile(50), h.getValueAtPercentile(99));
+    }
+}

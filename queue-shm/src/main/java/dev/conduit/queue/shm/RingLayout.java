@@ -16,6 +16,7 @@ import java.nio.ByteOrder;
  *           {@link #STATE_OFFSET}: 0 while the queue lives, 1 once destroyed
  * 128     counters line (slow paths only): waits, rejected, abandoned claims, skipped
  *           tombstones, cleared, lost reads, dropped
+ * 192     clear line: the tag of the process clearing the queue now
  * 256     users table: {@link #MAX_USERS} entries of {@link #USER_LENGTH} bytes, one per process
  *           attached now or before (pid, start time, attach time, generation, attached flag)
  * 12288   lane table: one {@link #LANE_LENGTH}-byte entry per lane; the producer line
@@ -89,6 +90,11 @@ public final class RingLayout {
     public static final int LOST_READS_OFFSET = 168;
     /** Items dropped by the DROP_OLDEST backpressure policy. */
     public static final int DROPPED_OFFSET = 176;
+    /**
+     * The tag of the process running {@code clear()} now, 0 when none: clears take turns through
+     * it, and a producer held up by a clear whose process died reads it to release the hold.
+     */
+    public static final int CLEAR_OWNER_OFFSET = 192;
 
     // ---- users table
     /** Where the users table starts. */
@@ -113,8 +119,13 @@ public final class RingLayout {
     public static final int LANES_TABLE_OFFSET = 12288;
     /** Bytes per lane entry. */
     public static final int LANE_LENGTH = 256;
-    /** Within a lane: the next index a producer claims (CAS). */
+    /**
+     * Within a lane: the next index a producer claims (CAS); its sign bit ({@link #CLEARING}) is set
+     * while {@code clear()} holds it still.
+     */
     public static final int PRODUCER_INDEX = 0;
+    /** The bit of {@link #PRODUCER_INDEX} that {@code clear()} sets for a moment. */
+    public static final long CLEARING = Long.MIN_VALUE;
     /** Within a lane: producers may claim below this without reading the consumer index. */
     public static final int PRODUCER_LIMIT = 8;
     /** Within a lane: encoded bytes accepted. */

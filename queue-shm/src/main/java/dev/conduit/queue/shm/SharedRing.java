@@ -3,6 +3,9 @@ package dev.conduit.queue.shm;
 import static dev.conduit.queue.shm.RingLayout.ABANDONED_OFFSET;
 import static dev.conduit.queue.shm.RingLayout.BYTES_IN;
 import static dev.conduit.queue.shm.RingLayout.BYTES_OUT;
+import static dev.conduit.queue.shm.RingLayout.CLEARED_OFFSET;
+import static dev.conduit.queue.shm.RingLayout.CLEARING;
+import static dev.conduit.queue.shm.RingLayout.CLEAR_OWNER_OFFSET;
 import static dev.conduit.queue.shm.RingLayout.CONSUMER_INDEX;
 import static dev.conduit.queue.shm.RingLayout.INDEX_MASK;
 import static dev.conduit.queue.shm.RingLayout.LOST_READS_OFFSET;
@@ -52,6 +55,12 @@ final class SharedRing {
     static final int FULL = 1;
     /** {@link #tryOffer}: the slot's previous item is still being read; the stall names it. */
     static final int BUSY = 2;
+    /**
+     * {@link #tryOffer} when not asked to be precise: the next slot is not free, and whether the lane
+     * is full or a reader is still on the slot was not checked (that check reads the consumers'
+     * index, whose cache line a spinning producer would otherwise pull away from them).
+     */
+    static final int NOT_FREE = 3;
 
     /** {@link #tryPoll}: the lane is empty. */
     static final Object EMPTY = new Object();
@@ -59,6 +68,12 @@ final class SharedRing {
     static final Object IN_FLIGHT = new Object();
     /** {@link #tryPoll} without a codec: an item was taken and discarded. */
     static final Object DISCARDED = new Object();
+    /**
+     * {@link #tryPoll} when not asked to be precise: nothing is published at the head, and whether
+     * the lane is empty or a producer is writing the head was not checked (that check reads the
+     * producers' index, whose cache line a spinning consumer would otherwise pull away from them).
+     */
+    static final Object NOT_READY = new Object();
 
     /** How often a stalled waiter checks whether the slot's owner is still alive. */
     private static final long LIVENESS_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
@@ -68,6 +83,8 @@ final class SharedRing {
     final RingLayout layout;
     private final long capacity;
     private final long ringLength;
+    /** Capacity equals ring length: a free slot alone proves there is room, no limit word needed. */
+    private final boolean fullRing;
     private final long itemSize;
     private final int lanes;
     private final long stallTimeoutNanos;
@@ -81,6 +98,7 @@ final class SharedRing {
         this.layout = layout;
         this.capacity = layout.capacity();
         this.ringLength = layout.ringLength();
+        this.fullRing = capacity == ringLength;
         this.itemSize = layout.itemSize();
         this.lanes = layout.lanes();
         this.stallTimeoutNanos = stallTimeoutNanos;
@@ -144,6 +162,42 @@ final class SharedRing {
         return get(offset);
     }
 
+    /** A lane's producer index without the {@link RingLayout#CLEARING} bit. */
+    private long producerIndexOf(int laneBase) {
+        return get(laneBase + PRODUCER_INDEX) & ~CLEARING;
+    }
+
+    /**
+     * A lane's producer index once no clear holds it: a clear holds it for two CASes, or until
+     * a producer finds that the clearing process died and lets go for it.
+     */
+    private long claimableProducerIndex(int laneBase) {
+        long p = get(laneBase + PRODUCER_INDEX);
+        return p >= 0 ? p : awaitClearing(laneBase);
+    }
+
+    private long awaitClearing(int laneBase) {
+        long since = System.nanoTime();
+        for (int spins = 1;; spins++) {
+            long p = get(laneBase + PRODUCER_INDEX);
+            if (p >= 0) {
+                return p;
+            }
+            if ((spins & 1023) == 0) {
+                long owner = get(CLEAR_OWNER_OFFSET);
+                boolean ownerGone = owner == 0 ? System.nanoTime() - since > stallTimeoutNanos : !users.isAlive(owner);
+                if (ownerGone) {
+                    cas(laneBase + PRODUCER_INDEX, p, p & ~CLEARING);
+                }
+            }
+            if (spins > 128) {
+                Thread.yield();
+            } else {
+                Thread.onSpinWait();
+            }
+        }
+    }
+
     private long tag(long index) {
         return RingLayout.tag(index, user, generation);
     }
@@ -168,16 +222,30 @@ final class SharedRing {
      * @return {@link #OK}, {@link #FULL}, or {@link #BUSY} with {@code stall} naming the slot
      */
     int tryOffer(int lane, Payload item, Stall stall) {
+        return tryOffer(lane, item, stall, true);
+    }
+
+    /**
+     * Adds one item to a lane if there is room now.
+     *
+     * @param precise whether to tell a full lane from a slot still being read; a waiter that will
+     *     try again passes false between its periodic precise attempts
+     * @return {@link #OK}, {@link #FULL}, {@link #BUSY} with {@code stall} naming the slot, or (only
+     *     when not precise) {@link #NOT_FREE}
+     */
+    int tryOffer(int lane, Payload item, Stall stall, boolean precise) {
         final int laneBase = layout.laneOffset(lane);
         for (;;) {
-            long p = get(laneBase + PRODUCER_INDEX);
-            long limit = get(laneBase + PRODUCER_LIMIT);
-            if (p >= limit) {
-                limit = get(laneBase + CONSUMER_INDEX) + capacity;
+            long p = claimableProducerIndex(laneBase);
+            if (!fullRing) {
+                long limit = get(laneBase + PRODUCER_LIMIT);
                 if (p >= limit) {
-                    return FULL;
+                    limit = get(laneBase + CONSUMER_INDEX) + capacity;
+                    if (p >= limit) {
+                        return FULL;
+                    }
+                    LONG.setRelease(buf, laneBase + PRODUCER_LIMIT, limit);
                 }
-                LONG.setRelease(buf, laneBase + PRODUCER_LIMIT, limit);
             }
             int slot = layout.slotOffset(lane, p);
             long s = get(slot + SLOT_SEQUENCE);
@@ -198,15 +266,37 @@ final class SharedRing {
                     return OK;
                 }
             } else if ((s & INDEX_MASK) < p) {
-                if (get(laneBase + PRODUCER_INDEX) == p) {
+                if (!precise) {
+                    return NOT_FREE;
+                }
+                if (fullRing && p >= get(laneBase + CONSUMER_INDEX) + capacity) {
+                    return FULL;
+                }
+                if (producerIndexOf(laneBase) == p) {
                     stall.at(lane, p, s);
                     return BUSY;
                 }
-            } else if (get(laneBase + PRODUCER_INDEX) == p) {
+            } else if (producerIndexOf(laneBase) == p) {
                 throw corrupt("slot of index " + p + " in lane " + lane + " has sequence " + Long.toHexString(s)
                         + " ahead of the producer index");
             }
         }
+    }
+
+    /**
+     * Whether a lane has room for {@code wanted} more items, judged from the slot the last of them
+     * needs rather than from the consumers' index: a full producer waiting here reads a slot that
+     * consumers will reach only {@code wanted} items later, so it does not pull the lines they are
+     * working on away from them. A hint: true may be stale, false may be briefly wrong.
+     *
+     * @param wanted from 1 to the capacity
+     */
+    boolean hasRoomFor(int lane, int wanted) {
+        long p = producerIndexOf(layout.laneOffset(lane));
+        // The slot of index w is free for its lap once the item ringLength before it was read,
+        // which leaves room for `wanted` items below the limit consumerIndex + capacity.
+        long w = p + (ringLength - capacity) + wanted - 1;
+        return (get(layout.slotOffset(lane, w) + SLOT_SEQUENCE) & INDEX_MASK) >= w;
     }
 
     /**
@@ -222,7 +312,7 @@ final class SharedRing {
         for (;;) {
             long p;
             for (;;) {
-                p = get(laneBase + PRODUCER_INDEX);
+                p = claimableProducerIndex(laneBase);
                 if (p + n > get(laneBase + CONSUMER_INDEX) + capacity) {
                     return FULL;
                 }
@@ -352,6 +442,20 @@ final class SharedRing {
      * @throws QueueException when the slot is damaged (the slot is freed; the queue goes on)
      */
     Object tryPoll(int lane, Codec<?> codec, Stall stall) {
+        return tryPoll(lane, codec, stall, true);
+    }
+
+    /**
+     * Takes the head of a lane if one is published.
+     *
+     * @param codec decodes the payload; null to discard it
+     * @param precise whether to tell an empty lane from a head still being written; a waiter that
+     *     will try again passes false between its periodic precise attempts
+     * @return the item, {@link #DISCARDED}, {@link #EMPTY}, {@link #IN_FLIGHT} with {@code stall}
+     *     naming the slot, or (only when not precise) {@link #NOT_READY}
+     * @throws QueueException when the slot is damaged (the slot is freed; the queue goes on)
+     */
+    Object tryPoll(int lane, Codec<?> codec, Stall stall, boolean precise) {
         final int laneBase = layout.laneOffset(lane);
         for (;;) {
             long c = get(laneBase + CONSUMER_INDEX);
@@ -393,7 +497,10 @@ final class SharedRing {
                     add(SKIPPED_OFFSET, 1);
                 }
             } else if ((s & INDEX_MASK) <= c) {
-                if (c >= get(laneBase + PRODUCER_INDEX)) {
+                if (!precise) {
+                    return NOT_READY;
+                }
+                if (c >= producerIndexOf(laneBase)) {
                     return EMPTY;
                 }
                 if (get(laneBase + CONSUMER_INDEX) == c) {
@@ -434,7 +541,7 @@ final class SharedRing {
             } else if (s == ((c + 1) | TOMBSTONE)) {
                 skipTombstone(lane, c, slot, s);
             } else if ((s & INDEX_MASK) <= c) {
-                if (c >= get(laneBase + PRODUCER_INDEX)) {
+                if (c >= producerIndexOf(laneBase)) {
                     return EMPTY;
                 }
                 if (get(laneBase + CONSUMER_INDEX) == c) {
@@ -455,7 +562,7 @@ final class SharedRing {
         final int laneBase = layout.laneOffset(lane);
         for (;;) {
             long c = get(laneBase + CONSUMER_INDEX);
-            if (c >= get(laneBase + PRODUCER_INDEX)) {
+            if (c >= producerIndexOf(laneBase)) {
                 return false;
             }
             int slot = layout.slotOffset(lane, c);
@@ -521,7 +628,7 @@ final class SharedRing {
         }
         if (s == index || s == (index | WRITING)) {
             // Claimed by a producer that has not published.
-            if (index >= get(laneBase + PRODUCER_INDEX)) {
+            if (index >= producerIndexOf(laneBase)) {
                 return false;
             }
             long writer = get(slot + SLOT_WRITER);
@@ -578,6 +685,142 @@ final class SharedRing {
         return false;
     }
 
+    // ---- clear
+
+    /**
+     * Removes every item present at one instant, in every lane. Holding the clear turn, it holds
+     * each lane's producer index still (its {@link RingLayout#CLEARING} bit makes producers wait),
+     * moves each consumer index up to it with one CAS, claiming every item below, and lets the
+     * producers go: linearizable at the last of those CASes, unlike polling until empty, which
+     * also takes items put while it runs. Then it frees each claimed slot, waiting for producers
+     * that had claimed but not yet published (or recovering their slots if they died).
+     *
+     * <p>A clearing process that dies holding producer indices is found by the producers it holds
+     * up ({@link #awaitClearing}) and by the next clear, which let go for it.
+     *
+     * @return how many items were removed
+     */
+    long clear() {
+        long me = tag(0);
+        acquireClearTurn(me);
+        try {
+            long[] from = new long[lanes];
+            long[] to = new long[lanes];
+            try {
+                for (int lane = 0; lane < lanes; lane++) {
+                    int laneBase = layout.laneOffset(lane);
+                    for (;;) {
+                        long p = get(laneBase + PRODUCER_INDEX);
+                        if (p >= 0 && cas(laneBase + PRODUCER_INDEX, p, p | CLEARING)) {
+                            to[lane] = p;
+                            break;
+                        }
+                        if (p < 0) {
+                            // We hold the turn: a hold on the index is a dead clearer's leftover.
+                            cas(laneBase + PRODUCER_INDEX, p, p & ~CLEARING);
+                        }
+                    }
+                }
+                for (int lane = 0; lane < lanes; lane++) {
+                    int laneBase = layout.laneOffset(lane);
+                    for (;;) {
+                        long c = get(laneBase + CONSUMER_INDEX);
+                        if (c >= to[lane]) {
+                            from[lane] = to[lane];
+                            break;
+                        }
+                        if (cas(laneBase + CONSUMER_INDEX, c, to[lane])) {
+                            from[lane] = c;
+                            break;
+                        }
+                    }
+                }
+            } finally {
+                for (int lane = 0; lane < lanes; lane++) {
+                    int laneBase = layout.laneOffset(lane);
+                    long p = get(laneBase + PRODUCER_INDEX);
+                    if (p < 0) {
+                        cas(laneBase + PRODUCER_INDEX, p, p & ~CLEARING);
+                    }
+                }
+            }
+            long removed = 0;
+            Stall stall = new Stall();
+            for (int lane = 0; lane < lanes; lane++) {
+                for (long index = from[lane]; index < to[lane]; index++) {
+                    removed += freeCleared(lane, index, stall);
+                }
+            }
+            add(CLEARED_OFFSET, removed);
+            return removed;
+        } finally {
+            cas(CLEAR_OWNER_OFFSET, me, 0);
+        }
+    }
+
+    /**
+     * Takes the clear turn: waits while another live process holds it, and takes it over from a
+     * dead one, letting go of the producer indices that one still held.
+     */
+    private void acquireClearTurn(long me) {
+        long lastCheck = System.nanoTime();
+        for (int spins = 0;; spins++) {
+            long owner = get(CLEAR_OWNER_OFFSET);
+            if (owner == 0 && cas(CLEAR_OWNER_OFFSET, 0, me)) {
+                return;
+            }
+            if (owner != 0 && System.nanoTime() - lastCheck > LIVENESS_CHECK_NANOS) {
+                lastCheck = System.nanoTime();
+                if (!users.isAlive(owner) && cas(CLEAR_OWNER_OFFSET, owner, me)) {
+                    for (int lane = 0; lane < lanes; lane++) {
+                        int laneBase = layout.laneOffset(lane);
+                        long p = get(laneBase + PRODUCER_INDEX);
+                        if (p < 0) {
+                            cas(laneBase + PRODUCER_INDEX, p, p & ~CLEARING);
+                        }
+                    }
+                    return;
+                }
+            }
+            if (spins > 128) {
+                Thread.yield();
+            } else {
+                Thread.onSpinWait();
+            }
+        }
+    }
+
+    /**
+     * Frees the slot of a cleared index once its producer has published (or its claim was
+     * recovered).
+     *
+     * @return 1 if it held an item, 0 for a tombstone
+     */
+    private int freeCleared(int lane, long index, Stall stall) {
+        int slot = layout.slotOffset(lane, index);
+        for (int attempt = 0;; attempt++) {
+            long s = get(slot + SLOT_SEQUENCE);
+            if (s == index + 1 || s == ((index + 1) | TOMBSTONE)) {
+                LONG.setRelease(buf, slot + SLOT_READER, tag(index));
+                if (cas(slot + SLOT_SEQUENCE, s, index + ringLength)) {
+                    if (s == index + 1) {
+                        return 1;
+                    }
+                    add(SKIPPED_OFFSET, 1);
+                    return 0;
+                }
+                continue;
+            }
+            stall.at(lane, index, s);
+            checkStall(stall);
+            if (attempt > 1000) {
+                Thread.yield();
+            } else {
+                Thread.onSpinWait();
+            }
+        }
+    }
+
     // ---- state
 
     /** @return items in a lane: claimed by producers and not yet taken, 0 to capacity */
@@ -585,7 +828,7 @@ final class SharedRing {
         int laneBase = layout.laneOffset(lane);
         for (;;) {
             long c = get(laneBase + CONSUMER_INDEX);
-            long p = get(laneBase + PRODUCER_INDEX);
+            long p = producerIndexOf(laneBase);
             if (get(laneBase + CONSUMER_INDEX) == c) {
                 return Math.max(0, Math.min(capacity, p - c));
             }
@@ -593,7 +836,7 @@ final class SharedRing {
     }
 
     long producerIndex(int lane) {
-        return get(layout.laneOffset(lane) + PRODUCER_INDEX);
+        return producerIndexOf(layout.laneOffset(lane));
     }
 
     long consumerIndex(int lane) {

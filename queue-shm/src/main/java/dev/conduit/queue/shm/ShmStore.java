@@ -31,7 +31,19 @@ final class ShmStore<T> implements QueueStore<T> {
     private final Set<Capability> capabilities;
     private final int lanes;
     private final long itemSize;
+    /** A waiter makes every 64th attempt precise (see {@link #isPreciseAttempt}). */
+    private static final int PRECISE_EVERY_MASK = 63;
+    /**
+     * For its first attempts (the spinning phase of either idle strategy), a producer that found the
+     * lane full waits for room for {@link #roomWanted} items rather than one: it then writes a run of
+     * items while consumers read elsewhere in the ring, instead of both fighting over one slot's
+     * cache lines item by item. Later attempts take any free slot.
+     */
+    private static final int ROOM_ATTEMPTS = 256;
+
+    private final int roomWanted;
     private volatile boolean closed;
+
 
     ShmStore(QueueDescriptor descriptor, Codec<T> codec, ShmOptions options, SharedRing ring,
             Set<Capability> capabilities) {
@@ -42,6 +54,7 @@ final class ShmStore<T> implements QueueStore<T> {
         this.capabilities = capabilities;
         this.lanes = ring.lanes();
         this.itemSize = ring.layout.itemSize();
+        this.roomWanted = (int) Math.max(1, Math.min(64, ring.layout.capacity() / 8));
     }
 
     private void checkOpen() {
@@ -127,7 +140,7 @@ final class ShmStore<T> implements QueueStore<T> {
         for (int attempt = 0;; attempt++) {
             // A slot still being read frees within a copy, or is recovered if its reader died:
             // wait for it even past the deadline, as an in-JVM ring waits for its peers.
-            if (Deadline.remaining(deadline) == 0 && r != SharedRing.BUSY) {
+            if (r != SharedRing.BUSY && r != SharedRing.NOT_FREE && Deadline.remaining(deadline) == 0) {
                 ring.add(RingLayout.REJECTED_OFFSET, 1);
                 return false;
             }
@@ -139,11 +152,27 @@ final class ShmStore<T> implements QueueStore<T> {
             }
             idle.idle(attempt);
             checkOpen();
-            r = ring.tryOffer(lane, payload, stall);
+            boolean precise = isPreciseAttempt(attempt, deadline);
+            if (!precise && r != SharedRing.BUSY && !ring.hasRoomFor(lane, attempt < ROOM_ATTEMPTS ? roomWanted : 1)) {
+                r = SharedRing.NOT_FREE;
+                continue;
+            }
+            r = ring.tryOffer(lane, payload, stall, precise);
             if (r == SharedRing.OK) {
                 return true;
             }
         }
+    }
+
+    /**
+     * Whether a waiter's next attempt must tell full from busy (or empty from in flight): now and
+     * then, to look after stalls, and whenever the deadline has passed, to decide to give up. The
+     * attempts between only look at the slot, so that a spinning waiter leaves the other side's
+     * index alone.
+     */
+    private static boolean isPreciseAttempt(int attempt, long deadline) {
+        return attempt >= ROOM_ATTEMPTS && (attempt & PRECISE_EVERY_MASK) == PRECISE_EVERY_MASK
+                || Deadline.remaining(deadline) == 0;
     }
 
     private boolean offerDroppingOldest(int lane, Encoded<T> payload, SharedRing.Stall stall) {
@@ -235,13 +264,15 @@ final class ShmStore<T> implements QueueStore<T> {
 
     // ---- gets
 
-    /** One pass over the lanes, highest first: an item, EMPTY, or IN_FLIGHT. */
-    @SuppressWarnings("unchecked")
-    private Object pollOnce(SharedRing.Stall stall) {
+    /**
+     * One pass over the lanes, highest first: an item, EMPTY, or IN_FLIGHT; or, when not precise,
+     * NOT_READY for a lane that was not checked.
+     */
+    private Object pollOnce(SharedRing.Stall stall, boolean precise) {
         Object state = SharedRing.EMPTY;
         for (int lane = lanes - 1; lane >= 0; lane--) {
-            Object r = ring.tryPoll(lane, codec, stall);
-            if (r == SharedRing.IN_FLIGHT) {
+            Object r = ring.tryPoll(lane, codec, stall, precise);
+            if (r == SharedRing.IN_FLIGHT || r == SharedRing.NOT_READY) {
                 state = r;
             } else if (r != SharedRing.EMPTY) {
                 return r;
@@ -250,13 +281,17 @@ final class ShmStore<T> implements QueueStore<T> {
         return state;
     }
 
+    private static boolean isItem(Object r) {
+        return r != SharedRing.EMPTY && r != SharedRing.IN_FLIGHT && r != SharedRing.NOT_READY;
+    }
+
     @Override
     @SuppressWarnings("unchecked")
     public T poll(long timeoutNanos) throws InterruptedException {
         checkOpen();
         SharedRing.Stall stall = new SharedRing.Stall();
-        Object r = pollOnce(stall);
-        if (r != SharedRing.EMPTY && r != SharedRing.IN_FLIGHT) {
+        Object r = pollOnce(stall, timeoutNanos == 0);
+        if (isItem(r)) {
             return (T) r;
         }
         if (timeoutNanos == 0 && r == SharedRing.EMPTY) {
@@ -271,7 +306,7 @@ final class ShmStore<T> implements QueueStore<T> {
             // An item claimed before this call is published within a copy, or recovered if its
             // producer died: wait for it even past the deadline, so that a non-empty size() is
             // never followed by an empty poll().
-            if (Deadline.remaining(deadline) == 0 && r != SharedRing.IN_FLIGHT) {
+            if (r == SharedRing.EMPTY && Deadline.remaining(deadline) == 0) {
                 return null;
             }
             if (Thread.interrupted()) {
@@ -282,8 +317,8 @@ final class ShmStore<T> implements QueueStore<T> {
             }
             idle.idle(attempt);
             checkOpen();
-            r = pollOnce(stall);
-            if (r != SharedRing.EMPTY && r != SharedRing.IN_FLIGHT) {
+            r = pollOnce(stall, isPreciseAttempt(attempt, deadline));
+            if (isItem(r)) {
                 return (T) r;
             }
         }
@@ -300,8 +335,8 @@ final class ShmStore<T> implements QueueStore<T> {
         int n = 1;
         SharedRing.Stall stall = new SharedRing.Stall();
         while (n < maxItems) {
-            Object r = pollOnce(stall);
-            if (r == SharedRing.EMPTY || r == SharedRing.IN_FLIGHT) {
+            Object r = pollOnce(stall, false);
+            if (!isItem(r)) {
                 break;
             }
             sink.add((T) r);
@@ -347,15 +382,7 @@ final class ShmStore<T> implements QueueStore<T> {
     @Override
     public int clear() {
         checkOpen();
-        SharedRing.Stall stall = new SharedRing.Stall();
-        int n = 0;
-        for (int lane = lanes - 1; lane >= 0; lane--) {
-            while (ring.tryPoll(lane, null, stall) == SharedRing.DISCARDED) {
-                n++;
-            }
-        }
-        ring.add(RingLayout.CLEARED_OFFSET, n);
-        return n;
+        return (int) Math.min(Integer.MAX_VALUE, ring.clear());
     }
 
     @Override

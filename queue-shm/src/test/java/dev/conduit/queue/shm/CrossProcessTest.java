@@ -145,6 +145,28 @@ class CrossProcessTest {
     }
 
     @Test
+    void aClearKilledWhileHoldingTheProducerIndexHoldsNobodyUpForLong() throws Exception {
+        QueueDescriptor d = queue("dead-clearer", 8);
+        try (Children children = new Children(dir.resolve("logs-c"));
+                MessageQueue<byte[]> q = d.open(Codecs.bytes())) {
+            q.put(new byte[] {1});
+            Process p = children.start("halt-mid-clear", d.toJson());
+            assertEquals(3, Children.await(p, 60), children.logOf(0));
+            // The dead process holds lane 0's producer index: a producer finds it dead and lets go.
+            q.put(new byte[] {2}, Duration.ofSeconds(10));
+            q.put(new byte[] {3}, Duration.ofSeconds(10));
+            // The next clear takes the turn over from the dead process and removes exactly what is there.
+            assertEquals(3, q.clear());
+            assertEquals(0, q.size());
+            q.put(new byte[] {4});
+            assertEquals(4, q.get(Duration.ofSeconds(5))[0]);
+            QueueMetrics m = q.metrics();
+            assertEquals(3, m.cleared());
+            assertEquals(m.puts(), m.gets() + m.cleared());
+        }
+    }
+
+    @Test
     void aConsumerKilledMidReadLosesOnlyThatItemAndTheSlotIsReused() throws Exception {
         QueueDescriptor d = queue("dead-reader", 2);
         try (Children children = new Children(dir.resolve("logs"));

@@ -47,6 +47,7 @@ public final class ShmTestProcess {
             case "chaos-consume" -> chaosConsume(d, Path.of(args[2]));
             case "halt-mid-write" -> haltMidWrite(d, Integer.parseInt(args[2]));
             case "halt-mid-read" -> haltMidRead(d);
+            case "halt-mid-clear" -> haltMidClear(d);
             case "journal-put" -> journalPut(d, Integer.parseInt(args[2]));
             case "journal-get" -> journalGet(d, Integer.parseInt(args[2]));
             default -> throw new IllegalArgumentException("unknown mode " + mode);
@@ -226,6 +227,23 @@ public final class ShmTestProcess {
             ring.tryOfferAll(0, batch);
         }
         throw new IOException("the queue was full; nothing to die in");
+    }
+
+    /**
+     * Dies as {@code clear()} would if killed between holding the producer index and letting it
+     * go: the clear turn names this process and lane 0's index has its clearing bit set.
+     */
+    private static void haltMidClear(QueueDescriptor d) throws IOException {
+        ShmOptions o = ShmOptions.of(d);
+        SharedRing ring = ShmFile.acquire(o.path(), o.layout(), o.openTimeoutNanos(), o.stallTimeoutNanos());
+        long me = RingLayout.tag(0, ring.users().user(), ring.users().generation());
+        if (!SharedRing.LONG.compareAndSet(ring.buf, RingLayout.CLEAR_OWNER_OFFSET, 0L, me)) {
+            throw new IOException("another clear holds the turn");
+        }
+        int index = ring.layout.laneOffset(0) + RingLayout.PRODUCER_INDEX;
+        long p = (long) SharedRing.LONG.getAcquire(ring.buf, index);
+        SharedRing.LONG.setRelease(ring.buf, index, p | RingLayout.CLEARING);
+        Runtime.getRuntime().halt(3);
     }
 
     /** Takes the head and dies while decoding it. */

@@ -1,13 +1,12 @@
 package dev.conduit.queue.reliability;
 
 import org.jetbrains.lincheck.datastructures.Operation;
-import org.junit.jupiter.api.Disabled;
 
-/** {@link ShmLinearizabilityTest} with {@code clear()} among the operations. */
-@Disabled("BUG: shm clear() is not linearizable. It polls until empty, so it also takes items put while it "
-        + "runs: Lincheck history putAllTwo(-1) || putAllTwo(0), then clear() returns 4 on a queue of three. "
-        + "The local ring fixed this by holding the producer index still for one CAS; the shared ring needs "
-        + "the same plus recovery when the clearing process dies holding it. Kept strict, not loosened.")
+/**
+ * {@link ShmLinearizabilityTest} with {@code clear()} among the operations. It found that a clear
+ * which polled until empty also took items put while it ran; the shared ring's clear now holds the
+ * producer indices still for the CASes that claim everything present (SharedRing.clear).
+ */
 public class ShmClearLinearizabilityTest extends ShmLinearizabilityTest {
 
     /** Half the in-JVM budget: more histories with clear than the plain shm check runs. */

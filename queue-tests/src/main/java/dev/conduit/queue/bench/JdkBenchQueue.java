@@ -1,6 +1,5 @@
 package dev.conduit.queue.bench;
 
-import java.util.Objects;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -9,22 +8,10 @@ import java.util.concurrent.TimeUnit;
  * {@code offer}/{@code poll} and its own timed {@code offer}/{@code poll} (the timed forms of
  * {@code put}/{@code take}). Thread-safe.
  */
-final class JdkBenchQueue implements BenchQueue {
-    private final BlockingQueue<Integer> queue;
-
+final class JdkBenchQueue extends QueueBackedBenchQueue<BlockingQueue<Integer>> {
     /** @param queue the queue to measure */
     JdkBenchQueue(BlockingQueue<Integer> queue) {
-        this.queue = Objects.requireNonNull(queue, "queue");
-    }
-
-    @Override
-    public boolean offer(Integer item) {
-        return queue.offer(item);
-    }
-
-    @Override
-    public Integer poll() {
-        return queue.poll();
+        super(queue);
     }
 
     @Override
@@ -35,10 +22,5 @@ final class JdkBenchQueue implements BenchQueue {
     @Override
     public Integer take() throws InterruptedException {
         return queue.poll(BLOCKING_TIMEOUT_NANOS, TimeUnit.NANOSECONDS);
-    }
-
-    @Override
-    public void close() {
-        queue.clear();
     }
 }

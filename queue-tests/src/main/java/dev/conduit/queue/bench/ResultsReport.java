@@ -135,7 +135,7 @@ public final class ResultsReport {
                     .append(" | ").append(InprocReport.number(r.conduit())).append(' ').append(r.unit())
                     .append(" | ").append(r.hasReference() ? r.referenceName() + ": "
                             + InprocReport.number(r.reference()) + " " + r.unit() : "–")
-                    .append(" | ").append(r.ratio() == null ? "–" : String.format(Locale.ROOT, "%.2f×", r.ratio()))
+                    .append(" | ").append(r.ratio() == null ? "–" : ratio(r.ratio()))
                     .append(" | ").append(r.target() == null ? "–" : r.target())
                     .append(" | ").append(r.met() == null ? "–" : r.met() ? "**yes**" : "**no**")
                     .append(" |\n");
@@ -143,5 +143,10 @@ public final class ResultsReport {
         s.append("\nRatio: Conduit's figure divided by the reference's, measured in the same run; for times ")
                 .append("(lower is better) a ratio under 1 is faster than the reference.\n");
         return s.toString();
+    }
+
+    /** Two decimals, three below 0.1 so that a small ratio does not read as zero. */
+    private static String ratio(double x) {
+        return String.format(Locale.ROOT, Math.abs(x) < 0.1 ? "%.3f×" : "%.2f×", x);
     }
 }

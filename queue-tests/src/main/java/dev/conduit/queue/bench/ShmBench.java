@@ -218,39 +218,36 @@ public final class ShmBench {
         return p;
     }
 
-    /**
-     * Starts {@code KIND-consume}, then {@code KIND-produce}, on a fresh directory.
-     *
-     * @return items per second seen by the consumer
-     */
+    /** @return items per second seen by the consumer process */
     private static double pair(PrintStream out, Path dir, String kind, long count) throws Exception {
         out.println("  " + kind + ": producer process -> consumer process, " + count + " items");
-        Path sub = Files.createTempDirectory(dir, kind);
-        Process consumer = start(kind + "-consume", sub, count);
-        Process producer = null;
-        try {
-            Thread.sleep(300);
-            producer = start(kind + "-produce", sub, count);
-            return resultOf(consumer)[0];
-        } finally {
-            stop(producer);
-            stop(consumer);
-        }
+        return twoProcesses(dir, kind + "-consume", kind + "-produce", count, true)[0];
     }
 
     /** @return {median, p99} of the round trip in ns, as the pinging process measured it */
     private static double[] pingPong(PrintStream out, Path dir, String kind, long rounds) throws Exception {
         out.println("  " + kind + ": ping-pong between two processes, " + rounds + " round trips");
-        Path sub = Files.createTempDirectory(dir, kind);
-        Process pong = start(kind + "-pong", sub, rounds);
-        Process ping = null;
+        return twoProcesses(dir, kind + "-pong", kind + "-ping", rounds, false);
+    }
+
+    /**
+     * Runs two roles on a fresh directory, the waiting one first, and reads the result one of them
+     * prints.
+     *
+     * @param resultFromFirst whether the result comes from {@code first} (else from {@code second})
+     */
+    private static double[] twoProcesses(Path dir, String first, String second, long count, boolean resultFromFirst)
+            throws Exception {
+        Path sub = Files.createTempDirectory(dir, first);
+        Process waiting = start(first, sub, count);
+        Process starting = null;
         try {
             Thread.sleep(300);
-            ping = start(kind + "-ping", sub, rounds);
-            return resultOf(ping);
+            starting = start(second, sub, count);
+            return resultOf(resultFromFirst ? waiting : starting);
         } finally {
-            stop(ping);
-            stop(pong);
+            stop(starting);
+            stop(waiting);
         }
     }
 

@@ -8,22 +8,10 @@ import org.jctools.queues.MpmcArrayQueue;
  * itself never blocks. It is the lock-free ceiling {@code local}
  * is measured against. Thread-safe.
  */
-final class SpinningMpmcBenchQueue implements BenchQueue {
-    private final MpmcArrayQueue<Integer> queue;
-
+final class SpinningMpmcBenchQueue extends QueueBackedBenchQueue<MpmcArrayQueue<Integer>> {
     /** @param capacity the queue's capacity (JCTools rounds it up to a power of two) */
     SpinningMpmcBenchQueue(int capacity) {
-        this.queue = new MpmcArrayQueue<>(capacity);
-    }
-
-    @Override
-    public boolean offer(Integer item) {
-        return queue.offer(item);
-    }
-
-    @Override
-    public Integer poll() {
-        return queue.poll();
+        super(new MpmcArrayQueue<>(capacity));
     }
 
     @Override
@@ -55,10 +43,5 @@ final class SpinningMpmcBenchQueue implements BenchQueue {
         }
         Thread.onSpinWait();
         return System.nanoTime() - deadline < 0;
-    }
-
-    @Override
-    public void close() {
-        queue.clear();
     }
 }

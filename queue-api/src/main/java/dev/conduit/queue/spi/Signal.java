@@ -6,6 +6,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * The blocking wait of in-JVM queues: a waiter spins briefly, then sleeps on a condition without
@@ -68,6 +69,51 @@ public final class Signal {
     /** @return whether a caller is waiting */
     public boolean hasWaiters() {
         return waiters.get() > 0;
+    }
+
+    /**
+     * The wait loop of a blocking take or put: each time this signal finds {@code ready} true, runs
+     * {@code afterWake} (a handle checks that it is still open) and then {@code attempt}, until the
+     * attempt gives a result or the deadline passes.
+     *
+     * @param <R> the attempt's result
+     * @param ready when an attempt may succeed, read with volatile semantics
+     * @param closed as for {@link #await}
+     * @param deadline from {@link Deadline#deadline}
+     * @param afterWake runs after every wake-up, before the attempt; may throw
+     * @param attempt one non-waiting try; null when it found nothing (or no room)
+     * @return the attempt's result, or null when the deadline passed first
+     * @throws InterruptedException if interrupted
+     */
+    public <R> R retryWhenReady(BooleanSupplier ready, BooleanSupplier closed, long deadline, Runnable afterWake,
+            Supplier<R> attempt) throws InterruptedException {
+        while (await(ready, closed, Deadline.remaining(deadline))) {
+            afterWake.run();
+            R result = attempt.get();
+            if (result != null) {
+                return result;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * {@link #await} for a caller that takes nothing when ready ({@code awaitNotEmpty}): a wake-up
+     * it received may have been meant for a taker, so it hands one on.
+     *
+     * @param ready the condition, read with volatile semantics
+     * @param closed as for {@link #await}
+     * @param timeoutNanos the longest wait
+     * @return true when ready, false on timeout
+     * @throws InterruptedException if interrupted
+     */
+    public boolean awaitWithoutTaking(BooleanSupplier ready, BooleanSupplier closed, long timeoutNanos)
+            throws InterruptedException {
+        boolean isReady = await(ready, closed, timeoutNanos);
+        if (isReady) {
+            signalOne();
+        }
+        return isReady;
     }
 
     /**

@@ -128,13 +128,10 @@ final class LocalStore<T> implements QueueStore<T> {
         long wait = policy == Backpressure.REJECT ? 0 : timeoutNanos;
         if (wait > 0) {
             q.counters.waited();
-            long deadline = Deadline.deadline(wait);
-            while (q.notFull.await(roomOrClosed, closedCheck, Deadline.remaining(deadline))) {
-                checkOpen();
-                if (attempt.getAsBoolean()) {
-                    published(batch);
-                    return true;
-                }
+            if (q.notFull.retryWhenReady(roomOrClosed, closedCheck, Deadline.deadline(wait), this::checkOpen,
+                    () -> attempt.getAsBoolean() ? Boolean.TRUE : null) != null) {
+                published(batch);
+                return true;
             }
         }
         q.counters.rejected();
@@ -162,16 +159,12 @@ final class LocalStore<T> implements QueueStore<T> {
             return null;
         }
         q.counters.waited();
-        long deadline = Deadline.deadline(timeoutNanos);
-        while (q.notEmpty.await(notEmptyOrClosed, closedCheck, Deadline.remaining(deadline))) {
-            checkOpen();
-            e = ring.poll();
-            if (e != null) {
-                q.notFull.signalAll();
-                return (T) e;
-            }
+        e = q.notEmpty.retryWhenReady(notEmptyOrClosed, closedCheck, Deadline.deadline(timeoutNanos), this::checkOpen,
+                ring::poll);
+        if (e != null) {
+            q.notFull.signalAll();
         }
-        return null;
+        return (T) e;
     }
 
     @Override
@@ -215,12 +208,8 @@ final class LocalStore<T> implements QueueStore<T> {
     @Override
     public boolean awaitNotEmpty(long timeoutNanos) throws InterruptedException {
         checkOpen();
-        boolean ready = q.notEmpty.await(notEmptyOrClosed, closedCheck, timeoutNanos);
+        boolean ready = q.notEmpty.awaitWithoutTaking(notEmptyOrClosed, closedCheck, timeoutNanos);
         checkOpen();
-        if (ready) {
-            // This caller takes nothing: hand on a wake-up that may have been meant for a getter.
-            q.notEmpty.signalOne();
-        }
         return ready;
     }
 

@@ -19,16 +19,13 @@ final class PriorityStore<T> implements QueueStore<T> {
     private final PriorityQueueState q;
     private final Set<Capability> capabilities;
     private final java.util.function.BooleanSupplier closedCheck = this::isClosed;
-    private final java.util.function.BooleanSupplier notEmptyOrClosed = () -> q().size() > 0 || isClosed();
+    private final java.util.function.BooleanSupplier notEmptyOrClosed;
     private volatile boolean closed;
 
     PriorityStore(PriorityQueueState q, Set<Capability> capabilities) {
         this.q = q;
         this.capabilities = capabilities;
-    }
-
-    private PriorityQueueState q() {
-        return q;
+        this.notEmptyOrClosed = () -> q.size() > 0 || isClosed();
     }
 
     private boolean isClosed() {
@@ -71,13 +68,10 @@ final class PriorityStore<T> implements QueueStore<T> {
         long wait = q.backpressure == Backpressure.REJECT ? 0 : timeoutNanos;
         if (wait > 0) {
             q.slowCounters.waited();
-            long deadline = Deadline.deadline(wait);
-            while (q.notFull.await(() -> q.size() + room <= q.capacity || isClosed(), this::isClosed,
-                    Deadline.remaining(deadline))) {
-                checkOpen();
-                if (attempt.get() == PriorityQueueState.Put.ADDED) {
-                    return true;
-                }
+            if (q.notFull.retryWhenReady(() -> q.size() + room <= q.capacity || isClosed(), closedCheck,
+                    Deadline.deadline(wait), this::checkOpen,
+                    () -> attempt.get() == PriorityQueueState.Put.ADDED ? Boolean.TRUE : null) != null) {
+                return true;
             }
         }
         q.slowCounters.rejected();
@@ -110,15 +104,8 @@ final class PriorityStore<T> implements QueueStore<T> {
             return (T) item;
         }
         q.slowCounters.waited();
-        long deadline = Deadline.deadline(timeoutNanos);
-        while (q.notEmpty.await(notEmptyOrClosed, closedCheck, Deadline.remaining(deadline))) {
-            checkOpen();
-            item = q.tryTake();
-            if (item != null) {
-                return (T) item;
-            }
-        }
-        return null;
+        return (T) q.notEmpty.retryWhenReady(notEmptyOrClosed, closedCheck, Deadline.deadline(timeoutNanos),
+                this::checkOpen, q::tryTake);
     }
 
     @Override
@@ -158,12 +145,8 @@ final class PriorityStore<T> implements QueueStore<T> {
     @Override
     public boolean awaitNotEmpty(long timeoutNanos) throws InterruptedException {
         checkOpen();
-        boolean ready = q.notEmpty.await(notEmptyOrClosed, closedCheck, timeoutNanos);
+        boolean ready = q.notEmpty.awaitWithoutTaking(notEmptyOrClosed, closedCheck, timeoutNanos);
         checkOpen();
-        if (ready) {
-            // This caller takes nothing: hand on a wake-up that may have been meant for a getter.
-            q.notEmpty.signalOne();
-        }
         return ready;
     }
 

@@ -16,6 +16,7 @@ import io.ray.api.exception.RayException;
 import io.ray.api.exception.RayTimeoutException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
@@ -85,6 +86,7 @@ final class RayStore<T> implements QueueStore<T> {
     private final ReentrantLock takeLock = new ReentrantLock();
     private final ArrayDeque<Taken> prefetched = new ArrayDeque<>();
     private volatile int prefetchedCount;
+    private volatile long prefetchedBytes;
 
     /** An item taken from the actor and not yet handed out. */
     private record Taken(byte[] bytes, int offset, int length, int priority) {
@@ -257,27 +259,98 @@ final class RayStore<T> implements QueueStore<T> {
             throw new InterruptedException("interrupted before a get on queue " + descriptor.qualifiedName());
         }
         if (options.prefetch() == 0) {
-            return Frames.read(fetch(maxItems, timeoutNanos),
-                    (priority, bytes, offset, length) -> sink.add(codec.decode(bytes, offset, length)));
+            return deliver(fetch(maxItems, timeoutNanos), sink);
         }
         takeLock.lockInterruptibly();
         try {
             if (prefetched.isEmpty()) {
-                Frames.read(fetch(Math.max(maxItems, options.prefetch()), timeoutNanos),
-                        (priority, bytes, offset, length) -> prefetched.addLast(new Taken(bytes, offset, length, priority)));
+                hold(fetch(Math.max(maxItems, options.prefetch()), timeoutNanos));
+            } else if (prefetched.size() < maxItems) {
+                // A batch larger than what the handle holds also gets what the queue has now, behind
+                // the held items (they were ahead of it in the queue).
+                hold(call(actor.task(QueueActor::poll,
+                        Requests.poll(queue, Math.max(maxItems - prefetched.size(), options.prefetch()), 0L, 0L))
+                        .remote()));
             }
-            int n = 0;
-            while (n < maxItems && !prefetched.isEmpty()) {
+            List<T> decoded = new ArrayList<>(Math.min(maxItems, prefetched.size()));
+            while (decoded.size() < maxItems && !prefetched.isEmpty()) {
                 Taken t = prefetched.pollFirst();
-                prefetchedCount = prefetched.size();
-                sink.add(codec.decode(t.bytes(), t.offset(), t.length()));
-                n++;
+                try {
+                    decoded.add(codec.decode(t.bytes(), t.offset(), t.length()));
+                } catch (RuntimeException e) {
+                    if (decoded.isEmpty()) {
+                        throw e;
+                    }
+                    // Hand out what decoded; the item that did not stays first, for the next get to report.
+                    prefetched.addFirst(t);
+                    break;
+                }
             }
-            return n;
+            sink.addAll(decoded);
+            return decoded.size();
         } finally {
-            prefetchedCount = prefetched.size();
+            noteHeld();
             takeLock.unlock();
         }
+    }
+
+    /** Keeps taken items in the handle, behind those it holds. Caller holds takeLock. */
+    private void hold(byte[] frames) {
+        Frames.read(frames, (priority, bytes, offset, length) -> prefetched.addLast(new Taken(bytes, offset, length, priority)));
+        noteHeld();
+    }
+
+    /** Publishes how many items and bytes the handle holds, for size() and metrics(). Caller holds takeLock. */
+    private void noteHeld() {
+        long bytes = 0;
+        for (Taken t : prefetched) {
+            bytes += t.length();
+        }
+        prefetchedBytes = bytes;
+        prefetchedCount = prefetched.size();
+    }
+
+    /**
+     * Decodes taken items into the sink. An item the codec refuses (corrupt bytes, a class the
+     * allow-list does not name) is not lost silently and takes no other item with it: the items
+     * before it are delivered and it goes back to the head with every item after it, so the next get
+     * reports it; if it is the first, the get throws the codec's exception, the refused item is
+     * consumed, and the items after it go back to the head.
+     *
+     * @return the number of items delivered
+     * @throws RuntimeException what the codec threw for the first item
+     */
+    private int deliver(byte[] frames, Collection<? super T> sink) {
+        List<Taken> taken = new ArrayList<>(Frames.count(frames));
+        Frames.read(frames, (priority, bytes, offset, length) -> taken.add(new Taken(bytes, offset, length, priority)));
+        List<T> decoded = new ArrayList<>(taken.size());
+        for (Taken t : taken) {
+            try {
+                decoded.add(codec.decode(t.bytes(), t.offset(), t.length()));
+            } catch (RuntimeException e) {
+                int bad = decoded.size();
+                List<Taken> back = taken.subList(bad == 0 ? 1 : bad, taken.size());
+                if (!back.isEmpty()) {
+                    call(actor.task(QueueActor::returnItems, Requests.returnItems(queue, framesOf(back))).remote());
+                }
+                if (bad == 0) {
+                    throw e;
+                }
+                break;
+            }
+        }
+        sink.addAll(decoded);
+        return decoded.size();
+    }
+
+    private static byte[] framesOf(Collection<Taken> items) {
+        List<byte[]> payloads = new ArrayList<>(items.size());
+        int[] priorities = new int[items.size()];
+        for (Taken t : items) {
+            priorities[payloads.size()] = t.priority();
+            payloads.add(Arrays.copyOfRange(t.bytes(), t.offset(), t.offset() + t.length()));
+        }
+        return Frames.write(payloads, priorities);
     }
 
     /** Takes up to {@code maxItems}: at once if there are any, else waiting in the actor. */
@@ -296,16 +369,9 @@ final class RayStore<T> implements QueueStore<T> {
             if (prefetched.isEmpty()) {
                 return;
             }
-            List<byte[]> payloads = new ArrayList<>(prefetched.size());
-            int[] priorities = new int[prefetched.size()];
-            for (Taken t : prefetched) {
-                priorities[payloads.size()] = t.priority();
-                payloads.add(java.util.Arrays.copyOfRange(t.bytes(), t.offset(), t.offset() + t.length()));
-            }
-            call(actor.task(QueueActor::returnItems, Requests.returnItems(queue, Frames.write(payloads, priorities)))
-                    .remote());
+            call(actor.task(QueueActor::returnItems, Requests.returnItems(queue, framesOf(prefetched))).remote());
             prefetched.clear();
-            prefetchedCount = 0;
+            noteHeld();
         } finally {
             takeLock.unlock();
         }
@@ -388,8 +454,11 @@ final class RayStore<T> implements QueueStore<T> {
     public QueueMetrics metrics() {
         checkOpen();
         long[] s = call(actor.task(QueueActor::stats, queue).remote());
-        return new QueueMetrics((int) s[0], (int) s[1], s[2], s[3], s[4], 0, s[5], s[6], s[7],
-                options.maxItemBytes(), s[8]);
+        // Items this handle prefetched and has not handed out are still queued, as its size() says.
+        int held = prefetchedCount;
+        long heldBytes = prefetchedBytes;
+        return new QueueMetrics((int) s[0] + held, (int) s[1], s[2], s[3] - held, s[4], 0, s[5], s[6],
+                s[7] - heldBytes, options.maxItemBytes(), s[8]);
     }
 
     @Override
@@ -426,7 +495,7 @@ final class RayStore<T> implements QueueStore<T> {
         takeLock.lock();
         try {
             prefetched.clear();
-            prefetchedCount = 0;
+            noteHeld();
         } finally {
             takeLock.unlock();
         }

@@ -1,7 +1,12 @@
 package dev.conduit.queue.cli;
 
+import dev.conduit.queue.bench.ResultsReport;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,23 +15,47 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
- * {@code conduit bench}: runs the in-JVM benchmark suite ({@code dev.conduit.queue.bench.BenchmarkReport}
- * from queue-tests, which this jar contains) and rewrites {@code docs/benchmarks.md} and its charts.
+ * {@code conduit bench}: runs a benchmark harness from queue-tests, which this jar contains, and
+ * rewrites its section of {@code docs/benchmarks.md} and its charts: the in-JVM JMH suite
+ * ({@code dev.conduit.queue.bench.BenchmarkReport}, the default), or with {@code --shm} the
+ * multi-process shm harness ({@code dev.conduit.queue.bench.ShmBench}). With {@code --results}
+ * it runs nothing and merges results files written by other harnesses (rpc, ray) into the page
+ * ({@code dev.conduit.queue.bench.ResultsReport}).
  *
- * <p>The report runs in a child JVM started from a private copy of this jar: JMH forks a JVM per
- * benchmark from the class path for up to twelve minutes, and a rebuild of
- * {@code queue-cli/target/conduit.jar} meanwhile would otherwise change the classes under the
- * running forks (scripts/bench.sh copies its class path for the same reason).
+ * <p>A harness runs in a child JVM started from a private copy of this jar: JMH forks a JVM per
+ * benchmark from the class path for up to twelve minutes (the shm harness starts producer and
+ * consumer JVMs the same way), and a rebuild of {@code queue-cli/target/conduit.jar} meanwhile
+ * would otherwise change the classes under the running forks (scripts/bench.sh copies its class
+ * path for the same reason).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Run the in-JVM benchmarks and rewrite docs/benchmarks.md with its charts.",
-            "JMH: local and priority beside ArrayBlockingQueue, LinkedBlockingQueue, MpmcArrayQueue and",
-            "PriorityBlockingQueue. About 12 minutes; --quick is a smoke run of under two minutes."})
+        description = {"Run benchmarks and rewrite their section of docs/benchmarks.md with its charts.",
+            "Default: the in-JVM JMH suite, local and priority beside ArrayBlockingQueue, LinkedBlockingQueue,",
+            "MpmcArrayQueue and PriorityBlockingQueue; about 12 minutes, --quick is a smoke run of under two.",
+            "--shm: the shm backend between two processes beside Chronicle Queue, Agrona and the hardware.",
+            "--results FILE: run nothing, merge a results file (rpc, ray harnesses) into the page."})
 final class BenchCommand implements Callable<Integer> {
     private static final String REPORT_MAIN = "dev.conduit.queue.bench.BenchmarkReport";
+    private static final String SHM_MAIN = "dev.conduit.queue.bench.ShmBench";
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--shm", description = "Run the multi-process shm benchmark instead of the in-JVM suite.")
+    boolean shm;
+
+    @Option(names = "--results", paramLabel = "FILE", description = "Merge this results file into the page and "
+            + "run nothing; repeatable.")
+    List<Path> results = new ArrayList<>();
+
+    @Option(names = "--write-results", paramLabel = "FILE",
+            description = "Also write the run's figures as a results file (the format --results reads).")
+    Path writeResults;
 
     @Option(names = "--quick", description = "A short smoke run for CI instead of the full measurement.")
     boolean quick;
@@ -53,11 +82,11 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException, URISyntaxException {
-        if (!noDocs && !Files.isDirectory(docs)) {
-            throw new IllegalArgumentException("no directory " + docs.toAbsolutePath() + " for benchmarks.md: run "
-                    + "from the repository root, or pass --docs DIR or --no-docs");
+        validate();
+        if (!results.isEmpty()) {
+            return mergeResults();
         }
-        List<String> args = reportArguments();
+        List<String> args = harnessArguments();
         Path workdir = Files.createTempDirectory("conduit-bench");
         Process child = null;
         try {
@@ -65,11 +94,17 @@ final class BenchCommand implements Callable<Integer> {
             cmd.add(ProcessHandle.current().info().command().orElse("java"));
             cmd.add("-Djava.awt.headless=true");
             List<String> asTyped = new ArrayList<>(List.of("java", "-jar", "queue-cli/target/conduit.jar", "bench"));
+            if (shm) {
+                asTyped.add("--shm");
+            }
             asTyped.addAll(userArguments());
             cmd.add("-Dconduit.bench.command=" + String.join(" ", asTyped));
+            if (writeResults != null) {
+                cmd.add("-Dconduit.bench.results=" + writeResults.toAbsolutePath());
+            }
             cmd.add("-cp");
             cmd.add(privateClassPath(workdir));
-            cmd.add(REPORT_MAIN);
+            cmd.add(shm ? SHM_MAIN : REPORT_MAIN);
             cmd.addAll(args);
             child = new ProcessBuilder(cmd).inheritIO().start();
             int status = child.waitFor();
@@ -80,6 +115,48 @@ final class BenchCommand implements Callable<Integer> {
             }
             deleteTree(workdir);
         }
+    }
+
+    private void validate() {
+        if (!results.isEmpty() && (shm || quick || include != null || !params.isEmpty() || !profilers.isEmpty()
+                || jsonResult != null || writeResults != null || noDocs)) {
+            throw new IllegalArgumentException("--results merges files and runs nothing: it goes with --docs only");
+        }
+        if (shm && (include != null || !params.isEmpty() || !profilers.isEmpty() || jsonResult != null)) {
+            throw new IllegalArgumentException("--include, --param, --profiler and --json-result are for the JMH "
+                    + "suite, not --shm");
+        }
+        if (!noDocs && !Files.isDirectory(docs)) {
+            throw new IllegalArgumentException("no directory " + docs.toAbsolutePath() + " for benchmarks.md: run "
+                    + "from the repository root, or pass --docs DIR or --no-docs");
+        }
+        for (Path file : results) {
+            if (!Files.isRegularFile(file)) {
+                throw new IllegalArgumentException("no results file " + file.toAbsolutePath());
+            }
+        }
+    }
+
+    /** Runs the report writer in this JVM: it draws one chart and writes text, no benchmark runs. */
+    private int mergeResults() {
+        List<String> args = new ArrayList<>();
+        for (Path file : results) {
+            args.add("--results");
+            args.add(file.toString());
+        }
+        args.add("--docs");
+        args.add(docs.toString());
+        PrintWriter out = spec.commandLine().getOut();
+        ByteArrayOutputStream report = new ByteArrayOutputStream();
+        int status = ResultsReport.run(new PrintStream(report, true, StandardCharsets.UTF_8),
+                args.toArray(String[]::new));
+        String text = report.toString(StandardCharsets.UTF_8).strip();
+        if (status != 0) {
+            throw new IllegalStateException(text.startsWith("bench: ") ? text.substring(7) : text);
+        }
+        out.println(text);
+        out.flush();
+        return Conduit.OK;
     }
 
     private List<String> userArguments() {
@@ -102,7 +179,8 @@ final class BenchCommand implements Callable<Integer> {
         return a;
     }
 
-    private List<String> reportArguments() {
+    /** @return the harness's arguments: the user's, where the page is, and the JMH JSON file (JMH only) */
+    private List<String> harnessArguments() {
         List<String> a = userArguments();
         if (noDocs) {
             a.add("--no-docs");

@@ -4,22 +4,16 @@ import dev.conduit.queue.MessageQueue;
 import dev.conduit.queue.QueueEmptyException;
 import java.io.PrintWriter;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code conduit get NAME}: takes items from a queue and prints them. */
 @Command(name = "get", mixinStandardHelpOptions = true,
         description = {"Take items from a queue and print them.",
             "Takes up to --count items, a string per line (or raw bytes with --codec bytes).",
             "Exit 4 if no item arrives within --timeout."})
-final class GetCommand extends QueueCommand {
-    @Parameters(index = "0", paramLabel = "NAME", description = "The queue id.")
-    String name;
-
+final class GetCommand extends NamedQueueCommand {
     @Option(names = "--codec", defaultValue = "string",
             description = "How items are encoded: string or bytes (default: ${DEFAULT-VALUE}).")
     ItemCodec codec;
@@ -43,14 +37,8 @@ final class GetCommand extends QueueCommand {
                 throw new QueueEmptyException("queue " + q.descriptor().qualifiedName() + " is empty"
                         + (timeout.isZero() ? "" : " (waited " + timeout.toMillis() + " ms)"));
             }
-            if (json) {
-                Map<String, Object> o = new LinkedHashMap<>();
-                o.put("queue", q.descriptor().qualifiedName());
-                o.put("items", items.stream().map(codec::toJson).toList());
-                printJson(out, o);
-            } else {
-                printItems(out, codec, items);
-            }
+            printOutcome(out, q.descriptor().qualifiedName(), "items", items.stream().map(codec::toJson).toList(),
+                    () -> printItems(out, codec, items));
             return Conduit.OK;
         }
     }

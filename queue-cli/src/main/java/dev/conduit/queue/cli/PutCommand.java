@@ -24,11 +24,8 @@ import picocli.CommandLine.Parameters;
         description = {"Put items into a queue; creates the queue if it does not exist.",
             "Each ITEM argument is one item; without ITEM, standard input is one item (--lines: one",
             "item per line). All items go in atomically. Exit 4 if there is no room within --timeout."})
-final class PutCommand extends QueueCommand {
+final class PutCommand extends NamedQueueCommand {
     private static final int MAX_STDIN_BYTES = Integer.MAX_VALUE - 16;
-
-    @Parameters(index = "0", paramLabel = "NAME", description = "The queue id.")
-    String name;
 
     @Parameters(index = "1..*", paramLabel = "ITEM", description = "Items (UTF-8 text).")
     List<String> items = new ArrayList<>();
@@ -56,6 +53,10 @@ final class PutCommand extends QueueCommand {
     @Option(names = "--lanes", description = "shm: priority lanes of a queue this creates, 1-256 (default: 1).")
     Integer lanes;
 
+    @Option(names = "--durable", description = "shm: create a durable journal (Chronicle Queue, in --dir or "
+            + "~/.conduit/journal) instead of a ring in shared memory.")
+    boolean durable;
+
     @Option(names = "--server-type", description = "rpc: what holds the items of a queue this creates: local or "
             + "priority (default: local).")
     String serverType;
@@ -68,9 +69,12 @@ final class PutCommand extends QueueCommand {
         if (lines && !items.isEmpty()) {
             throw new IllegalArgumentException("--lines reads standard input; it does not go with ITEM arguments");
         }
-        if (address.remote() ? itemSize != null || lanes != null : serverType != null) {
-            throw new IllegalArgumentException(address.remote() ? "--item-size and --lanes are for shm queues"
-                    : "--server-type is for queues on a server (--server)");
+        if (address.remote() ? itemSize != null || lanes != null || durable : serverType != null) {
+            throw new IllegalArgumentException(address.remote() ? "--item-size, --lanes and --durable are for shm "
+                    + "queues" : "--server-type is for queues on a server (--server)");
+        }
+        if (durable && (itemSize != null || lanes != null)) {
+            throw new IllegalArgumentException("--item-size and --lanes are for rings; a --durable journal has neither");
         }
         List<Object> batch = input();
         if (batch.isEmpty()) {
@@ -124,7 +128,7 @@ final class PutCommand extends QueueCommand {
     }
 
     private QueueDescriptor toCreate() {
-        QueueDescriptor d = address.remote() ? address.rpc(name) : address.shm(name);
+        QueueDescriptor d = address.remote() ? address.rpc(name) : durable ? address.journal(name) : address.shm(name);
         if (capacity != null) {
             d = d.withCapacity(capacity);
         }

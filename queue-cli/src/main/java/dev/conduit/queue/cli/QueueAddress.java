@@ -4,6 +4,8 @@ import dev.conduit.queue.QueueDescriptor;
 import dev.conduit.queue.QueueException;
 import dev.conduit.queue.rpc.RemoteQueueInfo;
 import dev.conduit.queue.rpc.RpcBackend;
+import dev.conduit.queue.shm.JournalInfo;
+import dev.conduit.queue.shm.JournalQueues;
 import dev.conduit.queue.shm.ShmQueueInfo;
 import dev.conduit.queue.shm.ShmQueues;
 import java.nio.file.Path;
@@ -12,8 +14,8 @@ import java.util.Optional;
 import picocli.CommandLine.Option;
 
 /**
- * Where the queues of an inspection command live: shared-memory files in a directory
- * ({@code --dir}, the default), or a queue server ({@code --server HOST:PORT} with its TLS and
+ * Where the queues of an inspection command live: shared-memory files and durable journals
+ * (shm with {@code durable=true}) in a directory ({@code --dir}, the default), or a queue server ({@code --server HOST:PORT} with its TLS and
  * token options), plus the namespace. A picocli mixin shared by {@code ls}, {@code stat},
  * {@code peek}, {@code put}, {@code get}, {@code clear} and {@code destroy}.
  *
@@ -25,7 +27,8 @@ import picocli.CommandLine.Option;
  */
 final class QueueAddress {
     @Option(names = "--dir", paramLabel = "DIR",
-            description = "Directory of shm queue files (default: /dev/shm, or java.io.tmpdir where there is none).")
+            description = {"Directory of shm queue files and durable journals (default: /dev/shm, or java.io.tmpdir",
+                "where there is none, for queue files; ~/.conduit/journal, or -Dconduit.journal.dir, for journals)."})
     Path dir;
 
     @Option(names = "--namespace", paramLabel = "NAMESPACE",
@@ -74,6 +77,11 @@ final class QueueAddress {
     /** @return the shm directory asked for, or the default one */
     Path dirOrDefault() {
         return dir != null ? dir : ShmQueues.defaultDirectory();
+    }
+
+    /** @return the journal directory: the one asked for, or the journals' default one */
+    Path journalDirOrDefault() {
+        return dir != null ? dir : JournalQueues.defaultDirectory();
     }
 
     /**
@@ -173,6 +181,23 @@ final class QueueAddress {
                 .toList();
     }
 
+    /** @return the durable journals of the journal directory, of the namespace when one was given */
+    List<JournalInfo> journals() {
+        return JournalQueues.list(journalDirOrDefault()).stream()
+                .filter(i -> namespace == null || i.namespace().equals(namespace))
+                .toList();
+    }
+
+    /**
+     * The shm descriptor of a durable journal (Chronicle Queue) in the journal directory.
+     *
+     * @param id the queue id
+     * @return the descriptor
+     */
+    QueueDescriptor journal(String id) {
+        return shm(id).withOption("durable", "true");
+    }
+
     /**
      * The descriptor that opens an existing queue as it was created.
      *
@@ -216,11 +241,22 @@ final class QueueAddress {
                         .withOption("lanes", Integer.toString(info.lanes())));
             }
         }
+        for (JournalInfo info : JournalQueues.list(journalDirOrDefault())) {
+            if (info.namespace().equals(ns) && info.id().equals(id)) {
+                if (info.problem().isPresent()) {
+                    throw new QueueException("journal " + info.dir() + " is refused: " + info.problem().get());
+                }
+                return Optional.of(journal(id));
+            }
+        }
         return Optional.empty();
     }
 
-    /** @return where the queues are, for messages: "in DIR" or "on server HOST:PORT" */
+    /** @return where the queues are, for messages: "in DIR", "in DIR or JOURNAL-DIR" or "on server HOST:PORT" */
     String where() {
-        return remote() ? "on server " + server : "in " + dirOrDefault();
+        if (remote()) {
+            return "on server " + server;
+        }
+        return dir != null ? "in " + dir : "in " + dirOrDefault() + " or " + journalDirOrDefault();
     }
 }

@@ -93,6 +93,27 @@ abstract class QueueCommand implements Callable<Integer> {
     }
 
     /**
+     * Prints the outcome of an operation on one queue: with {@code --json} the object
+     * {@code {"queue": QUEUE, KEY: VALUE}}, else what {@code asText} prints.
+     *
+     * @param out standard output
+     * @param queue the queue's qualified name
+     * @param key the name of the outcome in JSON
+     * @param value the outcome, as JSON shows it (maps, lists, strings, numbers, booleans)
+     * @param asText prints the outcome as text, for a reader
+     */
+    void printOutcome(PrintWriter out, String queue, String key, Object value, Runnable asText) {
+        if (json) {
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("queue", queue);
+            o.put(key, value);
+            printJson(out, o);
+        } else {
+            asText.run();
+        }
+    }
+
+    /**
      * A descriptor fit to print: a bearer token in it is replaced by {@code ***}.
      *
      * @param d the descriptor

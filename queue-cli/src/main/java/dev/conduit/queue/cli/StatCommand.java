@@ -3,23 +3,18 @@ package dev.conduit.queue.cli;
 import dev.conduit.queue.Capability;
 import dev.conduit.queue.MessageQueue;
 import dev.conduit.queue.QueueMetrics;
-import dev.conduit.queue.codec.Codecs;
 import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.TreeSet;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
 
 /** {@code conduit stat NAME}: one queue's descriptor, capabilities and metrics. */
 @Command(name = "stat", mixinStandardHelpOptions = true,
         description = "Show a queue's descriptor, capabilities and metrics (exit 3 if it does not exist).")
-final class StatCommand extends QueueCommand {
-    @Parameters(index = "0", paramLabel = "NAME", description = "The queue id.")
-    String name;
-
+final class StatCommand extends NamedQueueCommand {
     @Override
     int run(PrintWriter out) {
-        try (MessageQueue<byte[]> q = address.existing(name).open(Codecs.bytes())) {
+        try (MessageQueue<byte[]> q = openExisting()) {
             if (json) {
                 printJson(out, describe(q));
                 return Conduit.OK;

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * ls, stat, peek, put, get, clear and destroy on shm queue files, each run as {@code java -jar
+ * ls, stat, peek, put, get, clear and destroy on shm queue files and durable journals, each run as {@code java -jar
  * conduit.jar} against a private directory; JSON output parsed with Jackson.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -104,6 +104,46 @@ class ShmCommandsIT {
         ConduitProcess.Result again = conduit("destroy", "jobs", "--namespace", "team");
         assertEquals(3, again.exit(), again::toString);
         again.assertOneLineError();
+    }
+
+    @Test
+    void aDurableJournalIsListedAndStatedBesideARing() {
+        assertEquals(0, conduit("put", "ring", "r").exit());
+        ConduitProcess.Result put = conduit("put", "events", "one", "two", "three", "--durable", "--namespace", "audit");
+        assertEquals(0, put.exit(), put::toString);
+        assertTrue(Files.isDirectory(dir.resolve("journal.audit@events")), () -> "no journal directory in " + dir);
+
+        ConduitProcess.Result ls = conduit("ls", "--json");
+        assertEquals(0, ls.exit(), ls::toString);
+        assertEquals(2, ls.json().size(), ls::toString);
+        JsonNode journal = ls.json().get(1);
+        assertEquals("audit", journal.get("namespace").asText(), ls::toString);
+        assertEquals("events", journal.get("id").asText(), ls::toString);
+        assertTrue(journal.get("durable").asBoolean(), ls::toString);
+        assertEquals(3, journal.get("size").asInt(), ls::toString);
+        assertEquals(3, journal.get("appended").asInt(), ls::toString);
+        ConduitProcess.Result lsText = conduit("ls");
+        assertTrue(lsText.out().lines().anyMatch(l -> l.startsWith("audit") && l.contains("events")
+                && l.endsWith("durable journal")), lsText::toString);
+        ConduitProcess.Result onlyAudit = conduit("ls", "--namespace", "audit", "--json");
+        assertEquals(1, onlyAudit.json().size(), onlyAudit::toString);
+
+        assertEquals("one\n", conduit("get", "events", "--namespace", "audit").out());
+        ConduitProcess.Result stat = conduit("stat", "events", "--namespace", "audit", "--json");
+        assertEquals(0, stat.exit(), stat::toString);
+        assertEquals(2, stat.json().get("metrics").get("size").asInt(), stat::toString);
+        assertEquals(3, stat.json().get("metrics").get("puts").asInt(), stat::toString);
+        assertEquals(1, stat.json().get("metrics").get("gets").asInt(), stat::toString);
+        assertTrue(stat.json().get("capabilities").toString().contains("DURABLE"), stat::toString);
+        ConduitProcess.Result statText = conduit("stat", "events", "--namespace", "audit");
+        assertTrue(statText.out().contains("size          2 of 1024"), statText::toString);
+
+        ConduitProcess.Result destroy = conduit("destroy", "events", "--namespace", "audit");
+        assertEquals(0, destroy.exit(), destroy::toString);
+        assertFalse(Files.exists(dir.resolve("journal.audit@events")), () -> "journal left behind in " + dir);
+        ConduitProcess.Result gone = conduit("stat", "events", "--namespace", "audit");
+        assertEquals(3, gone.exit(), gone::toString);
+        gone.assertOneLineError();
     }
 
     @Test

@@ -1,0 +1,136 @@
+package dev.conduit.queue.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code conduit bench --results} (merging a harness's results file into docs/benchmarks.md) and
+ * {@code conduit bench --shm} (the multi-process shm harness, run from the jar), each as
+ * {@code java -jar conduit.jar} against a private docs directory.
+ */
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class BenchCommandIT {
+    private static final String OTHER_SECTION = """
+            # Benchmarks
+
+            <!-- section:inproc -->
+            ## In-JVM, written by another harness
+            <!-- /section:inproc -->
+            """;
+
+    private static final String RPC_RESULTS = """
+            {
+              "section": "rpc",
+              "title": "queue-rpc over loopback",
+              "command": "scripts/rpc-bench.sh",
+              "machine": "2 cores, load average 0.4 at start",
+              "when": "2026-11-23T19:40:00Z",
+              "rows": [
+                {"measure": "put->get throughput, batches of 100 x 64 B", "unit": "items/s", "conduit": 215838.5,
+                 "reference": 1034412.1, "referenceName": "plain grpc-java bidirectional stream",
+                 "higherIsBetter": true, "ratio": 0.21, "target": ">= 0.8x the reference", "met": false},
+                {"measure": "unary put latency, median", "unit": "us", "conduit": 120.0, "reference": 100.0,
+                 "referenceName": "plain unary echo", "higherIsBetter": false, "ratio": 1.2,
+                 "target": "<= 1.3x the reference", "met": true},
+                {"measure": "queues hosted", "unit": "queues", "conduit": 10000, "reference": null,
+                 "referenceName": null, "higherIsBetter": true, "ratio": null, "target": null, "met": null}
+              ]
+            }
+            """;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aResultsFileBecomesItsSectionWithATableAndAChartAndLeavesTheOtherSections() throws IOException {
+        Path docs = Files.createDirectories(dir.resolve("docs"));
+        Files.writeString(docs.resolve("benchmarks.md"), OTHER_SECTION);
+        Path results = Files.writeString(dir.resolve("rpc.json"), RPC_RESULTS);
+
+        for (int run = 0; run < 2; run++) {
+            ConduitProcess.Result r = ConduitProcess.run("bench", "--results", results.toString(), "--docs",
+                    docs.toString());
+            assertEquals(0, r.exit(), r::toString);
+            assertTrue(r.out().contains("Wrote section 'rpc'"), r::toString);
+        }
+        String page = Files.readString(docs.resolve("benchmarks.md"), StandardCharsets.UTF_8);
+        assertTrue(page.contains("## In-JVM, written by another harness"), page);
+        assertEquals(1, page.split("<!-- section:rpc -->", -1).length - 1, () -> "section written twice: " + page);
+        assertTrue(page.contains("## queue-rpc over loopback"), page);
+        assertTrue(page.contains("scripts/rpc-bench.sh"), page);
+        assertTrue(page.contains("| put->get throughput, batches of 100 x 64 B | 215839 items/s "
+                + "| plain grpc-java bidirectional stream: 1034412 items/s | 0.21× | >= 0.8x the reference | **no** |"),
+                page);
+        assertTrue(page.contains("| unary put latency, median | 120 us | plain unary echo: 100 us | 1.20× "
+                + "| <= 1.3x the reference | **yes** |"), page);
+        assertTrue(page.contains("| queues hosted | 10000 queues | – | – | – | – |"), page);
+        assertTrue(page.contains("(img/bench-rpc.png)"), page);
+        BufferedImage chart = ImageIO.read(docs.resolve("img/bench-rpc.png").toFile());
+        assertNotNull(chart, "not a PNG");
+        assertTrue(chart.getWidth() > 400 && chart.getHeight() > 200, () -> chart.getWidth() + "x" + chart.getHeight());
+    }
+
+    @Test
+    void aFileThatIsNotAResultsFileFailsWithOneLineAndLeavesThePageAlone() throws IOException {
+        Path docs = Files.createDirectories(dir.resolve("docs"));
+        Files.writeString(docs.resolve("benchmarks.md"), OTHER_SECTION);
+        Path wrong = Files.writeString(dir.resolve("wrong.json"), "{\"section\": \"elsewhere\", \"rows\": []}");
+        ConduitProcess.Result r = ConduitProcess.run("bench", "--results", wrong.toString(), "--docs", docs.toString());
+        assertEquals(1, r.exit(), r::toString);
+        r.assertOneLineError();
+        assertTrue(r.stderr().contains("section must be one of"), r::toString);
+        assertEquals(OTHER_SECTION, Files.readString(docs.resolve("benchmarks.md"), StandardCharsets.UTF_8));
+
+        ConduitProcess.Result missing = ConduitProcess.run("bench", "--results", dir.resolve("none.json").toString(),
+                "--docs", docs.toString());
+        assertEquals(2, missing.exit(), missing::toString);
+        missing.assertOneLineError();
+        ConduitProcess.Result mixed = ConduitProcess.run("bench", "--results", wrong.toString(), "--shm", "--docs",
+                docs.toString());
+        assertEquals(2, mixed.exit(), mixed::toString);
+        mixed.assertOneLineError();
+    }
+
+    @Test
+    @Timeout(value = 600, unit = TimeUnit.SECONDS)
+    void theShmHarnessRunsFromTheJarAndWritesItsResultsAndSection() throws IOException {
+        Path docs = Files.createDirectories(dir.resolve("docs"));
+        Files.writeString(docs.resolve("benchmarks.md"), OTHER_SECTION);
+        Path results = dir.resolve("shm.json");
+        ConduitProcess.Result r = ConduitProcess.run(Duration.ofSeconds(570), null, "bench", "--shm", "--quick",
+                "--docs", docs.toString(), "--write-results", results.toString());
+        assertEquals(0, r.exit(), r::toString);
+
+        JsonNode json = ConduitProcess.JSON.readTree(results.toFile());
+        assertEquals("shm", json.get("section").asText());
+        assertEquals("java -jar queue-cli/target/conduit.jar bench --shm --quick", json.get("command").asText());
+        assertEquals(6, json.get("rows").size(), json::toString);
+        for (JsonNode row : json.get("rows")) {
+            assertTrue(row.get("conduit").asDouble() > 0, () -> "no figure: " + row);
+            assertTrue(row.get("reference").asDouble() > 0, () -> "no reference figure: " + row);
+            assertEquals(row.get("conduit").asDouble() / row.get("reference").asDouble(), row.get("ratio").asDouble(),
+                    1e-9, row::toString);
+        }
+        assertFalse(json.get("rows").get(0).get("met").isNull(), json::toString);
+        String page = Files.readString(docs.resolve("benchmarks.md"), StandardCharsets.UTF_8);
+        assertTrue(page.contains("<!-- section:shm -->") && page.contains("## In-JVM, written by another harness"),
+                page);
+        assertTrue(page.contains("Agrona OneToOneRingBuffer"), page);
+        assertNotNull(ImageIO.read(docs.resolve("img/bench-shm.png").toFile()), "not a PNG");
+    }
+}

@@ -54,6 +54,7 @@ public final class QueueServer implements AutoCloseable {
 
     private final Server server;
     private final HostedQueues queues;
+    private final QueueService service;
     private final HealthStatusManager health;
     private final ExecutorService callExecutor;
     private final ThreadPoolExecutor waitingPuts;
@@ -72,7 +73,7 @@ public final class QueueServer implements AutoCloseable {
                 daemon("conduit-rpc-waiting-put"));
         this.queues = new HostedQueues(b.maxQueues, b.maxItemBytes, timer);
         IdempotencyWindow window = new IdempotencyWindow(b.idempotencyClients, b.idempotencyKeysPerClient);
-        QueueService service = new QueueService(epoch, queues, window, waitingPuts, callExecutor, b.maxItemBytes);
+        this.service = new QueueService(epoch, queues, window, waitingPuts, callExecutor, b.maxItemBytes);
         TokenCheck tokens = new TokenCheck(b.tokens);
         this.health = new HealthStatusManager();
 
@@ -111,6 +112,7 @@ public final class QueueServer implements AutoCloseable {
     private void sweep() {
         try {
             queues.sweep();
+            service.sweepEarlyCancels();
         } catch (RuntimeException e) {
             LOG.warn("sweep failed: {}", e.toString());
         }

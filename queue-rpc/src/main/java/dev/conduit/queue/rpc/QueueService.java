@@ -28,6 +28,8 @@ import dev.conduit.queue.rpc.proto.QueueInfo;
 import dev.conduit.queue.rpc.proto.QueueRef;
 import dev.conduit.queue.rpc.proto.QueueRequest;
 import dev.conduit.queue.rpc.proto.QueueServiceGrpc;
+import dev.conduit.queue.rpc.proto.SettlePutRequest;
+import dev.conduit.queue.rpc.proto.SettlePutResponse;
 import dev.conduit.queue.rpc.proto.SizeResponse;
 import dev.conduit.queue.rpc.proto.SubscribeRequest;
 import dev.conduit.queue.rpc.proto.WaitRequest;
@@ -39,7 +41,6 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Executor;
@@ -47,6 +48,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,6 +68,10 @@ final class QueueService extends QueueServiceGrpc.QueueServiceImplBase {
     private static final long MAX_REPLY_BYTES = 4L << 20;
     /** How long a subscription's idle wake-up waits before re-arming. */
     private static final long SUBSCRIPTION_REARM_NANOS = TimeUnit.MINUTES.toNanos(10);
+    /** How long a CancelGet that found no waiting get is remembered for a get still on its way. */
+    private static final long EARLY_CANCEL_MEMORY_NANOS = TimeUnit.MINUTES.toNanos(1);
+    /** Early cancellations remembered at most (a bound against a client flooding them). */
+    private static final int MAX_EARLY_CANCELS = 100_000;
 
     private final String epoch;
     private final HostedQueues queues;
@@ -75,6 +81,11 @@ final class QueueService extends QueueServiceGrpc.QueueServiceImplBase {
     private final long maxItemBytes;
     /** Waiting gets that a client may cancel gently, by namespace/id/call id. */
     private final ConcurrentMap<String, WaitingRoom.Waiter> cancellableGets = new ConcurrentHashMap<>();
+    /**
+     * Cancellations that arrived before their get registered, by namespace/id/call id, with the
+     * time they arrived; forgotten after {@link #EARLY_CANCEL_MEMORY_NANOS}.
+     */
+    private final ConcurrentMap<String, Long> earlyCancels = new ConcurrentHashMap<>();
 
     QueueService(String epoch, HostedQueues queues, IdempotencyWindow window, ExecutorService waitingPuts,
             Executor callExecutor, long maxItemBytes) {
@@ -214,10 +225,10 @@ final class QueueService extends QueueServiceGrpc.QueueServiceImplBase {
                 payloads.add(item.getPayload().toByteArray());
                 priorities[i] = item.getPriority();
             }
-            CompletableFuture<Boolean> outcome = new CompletableFuture<>();
+            IdempotencyWindow.Outcome outcome = new IdempotencyWindow.Outcome();
             IdempotencyKey key = req.hasKey() ? req.getKey() : null;
             if (key != null) {
-                CompletableFuture<Boolean> earlier = window.claim(key.getClientId(), key.getSequence(), outcome);
+                IdempotencyWindow.Outcome earlier = window.claim(key.getClientId(), key.getSequence(), outcome);
                 if (earlier != null) {
                     LOG.atDebug().setMessage("duplicate put answered from the window")
                             .addKeyValue("client", key.getClientId()).addKeyValue("sequence", key.getSequence()).log();
@@ -237,23 +248,9 @@ final class QueueService extends QueueServiceGrpc.QueueServiceImplBase {
                 outcome.complete(q.offer(payloads, priorities, wait));
                 return;
             }
-            try {
-                Future<?> waiting = waitingPuts.submit(() -> {
-                    try {
-                        outcome.complete(q.offer(payloads, priorities, waitNanos(wait)));
-                    } catch (InterruptedException e) {
-                        outcome.completeExceptionally(ErrorKind.CLOSED.toStatus("the put was cancelled; nothing "
-                                + "was added"));
-                    } catch (Throwable t) {
-                        outcome.completeExceptionally(t);
-                    }
-                });
-                // A client that gives up (interrupted, deadline) ends the wait: the put adds nothing.
-                call.setOnCancelHandler(() -> waiting.cancel(true));
-            } catch (RejectedExecutionException e) {
-                outcome.completeExceptionally(new HostedQueues.QueueLimitException(
-                        "the server has too many puts waiting for room; try again later"));
-            }
+            waitForRoom(q, payloads, priorities, wait, outcome);
+            // A client that gives up (interrupted, deadline) ends the wait: the put adds nothing.
+            call.setOnCancelHandler(outcome::cancelWait);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             fail(call, ErrorKind.SHUTTING_DOWN.toStatus("the server is stopping"));
@@ -269,6 +266,62 @@ final class QueueService extends QueueServiceGrpc.QueueServiceImplBase {
                     ? err.getCause() : err);
         } else {
             reply(call, PutResponse.newBuilder().setAccepted(ok).setDuplicate(duplicate).build());
+        }
+    }
+
+    /**
+     * Runs a put that must wait for room on the pool of waiting threads. The outcome's cancel hook
+     * ends the wait: the put then adds nothing, unless it was applied first (the outcome says which).
+     */
+    private void waitForRoom(HostedQueue q, List<byte[]> payloads, int[] priorities, long wait,
+            IdempotencyWindow.Outcome outcome) {
+        AtomicBoolean started = new AtomicBoolean();
+        Runnable task = () -> {
+            if (!started.compareAndSet(false, true)) {
+                return;
+            }
+            try {
+                outcome.complete(q.offer(payloads, priorities, waitNanos(wait)));
+            } catch (InterruptedException e) {
+                outcome.completeExceptionally(ErrorKind.CLOSED.toStatus("the put was cancelled; nothing was added"));
+            } catch (Throwable t) {
+                outcome.completeExceptionally(t);
+            }
+        };
+        try {
+            Future<?> waiting = waitingPuts.submit(task);
+            outcome.onCancel(() -> {
+                if (started.compareAndSet(false, true)) {
+                    // Never ran, never will.
+                    waiting.cancel(false);
+                    outcome.completeExceptionally(ErrorKind.CLOSED.toStatus("the put was cancelled; nothing was "
+                            + "added"));
+                } else {
+                    waiting.cancel(true);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            outcome.completeExceptionally(new HostedQueues.QueueLimitException(
+                    "the server has too many puts waiting for room; try again later"));
+        }
+    }
+
+    @Override
+    public void settlePut(SettlePutRequest req, StreamObserver<SettlePutResponse> observer) {
+        ServerCallStreamObserver<SettlePutResponse> call = call(observer);
+        try {
+            hosted(req.getQueue());
+            IdempotencyKey key = req.getKey();
+            IdempotencyWindow.Outcome outcome = window.settle(key.getClientId(), key.getSequence());
+            outcome.cancelWait();
+            outcome.whenComplete((ok, err) -> {
+                boolean applied = err == null && ok;
+                LOG.atDebug().setMessage("put settled").addKeyValue("client", key.getClientId())
+                        .addKeyValue("sequence", key.getSequence()).addKeyValue("applied", applied).log();
+                reply(call, SettlePutResponse.newBuilder().setApplied(applied).build());
+            });
+        } catch (RuntimeException e) {
+            fail(call, e);
         }
     }
 
@@ -359,6 +412,12 @@ final class QueueService extends QueueServiceGrpc.QueueServiceImplBase {
             };
             if (cancelKey != null) {
                 cancellableGets.put(cancelKey, w);
+                // Registered first, then checked: a CancelGet does the reverse, so one of the two
+                // sees the other (see cancelGet).
+                if (earlyCancels.remove(cancelKey) != null && cancellableGets.remove(cancelKey, w)) {
+                    reply(call, GetResponse.getDefaultInstance());
+                    return;
+                }
             }
             call.setOnCancelHandler(() -> {
                 w.cancel();
@@ -379,12 +438,35 @@ final class QueueService extends QueueServiceGrpc.QueueServiceImplBase {
     @Override
     public void cancelGet(CancelGetRequest req, StreamObserver<CancelGetResponse> observer) {
         ServerCallStreamObserver<CancelGetResponse> call = call(observer);
-        WaitingRoom.Waiter w = cancellableGets.remove(cancelKey(req.getQueue(), req.getCallId()));
+        String key = cancelKey(req.getQueue(), req.getCallId());
+        // The get may not have registered yet (its request is still on its way or being handled):
+        // remember the cancellation for it first, then look for it.
+        rememberEarlyCancel(key);
+        WaitingRoom.Waiter w = cancellableGets.remove(key);
         if (w != null) {
+            earlyCancels.remove(key);
             // Answers the get with no items, unless the dispatcher is serving it right now.
             w.timeOut();
         }
         reply(call, CancelGetResponse.newBuilder().setCancelled(w != null).build());
+    }
+
+    private void rememberEarlyCancel(String key) {
+        long now = System.nanoTime();
+        if (earlyCancels.size() >= MAX_EARLY_CANCELS) {
+            earlyCancels.values().removeIf(at -> now - at > EARLY_CANCEL_MEMORY_NANOS);
+            if (earlyCancels.size() >= MAX_EARLY_CANCELS) {
+                // Flooded with cancels of calls that never come: drop the oldest memory at once.
+                earlyCancels.clear();
+            }
+        }
+        earlyCancels.put(key, now);
+    }
+
+    /** Forgets early cancellations whose get never arrived (called by the server's sweep). */
+    void sweepEarlyCancels() {
+        long now = System.nanoTime();
+        earlyCancels.values().removeIf(at -> now - at > EARLY_CANCEL_MEMORY_NANOS);
     }
 
     @Override

@@ -19,6 +19,8 @@ import dev.conduit.queue.rpc.proto.PutResponse;
 import dev.conduit.queue.rpc.proto.QueueRef;
 import dev.conduit.queue.rpc.proto.QueueRequest;
 import dev.conduit.queue.rpc.proto.QueueServiceGrpc.QueueServiceFutureStub;
+import dev.conduit.queue.rpc.proto.SettlePutRequest;
+import dev.conduit.queue.rpc.proto.SettlePutResponse;
 import dev.conduit.queue.rpc.proto.WaitRequest;
 import dev.conduit.queue.spi.Deadline;
 import dev.conduit.queue.spi.QueueStore;
@@ -128,17 +130,41 @@ final class RpcStore<T> implements QueueStore<T> {
         IdempotencyKey key = IdempotencyKey.newBuilder().setClientId(remote.clientId())
                 .setSequence(remote.nextSequence()).build();
         long deadline = Deadline.deadline(timeoutNanos);
+        AtomicBoolean sent = new AtomicBoolean();
         for (;;) {
             long wait = Math.min(Deadline.remaining(deadline), MAX_WAIT_PER_CALL_NANOS);
-            PutResponse r = remote.call(op, "", wait, (stub, ref) -> {
-                PutRequest req = PutRequest.newBuilder().setQueue(ref).addAllItems(items).setWaitNanos(wait)
-                        .setKey(key).build();
-                return batch ? stub.putBatch(req) : stub.put(req);
-            }, scope);
+            PutResponse r;
+            try {
+                r = remote.call(op, "", wait, (stub, ref) -> {
+                    sent.set(true);
+                    PutRequest req = PutRequest.newBuilder().setQueue(ref).addAllItems(items).setWaitNanos(wait)
+                            .setKey(key).build();
+                    return batch ? stub.putBatch(req) : stub.put(req);
+                }, scope);
+            } catch (InterruptedException e) {
+                if (sent.get() && settle(key)) {
+                    // The server applied the put before it learnt of the interrupt: report the truth.
+                    Thread.currentThread().interrupt();
+                    return true;
+                }
+                throw e;
+            }
             if (r.getAccepted() || Deadline.remaining(deadline) == 0) {
                 return r.getAccepted();
             }
         }
+    }
+
+    /**
+     * Settles a put whose caller was interrupted after sending it: asks the server whether it was
+     * applied, and makes sure that if it was not, it never will be.
+     *
+     * @return true if the put was applied
+     */
+    private boolean settle(IdempotencyKey key) {
+        SettlePutResponse r = unary("settlePut", (stub, ref) -> stub.settlePut(
+                SettlePutRequest.newBuilder().setQueue(ref).setKey(key).build()));
+        return r.getApplied();
     }
 
     private List<T> get(int maxItems, long timeoutNanos) throws InterruptedException {

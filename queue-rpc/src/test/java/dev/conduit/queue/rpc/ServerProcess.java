@@ -1,5 +1,8 @@
 package dev.conduit.queue.rpc;
 
+import dev.conduit.queue.MessageQueue;
+import dev.conduit.queue.QueueDescriptor;
+import dev.conduit.queue.codec.Codecs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +43,31 @@ final class ServerProcess implements AutoCloseable {
             }
             Thread.sleep(50);
         }
-        return new ServerProcess(p, Integer.parseInt(Files.readString(portFile).trim()));
+        ServerProcess server = new ServerProcess(p, Integer.parseInt(Files.readString(portFile).trim()));
+        try {
+            server.awaitFirstAnswer();
+        } catch (Exception | Error e) {
+            server.kill();
+            throw e;
+        }
+        return server;
+    }
+
+    /**
+     * Waits until the server has answered a real queue call. A cold JVM (JDK 25 especially, on a
+     * loaded machine) can take longer than a test's short call timeout to answer its first call, and
+     * a handle whose first open timed out never knew this server, which a restart test must not
+     * mistake for anything else.
+     */
+    private void awaitFirstAnswer() {
+        QueueDescriptor probe = QueueDescriptor.rpc("127.0.0.1", port, "server-process-ready-" + System.nanoTime())
+                .withOption("callTimeoutMillis", "60000").withOption("reconnectMillis", "60000");
+        MessageQueue<String> q = probe.open(Codecs.string());
+        try {
+            q.size();
+        } finally {
+            q.destroy();
+        }
     }
 
     /** Kills the server at once, as a crash would. */

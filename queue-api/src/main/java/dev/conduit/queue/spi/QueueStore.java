@@ -66,6 +66,28 @@ public interface QueueStore<T> {
     }
 
     /**
+     * Adds one item without blocking the caller, waiting for room as long as it takes. Backends
+     * whose puts are remote override this to send without waiting for the answer (pipelining); the
+     * default tries {@link #tryOffer} and otherwise runs {@link #offer} with no time limit on
+     * {@link AsyncSupport}'s threads.
+     *
+     * @param item the item
+     * @param priority 0–255
+     * @return completes with true when the item is queued, false when the queue's policy refused
+     *     it (nothing added), or exceptionally with the put's exception (nothing added)
+     */
+    default java.util.concurrent.CompletableFuture<Boolean> offerAsync(T item, int priority) {
+        try {
+            if (tryOffer(item, priority)) {
+                return java.util.concurrent.CompletableFuture.completedFuture(true);
+            }
+        } catch (RuntimeException e) {
+            return java.util.concurrent.CompletableFuture.failedFuture(e);
+        }
+        return AsyncSupport.run(() -> offer(item, priority, Deadline.FOREVER));
+    }
+
+    /**
      * Removes the head if there is one now, without waiting. Backends override this with a direct
      * path (it is what {@code poll()} calls, so it should be small enough to inline).
      *

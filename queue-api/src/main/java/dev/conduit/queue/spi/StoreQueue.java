@@ -267,17 +267,24 @@ public final class StoreQueue<T> implements MessageQueue<T> {
     @Override
     public CompletableFuture<Void> putAsync(T item) {
         checkItem(item);
+        CompletableFuture<Boolean> added;
         try {
-            if (store().tryOffer(item, DEFAULT_PRIORITY)) {
-                return CompletableFuture.completedFuture(null);
-            }
+            added = store().offerAsync(item, DEFAULT_PRIORITY);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return AsyncSupport.run(() -> {
-            put(item);
-            return null;
+        CompletableFuture<Void> out = new CompletableFuture<>();
+        added.whenComplete((ok, err) -> {
+            if (err != null) {
+                out.completeExceptionally(err instanceof java.util.concurrent.CompletionException
+                        && err.getCause() != null ? err.getCause() : err);
+            } else if (!ok) {
+                out.completeExceptionally(full(Deadline.FOREVER));
+            } else {
+                out.complete(null);
+            }
         });
+        return out;
     }
 
     @Override

@@ -16,7 +16,8 @@ import java.util.List;
  *
  * <p>CI runs these in regression mode over the committed corpus in
  * {@code src/test/resources/dev/conduit/queue/reliability/DecodeFuzzTestInputs/}; fuzz for longer
- * with {@code JAZZER_FUZZ=1 mvn -pl queue-reliability test -Dtest=DecodeFuzzTest -Djazzer.max_duration=10m}.
+ * with {@code JAZZER_FUZZ=1 mvn -pl queue-reliability test -Dtest=DecodeFuzzTest}: each target for the
+ * {@code maxDuration} of its annotation (Jazzer fuzzes the first target of the class per run).
  */
 class DecodeFuzzTest {
     private static final List<Codec<?>> CODECS = List.of(Codecs.objects(), Codecs.string(), Codecs.floats(),

@@ -45,8 +45,7 @@ import org.junit.jupiter.api.AfterAll;
  *
  * <p>CI runs this in regression mode over the committed corpus in
  * {@code src/test/resources/dev/conduit/queue/reliability/RpcRequestFuzzTestInputs/}; fuzz for
- * longer with {@code JAZZER_FUZZ=1 mvn -pl queue-reliability test -Dtest=RpcRequestFuzzTest
- * -Djazzer.max_duration=10m}.
+ * five minutes with {@code JAZZER_FUZZ=1 mvn -pl queue-reliability test -Dtest=RpcRequestFuzzTest}.
  */
 class RpcRequestFuzzTest {
     private static final String FUZZ_TOKEN = "fuzz-token";
@@ -124,7 +123,7 @@ class RpcRequestFuzzTest {
         return METHODS.get(Math.floorMod(name.hashCode(), METHODS.size()));
     }
 
-    @FuzzTest(maxDuration = "30s")
+    @FuzzTest(maxDuration = "5m")
     void everyMethodAnswersFuzzedRequestsWithACleanStatusAndLeavesOtherQueuesIntact(byte[] input) {
         int nameEnd = 0;
         while (nameEnd < input.length && input[nameEnd] != 0) {

@@ -15,6 +15,8 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One handle on an {@code shm} queue: encodes items straight into the shared ring's slots, waits
@@ -24,6 +26,7 @@ import java.util.Set;
  * @param <T> the item type
  */
 final class ShmStore<T> implements QueueStore<T> {
+    private static final Logger LOG = LoggerFactory.getLogger(ShmStore.class);
     private final QueueDescriptor descriptor;
     private final Codec<T> codec;
     private final ShmOptions options;
@@ -139,8 +142,10 @@ final class ShmStore<T> implements QueueStore<T> {
         IdleStrategy idle = options.idle().create();
         for (int attempt = 0;; attempt++) {
             // A slot still being read frees within a copy, or is recovered if its reader died:
-            // wait for it even past the deadline, as an in-JVM ring waits for its peers.
-            if (r != SharedRing.BUSY && r != SharedRing.NOT_FREE && Deadline.remaining(deadline) == 0) {
+            // wait for it past the deadline, as an in-JVM ring waits for its peers, but not for
+            // longer than the stall timeout (its reader may be alive but stopped).
+            if (Deadline.remaining(deadline) == 0 && (r != SharedRing.BUSY && r != SharedRing.NOT_FREE
+                    || r == SharedRing.BUSY && stalledTooLong(stall))) {
                 ring.add(RingLayout.REJECTED_OFFSET, 1);
                 return false;
             }
@@ -281,6 +286,11 @@ final class ShmStore<T> implements QueueStore<T> {
         return state;
     }
 
+    /** Whether a waiter has seen the same slot stuck for longer than the stall timeout. */
+    private boolean stalledTooLong(SharedRing.Stall stall) {
+        return stall.lane >= 0 && System.nanoTime() - stall.since > options.stallTimeoutNanos();
+    }
+
     private static boolean isItem(Object r) {
         return r != SharedRing.EMPTY && r != SharedRing.IN_FLIGHT && r != SharedRing.NOT_READY;
     }
@@ -304,9 +314,11 @@ final class ShmStore<T> implements QueueStore<T> {
         IdleStrategy idle = options.idle().create();
         for (int attempt = 0;; attempt++) {
             // An item claimed before this call is published within a copy, or recovered if its
-            // producer died: wait for it even past the deadline, so that a non-empty size() is
-            // never followed by an empty poll().
-            if (r == SharedRing.EMPTY && Deadline.remaining(deadline) == 0) {
+            // producer died: wait for it past the deadline, so that a non-empty size() is not
+            // followed by an empty poll(); but not for longer than the stall timeout, since its
+            // producer may be alive but stopped (SIGSTOP, a debugger) and a timed get must return.
+            if (Deadline.remaining(deadline) == 0
+                    && (r == SharedRing.EMPTY || r == SharedRing.IN_FLIGHT && stalledTooLong(stall))) {
                 return null;
             }
             if (Thread.interrupted()) {
@@ -335,7 +347,17 @@ final class ShmStore<T> implements QueueStore<T> {
         int n = 1;
         SharedRing.Stall stall = new SharedRing.Stall();
         while (n < maxItems) {
-            Object r = pollOnce(stall, false);
+            Object r;
+            try {
+                r = pollOnce(stall, false);
+            } catch (RuntimeException e) {
+                // A damaged slot or an item the codec refuses, met after healthy items were taken:
+                // those are the caller's now and must not be lost with the exception. The bad item
+                // is skipped either way; a batch reports it here, a single get throws.
+                LOG.warn("queue {}: a batch get skipped an item it could not read and returns the {} it took "
+                        + "before it: {}", descriptor.qualifiedName(), n, e.toString());
+                break;
+            }
             if (!isItem(r)) {
                 break;
             }

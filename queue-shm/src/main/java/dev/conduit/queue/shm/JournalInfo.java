@@ -25,7 +25,7 @@ import java.util.stream.Stream;
  * @param id the queue's id
  * @param appended items ever put, or -1 when the journal was refused
  * @param unread per subscriber, the items it has not read yet (its queue size); the default
- *     subscriber, the one a plain handle reads as, is {@value JournalStore#DEFAULT_SUBSCRIBER}
+ *     subscriber, the one a plain handle reads as, is {@code "default"}
  * @param age time since the journal was last written
  * @param problem why the journal could not be read, when it could not
  */

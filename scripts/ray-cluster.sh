@@ -13,6 +13,10 @@
 #   scripts/ray-cluster.sh verify    queue-ray's cluster tests against the running cluster (no up/down)
 #   scripts/ray-cluster.sh run-bench the benchmark against the running cluster (no up/down)
 #   scripts/ray-cluster.sh bench     install + up + the benchmark harness + down
+#                                    (results JSON: --results FILE, for docs/benchmarks.md's section "ray")
+#   scripts/ray-cluster.sh faults [--trials N] [--actor-only]
+#                                    install + up + the long fault loop (default 50 trials; the queue's
+#                                    actor killed, or every third trial its node) + down
 #
 # Settings (environment): RAY_VENV (default <repo>/.venv-ray), RAY_VERSION (2.58.0),
 # RAY_PORT (GCS port of the head, 6390), RAY_TEMP_DIR (/tmp/ray-conduit),
@@ -183,11 +187,49 @@ cmd_test() {
   log "ray tests passed; total $((SECONDS - t0)) s"
 }
 
+# The benchmark's Maven goals; --results FILE makes the harness write its results JSON there.
+run_bench() {
+  local via=$1 args=() results=""
+  shift
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --results) results=$(realpath -m "$2"); shift 2 ;;
+      *) args+=("$1"); shift ;;
+    esac
+  done
+  # The harness names the command in its results: scripts/ray-cluster.sh <via> --results <file>.
+  local jvm="-Dconduit.bench.via=$via"
+  if [ -n "$results" ]; then
+    jvm="$jvm -Dconduit.bench.results=$results"
+  fi
+  run_maven_in_cluster "process-test-classes exec:exec@ray-bench" "-Dconduit.bench.jvm=$jvm" "${args[@]}"
+}
+
 cmd_bench() {
   cmd_install
   trap cmd_down EXIT
   cmd_up >/dev/null
-  run_maven_in_cluster "process-test-classes exec:exec@ray-bench" "$@"
+  run_bench bench "$@"
+}
+
+# The fault loop of issue #6, long: N trials (default 50) of killing a queue's actor during traffic,
+# every third trial the node hosting it; prints trials=.. faults=.. lost=.. duplicated=.. at the end.
+cmd_faults() {
+  local trials=50 nodes=true args=()
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --trials) trials=$2; shift 2 ;;
+      --actor-only) nodes=false; shift ;;
+      *) args+=("$1"); shift ;;
+    esac
+  done
+  local t0=$SECONDS
+  cmd_install
+  trap cmd_down EXIT
+  cmd_up >/dev/null
+  run_maven_in_cluster verify -Dtest=QueueFaultLoopTest -Dsurefire.failIfNoSpecifiedTests=false \
+    -Dconduit.ray.faults.trials="$trials" -Dconduit.ray.faults.nodes="$nodes" "${args[@]}"
+  log "fault loop of $trials trials passed in $((SECONDS - t0)) s"
 }
 
 case "${1:-}" in
@@ -198,8 +240,9 @@ case "${1:-}" in
   jar) cmd_jar ;;
   env) shift; cmd_env "${1:-}" ;;
   test) shift; cmd_test "$@" ;;
-  run-bench) shift; gcs_up || die "no cluster at $ADDRESS; run: $0 up"; run_maven_in_cluster "process-test-classes exec:exec@ray-bench" "$@" ;;
+  run-bench) shift; gcs_up || die "no cluster at $ADDRESS; run: $0 up"; run_bench run-bench "$@" ;;
   verify) shift; gcs_up || die "no cluster at $ADDRESS; run: $0 up"; run_maven_in_cluster verify "$@" ;;
   bench) shift; cmd_bench "$@" ;;
-  *) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  faults) shift; cmd_faults "$@" ;;
+  *) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

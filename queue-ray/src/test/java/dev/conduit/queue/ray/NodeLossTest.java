@@ -12,7 +12,6 @@ import dev.conduit.queue.QueueException;
 import dev.conduit.queue.codec.Codecs;
 import io.ray.api.BaseActorHandle;
 import io.ray.api.Ray;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -26,14 +25,13 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Losing the node that hosts a queue's actor: a third node is started for the test (a real raylet,
- * {@code ray start --block}) and killed with SIGKILL, raylet, object store and worker JVMs at once,
- * as a crashed machine would be.
+ * {@link ThirdNode}) and killed with SIGKILL, raylet, object store and worker JVMs at once, as a
+ * crashed machine would be.
  */
 @EnabledIfSystemProperty(named = RayTestCluster.ADDRESS_PROPERTY, matches = ".+",
         disabledReason = RayTestCluster.SKIP_REASON)
 @ExtendWith(RayDriver.class)
 class NodeLossTest {
-    private static final String NODE_C = "conduit_node_c";
     private static String namespace;
 
     @BeforeAll
@@ -44,11 +42,10 @@ class NodeLossTest {
     @Test
     @Timeout(240)
     void losingTheActorsNodeEndsBlockedAndLaterCallsWithQueueClosedException() throws Exception {
-        Process node = startDoomedNode();
+        ThirdNode node = ThirdNode.start(90);
         try {
-            awaitNode(true, 90);
             QueueDescriptor d = QueueDescriptor.ray("doomed").withOption(RayQueueOptions.RAY_NAMESPACE, namespace)
-                    .withOption(RayQueueOptions.RESOURCES, NODE_C + "=1");
+                    .withOption(RayQueueOptions.RESOURCES, ThirdNode.RESOURCE + "=1");
             d.open(Codecs.string()).size();
             // A second handle, with a short call timeout, for the calls made after the loss.
             MessageQueue<String> q = d.withOption(RayQueueOptions.CALL_TIMEOUT_MILLIS, "5000").open(Codecs.string());
@@ -65,7 +62,7 @@ class NodeLossTest {
             Thread.sleep(1000);
             assertTrue(!blocked.isDone(), "consumer is waiting inside the other actor");
 
-            kill(node);
+            node.close();
             long t0 = System.nanoTime();
             ExecutionException ended = assertThrows(ExecutionException.class, () -> blocked.get(150, TimeUnit.SECONDS));
             long detectSeconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0);
@@ -85,7 +82,7 @@ class NodeLossTest {
             // The unplaceable actor would wait for such a node for ever: remove it.
             Ray.<BaseActorHandle>getActor(RayQueueOptions.of(d).actorName(), namespace).ifPresent(a -> a.kill(true));
         } finally {
-            kill(node);
+            node.close();
         }
     }
 
@@ -108,46 +105,5 @@ class NodeLossTest {
             }
         }
         throw new AssertionError("queue not reported gone after " + seconds + " s", last);
-    }
-
-    private static Process startDoomedNode() throws Exception {
-        String bin = System.getProperty("conduit.ray.bin", "");
-        String ray = bin.isEmpty() ? "ray" : Path.of(bin, "ray").toString();
-        ProcessBuilder pb = new ProcessBuilder(ray, "start", "--block",
-                "--address=" + System.getProperty(RayTestCluster.ADDRESS_PROPERTY), "--node-ip-address=127.0.0.1",
-                "--num-cpus=1", "--num-gpus=0", "--object-store-memory=100000000",
-                "--resources={\"" + NODE_C + "\": 10}",
-                "--node-manager-port=6411", "--object-manager-port=6412", "--runtime-env-agent-port=6413",
-                "--dashboard-agent-grpc-port=6414", "--dashboard-agent-listen-port=6415",
-                "--metrics-export-port=6416", "--min-worker-port=22000", "--max-worker-port=22999");
-        pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
-        // The node's worker JVMs must not pick up this driver's flags (the -Pray profile sets them for child drivers).
-        pb.environment().remove("JDK_JAVA_OPTIONS");
-        if (!bin.isEmpty()) {
-            pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
-        }
-        return pb.start();
-    }
-
-    private static void awaitNode(boolean alive, int seconds) throws InterruptedException {
-        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (System.nanoTime() - giveUp < 0) {
-            boolean present = RayTestCluster.aliveNodes().stream().anyMatch(n -> n.resources.containsKey(NODE_C));
-            if (present == alive) {
-                return;
-            }
-            Thread.sleep(250);
-        }
-        throw new AssertionError("node with " + NODE_C + " not " + (alive ? "alive" : "dead") + " after " + seconds + " s");
-    }
-
-    /** SIGKILL to the node's whole process tree, children first seen, so none is left orphaned. */
-    private static void kill(Process node) {
-        List<ProcessHandle> tree = node.descendants().toList();
-        tree.forEach(ProcessHandle::destroyForcibly);
-        node.destroyForcibly();
-        for (ProcessHandle p : tree) {
-            p.onExit().orTimeout(10, TimeUnit.SECONDS).exceptionally(e -> null).join();
-        }
     }
 }

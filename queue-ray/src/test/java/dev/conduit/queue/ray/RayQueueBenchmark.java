@@ -5,9 +5,19 @@ import dev.conduit.queue.QueueDescriptor;
 import dev.conduit.queue.codec.Codecs;
 import io.ray.api.ActorHandle;
 import io.ray.api.Ray;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -27,6 +37,8 @@ public final class RayQueueBenchmark {
     private static final int PAYLOAD = Integer.getInteger("conduit.bench.payload", 100);
     private static final int BATCH = 100;
     private static final java.time.Duration PATIENCE = java.time.Duration.ofSeconds(60);
+    /** The system property naming the results file (docs/benchmarks.md's section "ray"). */
+    private static final String RESULTS_PROPERTY = "conduit.bench.results";
 
     private RayQueueBenchmark() {
     }
@@ -38,6 +50,7 @@ public final class RayQueueBenchmark {
      * @throws Exception if a measurement fails
      */
     public static void main(String[] args) throws Exception {
+        String machine = machine();
         RayQueues.ensureRuntime();
         try {
             String ns = "bench-" + System.nanoTime();
@@ -78,18 +91,39 @@ public final class RayQueueBenchmark {
                 double batchedPrefetched = batchedConcurrently(producer, prefetchingConsumer, payload, BATCHED);
                 double plainBatchAgain = plainBatchCalls(echo, payload, BATCHED);
 
-                System.out.printf("%n| measurement (payload %d B) | items/s | vs plain call |%n|---|---:|---:|%n",
-                        PAYLOAD);
-                row("plain actor call, one item per call (echo)", plain, plain);
-                row("ray queue, put and get on two threads, one item per call", single, plain);
-                row("ray queue, the same with pipeline=0 (every put waits for its answer)", waiting, plain);
-                row("ray queue, put and get on two threads, consumer with prefetch=1000", prefetched, plain);
-                row("ray queue, put then get on one thread, one item per call", sequential, plain);
-                row("plain actor call, one item per call, measured again", plainAgain, plain);
-                row("plain actor call, 100 items per call (echo of one frame)", plainBatch, plainBatch);
-                row("ray queue, putAll(100) and getBatch(100) on two threads", batched, plainBatch);
-                row("ray queue, the same, consumer with prefetch=1000", batchedPrefetched, plainBatch);
-                row("plain actor call, 100 items per call, measured again", plainBatchAgain, plainBatch);
+                double plainMean = (plain + plainAgain) / 2;
+                double plainBatchMean = (plainBatch + plainBatchAgain) / 2;
+                String single1 = "plain actor call, one item per call (echo), mean of the two runs";
+                String batch100 = "plain actor call, 100 items per call (echo of one frame), mean of the two runs";
+                List<Row> rows = List.of(
+                        new Row("plain actor call, one item per call (echo)", plain, null, null, null),
+                        new Row("ray queue, put and get on two threads, one item per call", single, plainMean,
+                                single1, SINGLE_TARGET),
+                        new Row("ray queue, the same with pipeline=0 (every put waits for its answer)", waiting,
+                                plainMean, single1, null),
+                        new Row("ray queue, put and get on two threads, consumer with prefetch=1000", prefetched,
+                                plainMean, single1, null),
+                        new Row("ray queue, put then get on one thread, one item per call", sequential, plainMean,
+                                single1, null),
+                        new Row("plain actor call, one item per call, measured again", plainAgain, null, null, null),
+                        new Row("plain actor call, 100 items per call (echo of one frame)", plainBatch, null, null,
+                                null),
+                        new Row("ray queue, putAll(100) and getBatch(100) on two threads", batched, plainBatchMean,
+                                batch100, BATCH_TARGET),
+                        new Row("ray queue, the same, consumer with prefetch=1000", batchedPrefetched, plainBatchMean,
+                                batch100, BATCH_TARGET),
+                        new Row("plain actor call, 100 items per call, measured again", plainBatchAgain, null, null,
+                                null));
+                System.out.printf("%n%s%n%n| measurement (payload %d B) | items/s | vs plain call (mean) | target | met |%n"
+                        + "|---|---:|---:|---|---|%n", machine, PAYLOAD);
+                for (Row r : rows) {
+                    System.out.println(r.markdown());
+                }
+                String file = System.getProperty(RESULTS_PROPERTY);
+                if (file != null && !file.isBlank()) {
+                    writeResults(Path.of(file), machine, rows);
+                    System.out.println("results written to " + file);
+                }
             } finally {
                 QueueDescriptor.ray("bench").withOption(RayQueueOptions.RAY_NAMESPACE, ns).open().destroy();
                 echo.kill();
@@ -99,8 +133,80 @@ public final class RayQueueBenchmark {
         }
     }
 
-    private static void row(String what, double rate, double plain) {
-        System.out.printf("| %s | %,.0f | %.2f× |%n", what, rate, rate / plain);
+    /**
+     * One measured figure and what it is compared with.
+     *
+     * @param measure what was measured
+     * @param itemsPerSecond the figure
+     * @param reference the plain call of the same shape, or null for the reference rows themselves
+     * @param referenceName what the reference is
+     * @param target the issue's target for this row, or null
+     */
+    private record Row(String measure, double itemsPerSecond, Double reference, String referenceName, Target target) {
+        Double ratio() {
+            return reference == null ? null : itemsPerSecond / reference;
+        }
+
+        Boolean met() {
+            return target == null ? null : target.met(itemsPerSecond, ratio());
+        }
+
+        String markdown() {
+            return String.format(Locale.ROOT, "| %s | %,.0f | %s | %s | %s |", measure, itemsPerSecond,
+                    ratio() == null ? "" : String.format(Locale.ROOT, "%.2f×", ratio()),
+                    target == null ? "" : target.text(), met() == null ? "" : met() ? "yes" : "no");
+        }
+
+        Map<String, Object> json() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("measure", measure + ", payload " + PAYLOAD + " B");
+            m.put("unit", "items/s");
+            m.put("conduit", Math.round(itemsPerSecond * 10) / 10.0);
+            m.put("reference", reference == null ? null : Math.round(reference * 10) / 10.0);
+            m.put("referenceName", referenceName);
+            m.put("higherIsBetter", true);
+            m.put("ratio", ratio() == null ? null : Math.round(ratio() * 100) / 100.0);
+            m.put("target", target == null ? null : target.text());
+            m.put("met", met());
+            return m;
+        }
+    }
+
+    /** A target of the issue: a ratio to the plain call, or an absolute rate. */
+    private record Target(String text, double minRatio, double minItemsPerSecond) {
+        boolean met(double itemsPerSecond, Double ratio) {
+            return itemsPerSecond >= minItemsPerSecond && (minRatio == 0 || (ratio != null && ratio >= minRatio));
+        }
+    }
+
+    private static final Target SINGLE_TARGET = new Target(">= 0.8x the plain actor call", 0.8, 0);
+    private static final Target BATCH_TARGET = new Target(">= 100,000 items/s", 0, 100_000);
+
+    /** The machine and its load now, for the results. */
+    private static String machine() {
+        return String.format(Locale.ROOT, "%d cores, load average %.1f at start, JDK %s, Ray %s (2 nodes on one host)",
+                Runtime.getRuntime().availableProcessors(),
+                ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(), Runtime.version(),
+                System.getProperty("conduit.bench.rayVersion", "2.58.0"));
+    }
+
+    /** Writes the results file of docs/benchmarks.md's section "ray" (format: the shared results spec). */
+    private static void writeResults(Path file, String machine, List<Row> rows) throws java.io.IOException {
+        double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        Map<String, Object> results = new LinkedHashMap<>();
+        results.put("section", "ray");
+        results.put("title", "queue-ray on a two-node Ray cluster on one host");
+        results.put("command", "scripts/ray-cluster.sh " + System.getProperty("conduit.bench.via", "bench")
+                + " --results " + file);
+        results.put("machine", machine + String.format(Locale.ROOT, ", %.1f at the end", load));
+        results.put("when", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+        // The plain calls are the references of the queue rows, not rows of their own.
+        results.put("rows", rows.stream().filter(r -> r.reference() != null).map(Row::json).toList());
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), results);
     }
 
     private static double plainCalls(ActorHandle<EchoActor> echo, byte[] payload, int n) {
@@ -202,7 +308,19 @@ public final class RayQueueBenchmark {
         } else if (producer.isDone()) {
             why = "done";
         }
+        dumpThreads();
         return "no item for " + PATIENCE + " after " + got + " of " + n + " items; the producer is " + why;
+    }
+
+    /** Prints every thread of this driver with its whole stack, as jstack would, to stderr. */
+    private static void dumpThreads() {
+        System.err.println("thread dump of the benchmark driver at the stall:");
+        for (java.lang.management.ThreadInfo t : ManagementFactory.getThreadMXBean().dumpAllThreads(true, true)) {
+            System.err.printf("\"%s\" %s%n", t.getThreadName(), t.getThreadState());
+            for (StackTraceElement e : t.getStackTrace()) {
+                System.err.println("\tat " + e);
+            }
+        }
     }
 
     private static double seconds(long t0) {

@@ -59,6 +59,8 @@ public final class RpcFaultLoop {
     private final int trials;
     private final long seed;
     private final Path dir;
+    /** The port file each server process writes once it listens. */
+    private final Map<Process, Path> portFiles = new ConcurrentHashMap<>();
 
     /**
      * @param durable whether the queue is the durable journal (else in-memory)
@@ -306,8 +308,6 @@ public final class RpcFaultLoop {
         portFiles.put(p, portFile);
         return p;
     }
-
-    private final Map<Process, Path> portFiles = new ConcurrentHashMap<>();
 
     /** Waits until the server listens; @return its port */
     private int portOf(Process server) throws IOException, InterruptedException {

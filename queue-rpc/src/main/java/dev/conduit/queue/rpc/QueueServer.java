@@ -88,6 +88,15 @@ public final class QueueServer implements AutoCloseable {
         try {
             this.server = NettyServerBuilder.forAddress(new InetSocketAddress(b.host, b.port), credentials)
                 .executor(callExecutor)
+                .callExecutor(new io.grpc.ServerCallExecutorSupplier() {
+                    @Override
+                    public <Q, R> java.util.concurrent.Executor getExecutor(io.grpc.ServerCall<Q, R> call,
+                            io.grpc.Metadata headers) {
+                        return QueueService.NON_BLOCKING_METHODS.contains(call.getMethodDescriptor()
+                                .getFullMethodName()) ? com.google.common.util.concurrent.MoreExecutors
+                                .directExecutor() : null;
+                    }
+                })
                 .maxInboundMessageSize(b.maxMessageBytes)
                 .maxInboundMetadataSize(16 * 1024)
                 .permitKeepAliveTime(10, TimeUnit.SECONDS)

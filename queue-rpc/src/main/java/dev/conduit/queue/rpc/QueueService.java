@@ -73,6 +73,21 @@ final class QueueService extends QueueServiceGrpc.QueueServiceImplBase {
     /** Early cancellations remembered at most (a bound against a client flooding them). */
     private static final int MAX_EARLY_CANCELS = 100_000;
 
+    /**
+     * The methods whose handlers never block (they answer at once, park in a {@link WaitingRoom},
+     * or hand a wait to the waiting-put pool), so they run on the transport's thread without a
+     * hop to the call pool.
+     */
+    static final java.util.Set<String> NON_BLOCKING_METHODS = java.util.Set.of(
+            QueueServiceGrpc.getPutMethod().getFullMethodName(),
+            QueueServiceGrpc.getPutBatchMethod().getFullMethodName(),
+            QueueServiceGrpc.getSettlePutMethod().getFullMethodName(),
+            QueueServiceGrpc.getGetMethod().getFullMethodName(),
+            QueueServiceGrpc.getCancelGetMethod().getFullMethodName(),
+            QueueServiceGrpc.getPeekMethod().getFullMethodName(),
+            QueueServiceGrpc.getSizeMethod().getFullMethodName(),
+            QueueServiceGrpc.getAwaitNotEmptyMethod().getFullMethodName());
+
     private final String epoch;
     private final HostedQueues queues;
     private final IdempotencyWindow window;
@@ -244,9 +259,13 @@ final class QueueService extends QueueServiceGrpc.QueueServiceImplBase {
             });
             long wait = waitNanos(req.getWaitNanos());
             if (wait == 0 || q.hasRoomFor(n)) {
-                // There is room (or no wait): the store answers at once.
-                outcome.complete(q.offer(payloads, priorities, wait));
-                return;
+                // There is room (or no wait): the store answers at once. Never wait here: this may
+                // run on a transport thread (see NON_BLOCKING_METHODS), and the room may be gone.
+                boolean added = q.offer(payloads, priorities, 0);
+                if (added || wait == 0) {
+                    outcome.complete(added);
+                    return;
+                }
             }
             waitForRoom(q, payloads, priorities, wait, outcome);
             // A client that gives up (interrupted, deadline) ends the wait: the put adds nothing.

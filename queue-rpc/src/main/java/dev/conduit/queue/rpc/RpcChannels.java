@@ -98,6 +98,8 @@ final class RpcChannels {
         }
         return Grpc.newChannelBuilderForAddress(o.host(), o.port(), creds)
                 .maxInboundMessageSize(256 << 20)
+                // Answers complete futures that only our own threads wait on: no hop to a pool.
+                .directExecutor()
                 .keepAliveTime(30, TimeUnit.SECONDS)
                 .keepAliveTimeout(10, TimeUnit.SECONDS)
                 .build();

@@ -1,6 +1,7 @@
 package dev.conduit.queue.rpc;
 
 import com.google.protobuf.ByteString;
+import dev.conduit.queue.Backpressure;
 import dev.conduit.queue.Capability;
 import dev.conduit.queue.ItemTooLargeException;
 import dev.conduit.queue.QueueMetrics;
@@ -22,12 +23,14 @@ import dev.conduit.queue.rpc.proto.QueueServiceGrpc.QueueServiceFutureStub;
 import dev.conduit.queue.rpc.proto.SettlePutRequest;
 import dev.conduit.queue.rpc.proto.SettlePutResponse;
 import dev.conduit.queue.rpc.proto.WaitRequest;
+import dev.conduit.queue.spi.AsyncSupport;
 import dev.conduit.queue.spi.Deadline;
 import dev.conduit.queue.spi.QueueStore;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -49,17 +52,23 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class RpcStore<T> implements QueueStore<T> {
     /** The longest wait one call asks the server for. */
     static final long MAX_WAIT_PER_CALL_NANOS = TimeUnit.SECONDS.toNanos(30);
+    /** Most items one pipelined batch of putAsync items carries (also at most the capacity). */
+    static final int PIPELINE_MAX_BATCH_ITEMS = 1024;
+    /** Most payload bytes one pipelined batch carries (well under the server's message limit). */
+    static final long PIPELINE_MAX_BATCH_BYTES = 1L << 20;
 
     private final RemoteQueue remote;
     private final Codec<T> codec;
     private final String subscriber;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final RemoteQueue.Scope scope = new RemoteQueue.Scope();
+    private final PutPipeline pipeline;
 
     RpcStore(RemoteQueue remote, Codec<T> codec, String subscriber) {
         this.remote = remote;
         this.codec = codec;
         this.subscriber = subscriber;
+        this.pipeline = subscriber.isEmpty() ? pipelineIfBlocking() : null;
     }
 
     /** Opens the queue on the server now, so a bad descriptor or an absent server fails at open. */
@@ -114,6 +123,34 @@ final class RpcStore<T> implements QueueStore<T> {
     public boolean offer(T item, int priority, long timeoutNanos) throws InterruptedException {
         long limit = remote.info().getMaxItemBytes();
         return put("put", List.of(encode(item, priority, limit)), timeoutNanos, false);
+    }
+
+    /**
+     * Pipelines when the queue blocks when full: the item joins this handle's {@link PutPipeline}
+     * and the caller does not wait for a round trip. Other policies (reject, drop oldest) decide per
+     * item, so their items go one call each, as {@link QueueStore#offerAsync} does by default.
+     */
+    @Override
+    public CompletableFuture<Boolean> offerAsync(T item, int priority) {
+        if (pipeline == null) {
+            return QueueStore.super.offerAsync(item, priority);
+        }
+        try {
+            return pipeline.add(encode(item, priority, remote.info().getMaxItemBytes()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return CompletableFuture.failedFuture(e);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private PutPipeline pipelineIfBlocking() {
+        if (Backpressure.parse(remote.descriptor.option("backpressure", null)) != Backpressure.BLOCK) {
+            return null;
+        }
+        return new PutPipeline(batch -> put("putAsync", batch, Deadline.FOREVER, true), AsyncSupport.executor(),
+                () -> Math.min(PIPELINE_MAX_BATCH_ITEMS, capacity()), PIPELINE_MAX_BATCH_BYTES);
     }
 
     @Override

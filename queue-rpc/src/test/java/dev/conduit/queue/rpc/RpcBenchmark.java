@@ -16,13 +16,22 @@ import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -36,7 +45,8 @@ import org.HdrHistogram.Histogram;
  * echo. Prints each figure with its reference and the ratio.
  *
  * <pre>
- * java -cp ... dev.conduit.queue.rpc.RpcBenchmark   (-Dconduit.bench.items=200000 -Dconduit.bench.rtt=20000)
+ * java -cp ... dev.conduit.queue.rpc.RpcBenchmark   (-Dconduit.bench.items=200000 -Dconduit.bench.rtt=20000
+ *     -Dconduit.bench.results=rpc.json writes the figures in the shared results format)
  * </pre>
  */
 public final class RpcBenchmark {
@@ -45,6 +55,10 @@ public final class RpcBenchmark {
     private static final int ITEMS = Integer.getInteger("conduit.bench.items", 200_000);
     private static final int SINGLE_ITEMS = Integer.getInteger("conduit.bench.singleItems", 20_000);
     private static final int RTT_CALLS = Integer.getInteger("conduit.bench.rtt", 20_000);
+    /** Most putAsync futures the single-item producer leaves unacknowledged. */
+    private static final int ASYNC_WINDOW = 10_000;
+    /** What the consumer asks getBatch for when single items are put. */
+    private static final int GET_BATCH_FOR_SINGLES = 1_000;
 
     private static final MethodDescriptor<byte[], byte[]> ECHO_STREAM = MethodDescriptor.<byte[], byte[]>newBuilder()
             .setType(MethodDescriptor.MethodType.BIDI_STREAMING).setFullMethodName("bench.Echo/Stream")
@@ -75,7 +89,9 @@ public final class RpcBenchmark {
                 .build().start();
         ManagedChannel echoChannel = ManagedChannelBuilder.forAddress("127.0.0.1", echo.getPort()).usePlaintext()
                 .build();
-        List<String[]> rows = new ArrayList<>();
+        List<Row> rows = new ArrayList<>();
+        String machine = machine();
+        String when = Instant.now().toString();
         try (QueueServer server = QueueServer.builder().port(0).start()) {
             QueueDescriptor d = QueueDescriptor.rpc("127.0.0.1", server.port(), "bench").withCapacity(100_000);
             // Warm up both sides.
@@ -87,38 +103,98 @@ public final class RpcBenchmark {
 
             double qSingle = queueThroughput(d.withId("single"), SINGLE_ITEMS, 1);
             double sSingle = streamThroughput(echoChannel, ITEMS, 1);
-            rows.add(row("put->get throughput, single 64 B items (items/s)", qSingle, sSingle, qSingle / sSingle));
+            rows.add(new Row("put->get throughput, single 64 B items (putAsync + getBatch)", "items/s", qSingle, sSingle,
+                    true, null, null));
             double qBatch = queueThroughput(d.withId("batch"), ITEMS, BATCH);
             double sBatch = streamThroughput(echoChannel, ITEMS, BATCH);
-            rows.add(row("put->get throughput, batches of 100 x 64 B (items/s)", qBatch, sBatch, qBatch / sBatch));
+            rows.add(new Row("put->get throughput, batches of 100 x 64 B (putAll + getBatch)", "items/s", qBatch,
+                    sBatch, true, ">= 0.8x the reference and >= 1,000,000 items/s",
+                    qBatch >= 0.8 * sBatch && qBatch >= 1_000_000));
             Histogram[] h = rtt(d.withId("rtt"), echoChannel, RTT_CALLS);
             double qp50 = h[0].getValueAtPercentile(50) / 1000.0;
             double ep50 = h[1].getValueAtPercentile(50) / 1000.0;
             double qp99 = h[0].getValueAtPercentile(99) / 1000.0;
             double ep99 = h[1].getValueAtPercentile(99) / 1000.0;
-            rows.add(row("unary put RTT p50 (us)", qp50, ep50, qp50 / ep50));
-            rows.add(row("unary put RTT p99 (us)", qp99, ep99, qp99 / ep99));
+            rows.add(new Row("unary put round trip p50", "us", qp50, ep50, false, "<= 1.3x the reference",
+                    qp50 <= 1.3 * ep50));
+            rows.add(new Row("unary put round trip p99", "us", qp99, ep99, false, null, null));
         } finally {
             echoChannel.shutdownNow();
             echo.shutdownNow();
         }
         System.out.println();
-        System.out.printf("| %-55s | %14s | %16s | %7s |%n", "measure", "conduit rpc", "plain grpc-java", "ratio");
-        System.out.printf("|%s|%s|%s|%s|%n", "-".repeat(57), "-".repeat(16), "-".repeat(18), "-".repeat(9));
-        for (String[] r : rows) {
-            System.out.printf("| %-55s | %14s | %16s | %7s |%n", (Object[]) r);
+        System.out.printf("| %-62s | %14s | %16s | %7s |%n", "measure", "conduit rpc", "plain grpc-java", "ratio");
+        System.out.printf("|%s|%s|%s|%s|%n", "-".repeat(64), "-".repeat(16), "-".repeat(18), "-".repeat(9));
+        for (Row r : rows) {
+            System.out.printf("| %-62s | %14s | %16s | %7.2f |%n", r.measure + " (" + r.unit + ")",
+                    String.format("%,.1f", r.conduit), String.format("%,.1f", r.reference), r.ratio());
         }
-        System.out.printf("%nitems=%d singleItems=%d rttCalls=%d cores=%d%n", ITEMS, SINGLE_ITEMS, RTT_CALLS,
-                Runtime.getRuntime().availableProcessors());
+        System.out.printf("%nitems=%d singleItems=%d rttCalls=%d %s%n", ITEMS, SINGLE_ITEMS, RTT_CALLS, machine);
+        String results = System.getProperty("conduit.bench.results");
+        if (results != null) {
+            writeResults(Path.of(results), rows, machine, when);
+        }
         System.exit(0);
     }
 
-    private static String[] row(String name, double conduit, double grpc, double ratio) {
-        return new String[] {name, String.format("%,.1f", conduit), String.format("%,.1f", grpc),
-            String.format("%.2f", ratio)};
+    /** One measured figure beside its reference. */
+    private record Row(String measure, String unit, double conduit, double reference, boolean higherIsBetter,
+            String target, Boolean met) {
+        double ratio() {
+            return conduit / reference;
+        }
     }
 
-    /** One producer thread puts, one consumer thread gets, through the server. */
+    private static String machine() {
+        double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        return Runtime.getRuntime().availableProcessors() + " cores, load average " + String.format("%.2f", load)
+                + " at start, JDK " + Runtime.version();
+    }
+
+    /** Writes the figures in the shared benchmark results format (section "rpc"). */
+    private static void writeResults(Path file, List<Row> rows, String machine, String when) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode root = json.createObjectNode();
+        root.put("section", "rpc");
+        root.put("title", "queue-rpc over loopback");
+        root.put("command", "java -cp <queue-rpc test class path> -Dconduit.bench.items=" + ITEMS
+                + " -Dconduit.bench.singleItems=" + SINGLE_ITEMS + " -Dconduit.bench.rtt=" + RTT_CALLS
+                + " -Dconduit.bench.results=" + file + " " + RpcBenchmark.class.getName());
+        root.put("machine", machine);
+        root.put("when", when);
+        ArrayNode out = root.putArray("rows");
+        for (Row r : rows) {
+            ObjectNode n = out.addObject();
+            n.put("measure", r.measure);
+            n.put("unit", r.unit);
+            n.put("conduit", r.conduit);
+            n.put("reference", r.reference);
+            n.put("referenceName", r.unit.equals("us") ? "plain grpc-java unary echo"
+                    : "plain grpc-java bidirectional stream");
+            n.put("higherIsBetter", r.higherIsBetter);
+            n.put("ratio", Math.round(r.ratio() * 100) / 100.0);
+            if (r.target == null) {
+                n.putNull("target");
+                n.putNull("met");
+            } else {
+                n.put("target", r.target);
+                n.put("met", r.met);
+            }
+        }
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        json.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), root);
+        System.out.println("results written to " + file);
+    }
+
+    /**
+     * One producer thread puts, one consumer thread gets, through the server, with the public API
+     * a user would pick for throughput: single items go through {@code putAsync} (pipelined, at most
+     * {@link #ASYNC_WINDOW} unacknowledged), batches through {@code putAll}; the consumer takes with
+     * {@code getBatch}.
+     */
     private static double queueThroughput(QueueDescriptor d, int items, int batch) throws Exception {
         byte[] payload = new byte[ITEM];
         try (MessageQueue<byte[]> producer = d.open(Codecs.bytes()); MessageQueue<byte[]> consumer =
@@ -126,11 +202,11 @@ public final class RpcBenchmark {
             producer.size();
             consumer.size();
             AtomicLong received = new AtomicLong();
+            int take = batch == 1 ? GET_BATCH_FOR_SINGLES : batch;
             Thread reader = new Thread(() -> {
                 try {
                     while (received.get() < items) {
-                        received.addAndGet(batch == 1 ? (consumer.get() != null ? 1 : 0)
-                                : consumer.getBatch(batch, Duration.ofSeconds(10)).size());
+                        received.addAndGet(consumer.getBatch(take, Duration.ofSeconds(10)).size());
                     }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
@@ -139,8 +215,15 @@ public final class RpcBenchmark {
             long start = System.nanoTime();
             reader.start();
             if (batch == 1) {
+                ArrayDeque<CompletableFuture<Void>> unacknowledged = new ArrayDeque<>();
                 for (int i = 0; i < items; i++) {
-                    producer.put(payload);
+                    unacknowledged.add(producer.putAsync(payload));
+                    if (unacknowledged.size() > ASYNC_WINDOW) {
+                        unacknowledged.poll().get(60, TimeUnit.SECONDS);
+                    }
+                }
+                for (CompletableFuture<Void> f : unacknowledged) {
+                    f.get(60, TimeUnit.SECONDS);
                 }
             } else {
                 List<byte[]> chunk = new ArrayList<>(batch);
@@ -151,7 +234,10 @@ public final class RpcBenchmark {
                     producer.putAll(chunk);
                 }
             }
-            reader.join();
+            reader.join(TimeUnit.SECONDS.toMillis(120));
+            if (received.get() < items) {
+                throw new IllegalStateException("the consumer got " + received.get() + " of " + items + " items");
+            }
             double seconds = (System.nanoTime() - start) / 1e9;
             producer.destroy();
             return items / seconds;

@@ -272,6 +272,61 @@ class RpcQueueContractTest {
     }
 
     @Test
+    void aNamedSubscribersPublisherStreamsEveryItemAndResumesInAnotherHandle() throws Exception {
+        QueueDescriptor d = fresh("bcast-stream").withOption("broadcast", "true").withCapacity(1_000);
+        try (MessageQueue<String> pub = d.open(Codecs.string())) {
+            MessageQueue<String> carol = pub.subscriber("carol");
+            MessageQueue<String> dave = pub.subscriber("dave");
+            assertEquals(0, carol.size());
+            assertEquals(0, dave.size());
+            LinkedBlockingQueue<String> streamed = new LinkedBlockingQueue<>();
+            AtomicInteger requested = new AtomicInteger();
+            java.util.concurrent.atomic.AtomicReference<java.util.concurrent.Flow.Subscription> subscription =
+                    new java.util.concurrent.atomic.AtomicReference<>();
+            carol.asPublisher().subscribe(new java.util.concurrent.Flow.Subscriber<>() {
+                @Override
+                public void onSubscribe(java.util.concurrent.Flow.Subscription s) {
+                    subscription.set(s);
+                    requested.set(5);
+                    s.request(5);
+                }
+
+                @Override
+                public void onNext(String item) {
+                    streamed.add(item);
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    streamed.add("error: " + t);
+                }
+
+                @Override
+                public void onComplete() {
+                }
+            });
+            for (int i = 0; i < 8; i++) {
+                pub.putAsync(Integer.toString(i)).get(10, TimeUnit.SECONDS);
+            }
+            List<String> first = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                first.add(streamed.poll(10, TimeUnit.SECONDS));
+            }
+            assertEquals(List.of("0", "1", "2", "3", "4"), first, "the stream delivers in order, as requested");
+            assertEquals(null, streamed.poll(300, TimeUnit.MILLISECONDS), "nothing beyond what was requested");
+            subscription.get().cancel();
+            carol.close();
+            // Every subscriber sees every item: dave from the start, carol from where its stream stopped.
+            assertEquals(List.of("0", "1", "2", "3", "4", "5", "6", "7"), dave.getBatch(100, Duration.ofSeconds(5)));
+            try (MessageQueue<String> pub2 = QueueDescriptor.fromJson(d.toJson()).open(Codecs.string());
+                    MessageQueue<String> carolAgain = pub2.subscriber("carol")) {
+                assertEquals(List.of("5", "6", "7"), carolAgain.getBatch(100, Duration.ofSeconds(5)));
+            }
+            dave.close();
+        }
+    }
+
+    @Test
     void aNonBroadcastQueueRefusesSubscribers() throws Exception {
         try (MessageQueue<String> q = fresh("nobcast").open(Codecs.string())) {
             assertThrows(UnsupportedOperationException.class, () -> q.subscriber("x"));

@@ -57,24 +57,28 @@ class RayGadgetTest {
         hostile.add(GadgetTasks.unknownId());
         hostile.add(Codecs.<NotAllowedPoint>kryo(NotAllowedPoint.class).encode(new NotAllowedPoint()));
         try (MessageQueue<byte[]> raw = d.open(Codecs.bytes())) {
-            // Good items between and after hostile ones: a refused item must not take them with it.
-            raw.put(Codecs.objects().encode("first"));
-            for (byte[] h : hostile) {
-                raw.put(h);
-                raw.put(Codecs.objects().encode("after " + hostile.indexOf(h)));
+            // Once with plain gets, once with a consumer that prefetches: the refused item is found
+            // in a batch the actor handed over, or among items the handle holds.
+            for (QueueDescriptor consumerSide : List.of(d, d.withOption(RayQueueOptions.PREFETCH, "4"))) {
+                // Good items between and after hostile ones: a refused item must not take them with it.
+                raw.put(Codecs.objects().encode("first"));
+                for (int i = 0; i < hostile.size(); i++) {
+                    raw.put(hostile.get(i));
+                    raw.put(Codecs.objects().encode("after " + i));
+                }
+                int total = 1 + 2 * hostile.size();
+                String report = Ray.get(Ray.task(GadgetTasks::takeAll, consumerSide.toJson(), total, 4)
+                        .setResource(RayTestCluster.NODE_A, 1.0).remote(), 120_000);
+                System.out.println("gadget task (" + consumerSide.options() + "): " + report);
+                assertTrue(report.startsWith("refused=" + hostile.size() + " "), report);
+                List<String> expected = new ArrayList<>(List.of("first"));
+                for (int i = 0; i < hostile.size(); i++) {
+                    expected.add("after " + i);
+                }
+                assertTrue(report.contains(" decoded=" + expected + " "), "every good item, once, in order: " + report);
+                assertTrue(report.contains(" canary=none "), report);
+                assertEquals(0, raw.size(), "the hostile items were taken (and refused), not left behind");
             }
-            int total = 1 + 2 * hostile.size();
-            String report = Ray.get(Ray.task(GadgetTasks::takeAll, d.toJson(), total, 4)
-                    .setResource(RayTestCluster.NODE_A, 1.0).remote(), 120_000);
-            System.out.println("gadget task: " + report);
-            assertTrue(report.startsWith("refused=" + hostile.size() + " "), report);
-            List<String> expected = new ArrayList<>(List.of("first"));
-            for (int i = 0; i < hostile.size(); i++) {
-                expected.add("after " + i);
-            }
-            assertTrue(report.contains(" decoded=" + expected + " "), "every good item, once, in order: " + report);
-            assertTrue(report.contains(" canary=none "), report);
-            assertEquals(0, raw.size(), "the hostile items were taken (and refused), not left behind");
 
             // The driver's own default codec refuses them too, and the queue stays usable.
             try (MessageQueue<Object> objects = d.open(Codecs.objects())) {

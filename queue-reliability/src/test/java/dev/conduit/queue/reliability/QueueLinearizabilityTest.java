@@ -12,6 +12,7 @@ import java.util.function.Function;
 import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
 import org.jetbrains.lincheck.datastructures.Operation;
 import org.jetbrains.lincheck.datastructures.StressOptions;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -59,6 +60,18 @@ public abstract class QueueLinearizabilityTest {
         reader = twoHandles ? d.open() : writer;
         reader.size();
         PREVIOUS.put(getClass(), List.of(writer, reader));
+    }
+
+    /** Destroys the queues of each class's last invocation (an shm file would outlive the JVM). */
+    @AfterAll
+    static void destroyTheLastQueues() {
+        PREVIOUS.values().forEach(handles -> {
+            if (handles.get(1) != handles.get(0)) {
+                handles.get(1).close();
+            }
+            handles.get(0).destroy();
+        });
+        PREVIOUS.clear();
     }
 
     /** @return whether Lincheck's model checker can follow this backend's memory accesses */

@@ -17,7 +17,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -59,10 +58,6 @@ class DamagedShmSlotTest {
     }
 
     @Test
-    @Disabled("BUG (queue-shm, ShmStore.drainTo): a batch get that meets a damaged slot after taking a healthy "
-            + "item throws the QueueException and the healthy item is lost: getBatch(4) takes \"one\", then the "
-            + "slot of \"two\" claims -1 bytes; the exception propagates out of drainTo and StoreQueue.getBatch "
-            + "drops its list, so \"one\" is neither returned nor left in the queue (size() is 0 afterwards)")
     void aBatchGetThatMeetsADamagedSlotLosesNoHealthyItem() throws Exception {
         damageLaneZeroSlot(RingLayout.SLOT_ITEM_LENGTH, nativeOrder(4, -1));
         try (MessageQueue<String> q = queue().open(Codecs.string())) {
@@ -91,13 +86,6 @@ class DamagedShmSlotTest {
 
     @ParameterizedTest(name = "sequence word of lane 0 slot 0 = {0}")
     @ValueSource(longs = {RingLayout.WRITING, 0})
-    @Disabled("BUG (queue-shm, ShmStore.poll): a timed get does not honour its timeout when a slot is claimed "
-            + "but never published by a process that is alive: getBatch(4, 1 ms) spins in ShmStore.poll -> "
-            + "BackoffIdleStrategy.idle forever, because poll waits for an IN_FLIGHT item 'even past the deadline' "
-            + "and checkStall only takes over from dead or untagged writers. Here the sequence word of lane 0's "
-            + "slot 0 (index 0, published as 1) is overwritten with WRITING|0, or with 0 (Jazzer's input "
-            + "AAAAAABAAQ==: mode 1, offset 16384, four zero bytes); the writer tag still names this live JVM. "
-            + "The same wait happens with a real producer stopped (SIGSTOP, a debugger) between claim and publish.")
     void aTimedGetReturnsWithinItsTimeoutWhenAClaimIsNeverPublished(long sequence) throws Exception {
         damageLaneZeroSlot(RingLayout.SLOT_SEQUENCE, nativeOrder(8, sequence));
         try (MessageQueue<String> q = queue().open(Codecs.string())) {

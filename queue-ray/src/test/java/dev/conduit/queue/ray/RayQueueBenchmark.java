@@ -50,7 +50,7 @@ public final class RayQueueBenchmark {
      * @throws Exception if a measurement fails
      */
     public static void main(String[] args) throws Exception {
-        String machine = machine();
+        double loadAtStart = loadNow();
         RayQueues.ensureRuntime();
         try {
             String ns = "bench-" + System.nanoTime();
@@ -115,13 +115,13 @@ public final class RayQueueBenchmark {
                         new Row("plain actor call, 100 items per call, measured again", plainBatchAgain, null, null,
                                 null));
                 System.out.printf("%n%s%n%n| measurement (payload %d B) | items/s | vs plain call (mean) | target | met |%n"
-                        + "|---|---:|---:|---|---|%n", machine, PAYLOAD);
+                        + "|---|---:|---:|---|---|%n", machine(loadAtStart, loadNow()), PAYLOAD);
                 for (Row r : rows) {
                     System.out.println(r.markdown());
                 }
                 String file = System.getProperty(RESULTS_PROPERTY);
                 if (file != null && !file.isBlank()) {
-                    writeResults(Path.of(file), machine, rows);
+                    writeResults(Path.of(file), loadAtStart, rows);
                     System.out.println("results written to " + file);
                 }
             } finally {
@@ -182,23 +182,26 @@ public final class RayQueueBenchmark {
     private static final Target SINGLE_TARGET = new Target(">= 0.8x the plain actor call", 0.8, 0);
     private static final Target BATCH_TARGET = new Target(">= 100,000 items/s", 0, 100_000);
 
-    /** The machine and its load now, for the results. */
-    private static String machine() {
-        return String.format(Locale.ROOT, "%d cores, load average %.1f at start, JDK %s, Ray %s (2 nodes on one host)",
-                Runtime.getRuntime().availableProcessors(),
-                ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(), Runtime.version(),
-                System.getProperty("conduit.bench.rayVersion", "2.58.0"));
+    /** The machine, its load at the start and (when given) at the end, for the results. */
+    private static String machine(double loadAtStart, Double loadAtEnd) {
+        return String.format(Locale.ROOT, "%d cores, load average %.1f at start%s, JDK %s, Ray %s (2 nodes on one host)",
+                Runtime.getRuntime().availableProcessors(), loadAtStart,
+                loadAtEnd == null ? "" : String.format(Locale.ROOT, " and %.1f at the end", loadAtEnd),
+                Runtime.version(), System.getProperty("conduit.bench.rayVersion", "2.58.0"));
+    }
+
+    private static double loadNow() {
+        return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
     }
 
     /** Writes the results file of docs/benchmarks.md's section "ray" (format: the shared results spec). */
-    private static void writeResults(Path file, String machine, List<Row> rows) throws java.io.IOException {
-        double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    private static void writeResults(Path file, double loadAtStart, List<Row> rows) throws java.io.IOException {
         Map<String, Object> results = new LinkedHashMap<>();
         results.put("section", "ray");
         results.put("title", "queue-ray on a two-node Ray cluster on one host");
         results.put("command", "scripts/ray-cluster.sh " + System.getProperty("conduit.bench.via", "bench")
                 + " --results " + file);
-        results.put("machine", machine + String.format(Locale.ROOT, ", %.1f at the end", load));
+        results.put("machine", machine(loadAtStart, loadNow()));
         results.put("when", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
         // The plain calls are the references of the queue rows, not rows of their own.
         results.put("rows", rows.stream().filter(r -> r.reference() != null).map(Row::json).toList());

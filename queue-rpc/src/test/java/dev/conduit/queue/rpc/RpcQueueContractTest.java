@@ -327,6 +327,31 @@ class RpcQueueContractTest {
     }
 
     @Test
+    void pipelinedPutAsyncItemsArriveOnceEachInCallOrder() throws Exception {
+        int items = 5_000;
+        try (MessageQueue<String> producer = fresh("pipelined").withCapacity(items).open(Codecs.string());
+                MessageQueue<String> consumer = QueueDescriptor.fromJson(producer.descriptor().toJson())
+                        .open(Codecs.string())) {
+            List<CompletableFuture<Void>> acks = new ArrayList<>(items);
+            for (int i = 0; i < items; i++) {
+                acks.add(producer.putAsync(Integer.toString(i)));
+            }
+            CompletableFuture.allOf(acks.toArray(new CompletableFuture<?>[0])).get(30, TimeUnit.SECONDS);
+            assertEquals(items, producer.size());
+            List<String> got = new ArrayList<>(items);
+            while (got.size() < items) {
+                List<String> batch = consumer.getBatch(items, Duration.ofSeconds(5));
+                assertFalse(batch.isEmpty(), "only " + got.size() + " of " + items + " items arrived");
+                got.addAll(batch);
+            }
+            for (int i = 0; i < items; i++) {
+                assertEquals(Integer.toString(i), got.get(i), "item " + i);
+            }
+            assertTrue(consumer.poll().isEmpty(), "an item arrived twice");
+        }
+    }
+
+    @Test
     void aNonBroadcastQueueRefusesSubscribers() throws Exception {
         try (MessageQueue<String> q = fresh("nobcast").open(Codecs.string())) {
             assertThrows(UnsupportedOperationException.class, () -> q.subscriber("x"));

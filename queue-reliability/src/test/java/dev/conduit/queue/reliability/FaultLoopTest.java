@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,12 +37,6 @@ class FaultLoopTest {
     }
 
     @Test
-    @Disabled("BUG (queue-rpc, RemoteQueue.call): acknowledged items of a durable queue are lost silently when the "
-            + "server is killed: scripts/faults.sh rpc --trials 10 (seed 13675324833558) printed lost=2 with "
-            + "getsFailed=0. RemoteQueue.call retries every operation, Get included, on UNAVAILABLE until "
-            + "reconnectMillis; a Get whose item the dying server had already taken from the journal is retried "
-            + "against the restarted server and returns without error, so the item is gone and no caller was told. "
-            + "docs/rpc.md promises ServerUnavailableException or ServerRestartedException in that case. Kept strict.")
     void killingTheRpcServerOfADurableQueueLosesNoAcknowledgedItemButAnswersOnTheWire(@TempDir Path dir)
             throws Exception {
         assertHeld(new RpcFaultLoop(true, TRIALS, SEED, dir).run());

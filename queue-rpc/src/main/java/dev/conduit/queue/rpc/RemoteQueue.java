@@ -11,6 +11,7 @@ import dev.conduit.queue.rpc.proto.OpenResponse;
 import dev.conduit.queue.rpc.proto.QueueRef;
 import dev.conduit.queue.rpc.proto.QueueServiceGrpc;
 import dev.conduit.queue.rpc.proto.QueueServiceGrpc.QueueServiceFutureStub;
+import io.grpc.ConnectivityState;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -95,6 +96,16 @@ final class RemoteQueue {
          * @return true if the server was asked; false to cancel the call outright
          */
         default boolean endEarly(QueueServiceFutureStub stub, QueueRef ref) {
+            return false;
+        }
+
+        /**
+         * Whether the call takes items: such a call is not tried again once its request may have
+         * reached the server, since the server may have taken items for an answer that was lost.
+         *
+         * @return true for gets
+         */
+        default boolean takesItems() {
             return false;
         }
     }
@@ -194,6 +205,7 @@ final class RemoteQueue {
         long unreachableSince = 0;
         long backoff = TimeUnit.MILLISECONDS.toNanos(20);
         int reopens = 0;
+        boolean requestMayArrive = false;
         for (;;) {
             if (closed || scope.isClosed()) {
                 throw new QueueClosedException("queue handle " + descriptor.qualifiedName() + " is closed");
@@ -209,11 +221,22 @@ final class RemoteQueue {
                 QueueRef ref = QueueRef.newBuilder().setNamespace(descriptor.namespace()).setId(descriptor.id())
                         .setEpoch(info.getEpoch()).setSubscriber(subscriber).build();
                 long deadlineNanos = saturatedAdd(waitNanos, options.callTimeout().toNanos());
+                // A call started on a connected channel may reach the server even if it then fails
+                // as unreachable; one started while the channel is down fails before it is sent.
+                requestMayArrive = lease.channel.getState(false) == ConnectivityState.READY;
                 return await(attempt.start(stub.withDeadlineAfter(deadlineNanos, TimeUnit.NANOSECONDS), ref), scope,
                         attempt, ref);
             } catch (StatusRuntimeException e) {
                 ErrorKind kind = ErrorKind.of(e);
                 String message = ErrorKind.messageOf(e);
+                if (kind == null && attempt != null && attempt.takesItems() && requestMayArrive) {
+                    // Trying again could return later items while the server already took some for
+                    // the answer that was lost: the caller must hear of it (docs/rpc.md).
+                    throw new ServerUnavailableException(op + " on " + descriptor.qualifiedName() + ": the "
+                            + "connection to queue server " + options.host() + ":" + options.port() + " broke while the "
+                            + "call was under way (" + e.getStatus().getCode() + ": " + message + "); items the server "
+                            + "had already taken for it may be lost; the next call reconnects", e);
+                }
                 if (kind == null || kind == ErrorKind.SHUTTING_DOWN) {
                     long now = System.nanoTime();
                     if (unreachableSince == 0) {

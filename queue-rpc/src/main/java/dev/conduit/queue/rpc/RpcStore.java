@@ -217,6 +217,11 @@ final class RpcStore<T> implements QueueStore<T> {
                 }
 
                 @Override
+                public boolean takesItems() {
+                    return true;
+                }
+
+                @Override
                 public boolean endEarly(QueueServiceFutureStub stub, QueueRef ref) {
                     try {
                         stub.cancelGet(CancelGetRequest.newBuilder().setQueue(ref).setCallId(callId).build()).get();

@@ -126,11 +126,13 @@ final class ShmStore<T> implements QueueStore<T> {
         Encoded<T> payload = encode(item);
         int lane = options.laneFor(priority);
         SharedRing.Stall stall = new SharedRing.Stall();
-        int r = ring.tryOffer(lane, payload, stall);
+        Backpressure policy = options.backpressure();
+        // Only a put that will not wait needs to know at once whether the lane is full.
+        boolean willWait = policy == Backpressure.BLOCK && timeoutNanos != 0;
+        int r = ring.tryOffer(lane, payload, stall, !willWait);
         if (r == SharedRing.OK) {
             return true;
         }
-        Backpressure policy = options.backpressure();
         if (policy == Backpressure.DROP_OLDEST) {
             return offerDroppingOldest(lane, payload, stall);
         }

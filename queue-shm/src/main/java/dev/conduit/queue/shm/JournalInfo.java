@@ -34,7 +34,17 @@ public record JournalInfo(Path dir, String namespace, String id, long appended, 
     /** A journal's directory is this prefix, then {@code namespace@id}. */
     static final String DIRECTORY_PREFIX = "journal.";
 
-    /** Copies the map. */
+    /**
+     * Copies {@code unread}, so the record stays immutable.
+     *
+     * @param dir the journal's directory
+     * @param namespace the queue's namespace
+     * @param id the queue's id
+     * @param appended items ever put, or -1 when the journal was refused
+     * @param unread per subscriber, the items it has not read yet
+     * @param age time since the journal was last written
+     * @param problem why the journal could not be read, when it could not
+     */
     public JournalInfo {
         unread = Map.copyOf(unread);
     }

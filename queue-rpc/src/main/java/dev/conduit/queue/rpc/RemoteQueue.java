@@ -229,6 +229,12 @@ final class RemoteQueue {
             } catch (StatusRuntimeException e) {
                 ErrorKind kind = ErrorKind.of(e);
                 String message = ErrorKind.messageOf(e);
+                if (kind == null && (closed || scope.isClosed())) {
+                    // Closing the handle shut its channel down under the call: that is the close
+                    // the caller asked for, not a broken connection.
+                    throw new QueueClosedException("queue handle " + descriptor.qualifiedName() + " was closed while "
+                            + op + " was under way");
+                }
                 if (kind == null && attempt != null && attempt.takesItems() && requestMayArrive) {
                     // Trying again could return later items while the server already took some for
                     // the answer that was lost: the caller must hear of it (docs/rpc.md).

@@ -193,6 +193,36 @@ public interface MessageQueue<T> extends AutoCloseable {
     CompletableFuture<Void> putAsync(T item);
 
     /**
+     * Adds all items atomically without blocking the caller, as {@link #putAll(List)} does: a
+     * consumer sees all of them, contiguous and in order, or none. For many batches, this is the
+     * throughput form: a backend whose puts are remote sends the batch without waiting for the
+     * previous one's answer (see its documentation for ordering). The default implementation
+     * simply calls {@link #putAll(List)} and returns a completed future.
+     *
+     * @param items the items, none null; at most {@link #capacity()} of them
+     * @return completes when all items are queued, or exceptionally with the put's exception
+     *     (nothing was added)
+     * @throws NullPointerException if an item is null; nothing was added
+     * @throws IllegalArgumentException if there are more items than the capacity; nothing was added
+     */
+    default CompletableFuture<Void> putAllAsync(List<? extends T> items) {
+        List<T> copy = List.copyOf(items);
+        if (copy.size() > capacity()) {
+            throw new IllegalArgumentException("a batch of " + copy.size() + " items can never fit a queue of "
+                    + "capacity " + capacity());
+        }
+        try {
+            putAll(copy);
+            return CompletableFuture.completedFuture(null);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return CompletableFuture.failedFuture(e);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /**
      * Takes an item without blocking the caller.
      *
      * @param timeout the longest wait

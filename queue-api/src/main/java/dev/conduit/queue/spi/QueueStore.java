@@ -88,6 +88,32 @@ public interface QueueStore<T> {
     }
 
     /**
+     * Adds every item atomically without blocking the caller, waiting for room for all of them as
+     * long as it takes. Backends whose puts are remote override this to send without waiting for the
+     * answer (pipelining); the default tries {@link #offerAll} with no wait and otherwise runs it with
+     * no time limit on {@link AsyncSupport}'s threads.
+     *
+     * @param items the items, checked as for {@link #offerAll}
+     * @param priorities one priority per item
+     * @return completes with true when all items are queued, false when the queue's policy refused
+     *     them (nothing added), or exceptionally with the put's exception (nothing added)
+     */
+    default java.util.concurrent.CompletableFuture<Boolean> offerAllAsync(List<? extends T> items,
+            int[] priorities) {
+        try {
+            if (offerAll(items, priorities, 0)) {
+                return java.util.concurrent.CompletableFuture.completedFuture(true);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return java.util.concurrent.CompletableFuture.failedFuture(e);
+        } catch (RuntimeException e) {
+            return java.util.concurrent.CompletableFuture.failedFuture(e);
+        }
+        return AsyncSupport.run(() -> offerAll(items, priorities, Deadline.FOREVER));
+    }
+
+    /**
      * Removes the head if there is one now, without waiting. Backends override this with a direct
      * path (it is what {@code poll()} calls, so it should be small enough to inline).
      *

@@ -273,6 +273,47 @@ public final class StoreQueue<T> implements MessageQueue<T> {
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
+        return acknowledged(added);
+    }
+
+    /**
+     * Adds a batch atomically without blocking the caller, through the store's
+     * {@link QueueStore#offerAllAsync} (which a remote backend pipelines).
+     *
+     * @throws NullPointerException if an item is null (nothing was put)
+     * @throws IllegalArgumentException if there are more items than the capacity (nothing was put)
+     */
+    @Override
+    public CompletableFuture<Void> putAllAsync(List<? extends T> items) {
+        List<T> copy = List.copyOf(items);
+        if (copy.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        QueueStore<T> s;
+        int capacity;
+        try {
+            s = store();
+            capacity = s.capacity();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        if (copy.size() > capacity) {
+            throw new IllegalArgumentException("a batch of " + copy.size() + " items can never fit queue "
+                    + descriptor.qualifiedName() + " of capacity " + capacity);
+        }
+        int[] priorities = new int[copy.size()];
+        Arrays.fill(priorities, DEFAULT_PRIORITY);
+        CompletableFuture<Boolean> added;
+        try {
+            added = s.offerAllAsync(copy, priorities);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return acknowledged(added);
+    }
+
+    /** Maps a store's async outcome: false becomes {@link QueueFullException}, a wrapped failure its cause. */
+    private CompletableFuture<Void> acknowledged(CompletableFuture<Boolean> added) {
         CompletableFuture<Void> out = new CompletableFuture<>();
         added.whenComplete((ok, err) -> {
             if (err != null) {

@@ -1,6 +1,5 @@
 package dev.conduit.queue.rpc;
 
-import dev.conduit.queue.rpc.proto.Item;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -10,12 +9,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
 
 /**
- * {@code putAsync} for one rpc handle: items wait in a line on the client and one sender moves
- * them to the server as batches (one PutBatch per batch, with its own idempotency key), one batch in
- * flight at a time. So the caller never waits for a round trip, items arrive in the order they were
- * given, and under load each round trip carries every item given meanwhile (group commit). A batch
- * is applied atomically, so each item's future completes when its batch is acknowledged, or fails
- * with the batch's failure, in which case none of its items was added.
+ * {@code putAsync} and {@code putAllAsync} for one rpc handle: entries (one item, or one atomic
+ * batch of a {@code putAllAsync}) wait in a line on the client and one sender moves them to the
+ * server as batches (one PutBatch per batch, with its own idempotency key), one batch in flight at a
+ * time. So the caller never waits for a round trip, entries arrive in the order they were given, and
+ * under load each round trip carries every entry given meanwhile (group commit). An entry is never
+ * split across batches, and a batch is applied atomically, so each entry's future completes when its
+ * batch is acknowledged, or fails with the batch's failure, in which case none of its items was
+ * added. (Joining atomic batches into one keeps each of them atomic and contiguous.)
  *
  * <p>Only for queues that block when full: a batch waits for room for all of its items, which for
  * such a queue is what the same items put one by one would do.
@@ -31,15 +32,16 @@ final class PutPipeline {
          * @return true if added, false if refused (nothing added)
          * @throws InterruptedException if the sending thread is interrupted
          */
-        boolean send(List<Item> batch) throws InterruptedException;
+        boolean send(PackedItems batch) throws InterruptedException;
     }
 
+    /** One entry of the line: the items of one putAsync or putAllAsync call. */
     private static final class Pending {
-        final Item item;
+        final PackedItems items;
         final CompletableFuture<Boolean> added = new CompletableFuture<>();
 
-        Pending(Item item) {
-            this.item = item;
+        Pending(PackedItems items) {
+            this.items = items;
         }
     }
 
@@ -53,8 +55,9 @@ final class PutPipeline {
     /**
      * @param sender sends a batch
      * @param executor runs the sender while items wait (a thread is held only then)
-     * @param maxBatchItems most items per batch (at most the queue's capacity), asked per batch
-     * @param maxBatchBytes most payload bytes per batch (a batch holds at least one item)
+     * @param maxBatchItems most items per batch (at most the queue's capacity), asked per batch; a
+     *     batch holds at least one entry, however large
+     * @param maxBatchBytes most payload bytes per batch (a batch holds at least one entry)
      */
     PutPipeline(BatchSender sender, Executor executor, IntSupplier maxBatchItems, long maxBatchBytes) {
         this.sender = sender;
@@ -64,13 +67,13 @@ final class PutPipeline {
     }
 
     /**
-     * Adds an item to the line.
+     * Adds an entry to the line: its items travel together in one PutBatch.
      *
-     * @param item the encoded item
-     * @return completes with the outcome of the batch that carries the item
+     * @param items the encoded items (one for putAsync), at most the queue's capacity
+     * @return completes with the outcome of the batch that carries the items
      */
-    CompletableFuture<Boolean> add(Item item) {
-        Pending p = new Pending(item);
+    CompletableFuture<Boolean> add(PackedItems items) {
+        Pending p = new Pending(items);
         line.add(p);
         if (wip.getAndIncrement() == 0) {
             try {
@@ -107,28 +110,29 @@ final class PutPipeline {
             return List.of();
         }
         int max = maxBatchItems.getAsInt();
-        List<Pending> batch = new ArrayList<>(Math.min(max, 256));
+        List<Pending> batch = new ArrayList<>();
+        int items = 0;
         long bytes = 0;
         Pending p;
-        while (batch.size() < max && (p = line.peek()) != null) {
-            int size = p.item.getPayload().size();
-            if (!batch.isEmpty() && bytes + size > maxBatchBytes) {
+        while ((p = line.peek()) != null) {
+            if (!batch.isEmpty() && (items + p.items.count() > max || bytes + p.items.bytes() > maxBatchBytes)) {
                 break;
             }
             line.poll();
             batch.add(p);
-            bytes += size;
+            items += p.items.count();
+            bytes += p.items.bytes();
         }
         return batch;
     }
 
     private void send(List<Pending> batch) {
-        List<Item> items = new ArrayList<>(batch.size());
+        List<PackedItems> parts = new ArrayList<>(batch.size());
         for (Pending p : batch) {
-            items.add(p.item);
+            parts.add(p.items);
         }
         try {
-            boolean added = sender.send(items);
+            boolean added = sender.send(PackedItems.join(parts));
             for (Pending p : batch) {
                 p.added.complete(added);
             }

@@ -1,6 +1,7 @@
 package dev.conduit.queue.rpc;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import dev.conduit.queue.Capability;
 import dev.conduit.queue.ItemTooLargeException;
 import dev.conduit.queue.MessageQueue;
@@ -220,25 +221,37 @@ final class QueueService extends QueueServiceGrpc.QueueServiceImplBase {
     private void doPut(PutRequest req, ServerCallStreamObserver<PutResponse> call, boolean batch) {
         try {
             HostedQueue q = hosted(req.getQueue());
-            int n = req.getItemsCount();
+            int n = req.getItemsCount() + req.getBlock().getLengthsCount();
             if (batch ? n < 1 || n > q.store().capacity() : n != 1) {
                 throw new IllegalArgumentException(batch
                         ? "a batch must hold 1 to " + q.store().capacity() + " items (the capacity), not " + n
                         : "a put carries exactly one item, not " + n);
             }
-            List<byte[]> payloads = new ArrayList<>(n);
-            int[] priorities = new int[n];
-            for (int i = 0; i < n; i++) {
-                Item item = req.getItems(i);
-                if (item.getPayload().size() > maxItemBytes) {
-                    throw new ItemTooLargeException("an item of " + item.getPayload().size() + " bytes exceeds the "
-                            + "server's limit of " + maxItemBytes + " bytes per item");
+            if (req.getItemsCount() > 0 && req.hasBlock()) {
+                throw new IllegalArgumentException("a put carries its items either one message each or in a block, "
+                        + "not both");
+            }
+            List<byte[]> payloads;
+            int[] priorities;
+            if (req.hasBlock()) {
+                PackedItems.Unpacked u = PackedItems.unpack(req.getBlock(), maxItemBytes);
+                payloads = u.payloads();
+                priorities = u.priorities();
+            } else {
+                payloads = new ArrayList<>(n);
+                priorities = new int[n];
+                for (int i = 0; i < n; i++) {
+                    Item item = req.getItems(i);
+                    if (item.getPayload().size() > maxItemBytes) {
+                        throw new ItemTooLargeException("an item of " + item.getPayload().size() + " bytes exceeds "
+                                + "the server's limit of " + maxItemBytes + " bytes per item");
+                    }
+                    if (item.getPriority() > MessageQueue.MAX_PRIORITY) {
+                        throw new IllegalArgumentException("priority must be 0-255, not " + item.getPriority());
+                    }
+                    payloads.add(item.getPayload().toByteArray());
+                    priorities[i] = item.getPriority();
                 }
-                if (item.getPriority() > MessageQueue.MAX_PRIORITY) {
-                    throw new IllegalArgumentException("priority must be 0-255, not " + item.getPriority());
-                }
-                payloads.add(item.getPayload().toByteArray());
-                priorities[i] = item.getPriority();
             }
             IdempotencyWindow.Outcome outcome = new IdempotencyWindow.Outcome();
             IdempotencyKey key = req.hasKey() ? req.getKey() : null;
@@ -371,10 +384,15 @@ final class QueueService extends QueueServiceGrpc.QueueServiceImplBase {
         return items;
     }
 
-    private static GetResponse toReply(List<byte[]> items) {
+    private static GetResponse toReply(List<byte[]> items, boolean packed) {
+        if (packed) {
+            return items.isEmpty() ? GetResponse.getDefaultInstance()
+                    : GetResponse.newBuilder().setBlock(PackedItems.pack(items)).build();
+        }
         GetResponse.Builder b = GetResponse.newBuilder();
         for (byte[] item : items) {
-            b.addItems(ByteString.copyFrom(item));
+            // The item was taken out of the store: nothing else writes to it, so no copy is needed.
+            b.addItems(UnsafeByteOperations.unsafeWrap(item));
         }
         return b.build();
     }
@@ -386,11 +404,12 @@ final class QueueService extends QueueServiceGrpc.QueueServiceImplBase {
             HostedQueue q = hosted(req.getQueue());
             HostedQueue.Reader r = q.reader(req.getQueue().getSubscriber());
             int max = Math.max(1, Math.min(req.getMaxItems(), MAX_ITEMS_PER_GET));
+            boolean packed = req.getPacked();
             List<byte[]> items = take(q, r, max);
             long wait = items.isEmpty() ? waitNanos(req.getWaitNanos()) : 0;
             if (wait == 0) {
                 call.setOnCancelHandler(() -> { });
-                reply(call, toReply(items));
+                reply(call, toReply(items, packed));
                 return;
             }
             q.waited();
@@ -407,7 +426,7 @@ final class QueueService extends QueueServiceGrpc.QueueServiceImplBase {
                         return false;
                     }
                     forget();
-                    reply(call, toReply(got));
+                    reply(call, toReply(got, packed));
                     return true;
                 }
 

@@ -122,7 +122,8 @@ final class RpcStore<T> implements QueueStore<T> {
     @Override
     public boolean offer(T item, int priority, long timeoutNanos) throws InterruptedException {
         long limit = remote.info().getMaxItemBytes();
-        return put("put", List.of(encode(item, priority, limit)), timeoutNanos, false);
+        return put("put", PutRequest.newBuilder().addItems(encode(item, priority, limit)).build(), timeoutNanos,
+                false);
     }
 
     /**
@@ -136,7 +137,28 @@ final class RpcStore<T> implements QueueStore<T> {
             return QueueStore.super.offerAsync(item, priority);
         }
         try {
-            return pipeline.add(encode(item, priority, remote.info().getMaxItemBytes()));
+            return pipeline.add(pack(List.of(item), new int[] {priority}));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return CompletableFuture.failedFuture(e);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /**
+     * Pipelines like {@link #offerAsync} when the queue blocks when full: the batch joins this
+     * handle's {@link PutPipeline} as one entry, so it travels whole in one PutBatch (possibly with
+     * entries given before and after it), and the caller does not wait for a round trip. Other
+     * policies use the default (a blocking {@code offerAll} on a background thread).
+     */
+    @Override
+    public CompletableFuture<Boolean> offerAllAsync(List<? extends T> items, int[] priorities) {
+        if (pipeline == null) {
+            return QueueStore.super.offerAllAsync(items, priorities);
+        }
+        try {
+            return pipeline.add(pack(items, priorities));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return CompletableFuture.failedFuture(e);
@@ -149,21 +171,32 @@ final class RpcStore<T> implements QueueStore<T> {
         if (Backpressure.parse(remote.descriptor.option("backpressure", null)) != Backpressure.BLOCK) {
             return null;
         }
-        return new PutPipeline(batch -> put("putAsync", batch, Deadline.FOREVER, true), AsyncSupport.executor(),
+        return new PutPipeline(batch -> putBatch("putAsync", batch, Deadline.FOREVER), AsyncSupport.executor(),
                 () -> Math.min(PIPELINE_MAX_BATCH_ITEMS, capacity()), PIPELINE_MAX_BATCH_BYTES);
+    }
+
+    private PackedItems pack(List<? extends T> items, int[] priorities) throws InterruptedException {
+        return PackedItems.encode(codec, items, priorities, remote.info().getMaxItemBytes(),
+                remote.options.host() + ":" + remote.options.port());
     }
 
     @Override
     public boolean offerAll(List<? extends T> items, int[] priorities, long timeoutNanos) throws InterruptedException {
-        long limit = remote.info().getMaxItemBytes();
-        Item[] encoded = new Item[items.size()];
-        for (int i = 0; i < encoded.length; i++) {
-            encoded[i] = encode(items.get(i), priorities[i], limit);
-        }
-        return put("putAll", List.of(encoded), timeoutNanos, true);
+        return putBatch("putAll", pack(items, priorities), timeoutNanos);
     }
 
-    private boolean put(String op, List<Item> items, long timeoutNanos, boolean batch) throws InterruptedException {
+    /** Sends a batch in packed form as one PutBatch (atomic, idempotent). */
+    private boolean putBatch(String op, PackedItems items, long timeoutNanos) throws InterruptedException {
+        return put(op, PutRequest.newBuilder().setBlock(items.toProto()).build(), timeoutNanos, true);
+    }
+
+    /**
+     * Sends a put and waits for its answer, retrying with the same idempotency key while the server
+     * is unreachable, and settling it truthfully if the caller is interrupted.
+     *
+     * @param body the request's items (or block); the rest is filled in per attempt
+     */
+    private boolean put(String op, PutRequest body, long timeoutNanos, boolean batch) throws InterruptedException {
         IdempotencyKey key = IdempotencyKey.newBuilder().setClientId(remote.clientId())
                 .setSequence(remote.nextSequence()).build();
         long deadline = Deadline.deadline(timeoutNanos);
@@ -174,8 +207,7 @@ final class RpcStore<T> implements QueueStore<T> {
             try {
                 r = remote.call(op, "", wait, (stub, ref) -> {
                     sent.set(true);
-                    PutRequest req = PutRequest.newBuilder().setQueue(ref).addAllItems(items).setWaitNanos(wait)
-                            .setKey(key).build();
+                    PutRequest req = body.toBuilder().setQueue(ref).setWaitNanos(wait).setKey(key).build();
                     return batch ? stub.putBatch(req) : stub.put(req);
                 }, scope);
             } catch (InterruptedException e) {
@@ -213,7 +245,7 @@ final class RpcStore<T> implements QueueStore<T> {
                 @Override
                 public ListenableFuture<GetResponse> start(QueueServiceFutureStub stub, QueueRef ref) {
                     return stub.get(GetRequest.newBuilder().setQueue(ref).setMaxItems(maxItems).setWaitNanos(wait)
-                            .setCallId(callId).build());
+                            .setCallId(callId).setPacked(true).build());
                 }
 
                 @Override
@@ -231,11 +263,16 @@ final class RpcStore<T> implements QueueStore<T> {
                     }
                 }
             }, scope);
-            if (r.getItemsCount() == 0 && Thread.interrupted()) {
+            int count = r.getItemsCount() + r.getBlock().getLengthsCount();
+            if (count == 0 && Thread.interrupted()) {
                 // Interrupted and the server took nothing for this call.
                 throw new InterruptedException();
             }
-            if (r.getItemsCount() > 0) {
+            if (r.getBlock().getLengthsCount() > 0) {
+                return PackedItems.decode(r.getBlock(), codec);
+            }
+            if (count > 0) {
+                // A server that does not pack answers one message per item.
                 List<T> out = new ArrayList<>(r.getItemsCount());
                 for (ByteString b : r.getItemsList()) {
                     out.add(codec.decode(b.asReadOnlyByteBuffer()));

@@ -516,6 +516,107 @@ final class SharedRing {
         }
     }
 
+    /** Where {@link #pollRun} puts what it took. */
+    interface RunSink {
+        /** @param item an item taken, decoded */
+        void item(Object item);
+
+        /**
+         * An item taken that could not be read (a damaged slot, or the codec refused it): it was
+         * skipped, and the rest of the run goes on.
+         *
+         * @param failure why
+         */
+        void skipped(RuntimeException failure);
+    }
+
+    /**
+     * Takes the run of published items at the head of a lane, at most {@code max}, with one claim of
+     * the consumer index for all of them (a consumer of single items claims one index at a time).
+     * The claim is the same CAS as {@link #tryPoll}'s, moved by the run's length, and the run holds
+     * only slots published for their index, so that no other consumer, clear or recovery can change
+     * them before it: after it, each slot gets its reader tag at once, before any is read, and is
+     * then read and freed with a CAS, as a single poll does. Tombstones at the head are skipped;
+     * the run stops at the first slot that is not a published item.
+     *
+     * @param max the most items to take, at least 1
+     * @return how many indices were claimed (each given to {@code sink} as an item or a failure,
+     *     unless a waiter recovered its slot because we looked dead); 0 when the head holds no
+     *     published item
+     */
+    int pollRun(int lane, Codec<?> codec, int max, RunSink sink) {
+        final int laneBase = layout.laneOffset(lane);
+        final long most = Math.min(max, capacity);
+        for (;;) {
+            long c = get(laneBase + CONSUMER_INDEX);
+            int slot = layout.slotOffset(lane, c);
+            long s = get(slot + SLOT_SEQUENCE);
+            if (s == ((c + 1) | TOMBSTONE)) {
+                skipTombstone(lane, c, slot, s);
+                continue;
+            }
+            long k = 0;
+            while (k < most && get(layout.slotOffset(lane, c + k) + SLOT_SEQUENCE) == c + k + 1) {
+                k++;
+            }
+            if (k == 0) {
+                return 0;
+            }
+            if (!cas(laneBase + CONSUMER_INDEX, c, c + k)) {
+                continue;
+            }
+            for (long i = c; i < c + k; i++) {
+                LONG.setRelease(buf, layout.slotOffset(lane, i) + SLOT_READER, tag(i));
+            }
+            long bytes = 0;
+            long unfreed = c;
+            try {
+                for (long i = c; i < c + k; i++) {
+                    slot = layout.slotOffset(lane, i);
+                    Object item = null;
+                    RuntimeException failure = null;
+                    int length = (int) INT.get(buf, slot + SLOT_ITEM_LENGTH);
+                    if (length < 0 || length > itemSize) {
+                        failure = corrupt("the item of index " + i + " in lane " + lane + " claims " + length
+                                + " bytes, outside 0.." + itemSize + "; it was skipped");
+                    } else {
+                        try {
+                            item = codec.decode(buf.slice(slot + SLOT_HEADER_LENGTH, length));
+                        } catch (RuntimeException e) {
+                            failure = e;
+                        }
+                    }
+                    // As in tryPoll: a failed free means a waiter recovered the slot because we looked
+                    // dead; what we copied may be torn, and the item counts as lost.
+                    boolean freed = cas(slot + SLOT_SEQUENCE, i + 1, i + ringLength);
+                    unfreed = i + 1;
+                    if (!freed) {
+                        continue;
+                    }
+                    if (failure != null) {
+                        sink.skipped(failure);
+                    } else {
+                        bytes += length;
+                        sink.item(item);
+                    }
+                }
+            } finally {
+                // Something escaped (an Error while decoding, the sink refusing an item): free the
+                // rest of the run unread, counted as lost, so that producers are not left waiting
+                // on slots whose live reader will never free them.
+                for (long i = unfreed; i < c + k; i++) {
+                    if (cas(layout.slotOffset(lane, i) + SLOT_SEQUENCE, i + 1, i + ringLength)) {
+                        add(LOST_READS_OFFSET, 1);
+                    }
+                }
+                if (bytes != 0) {
+                    add(laneBase + BYTES_OUT, bytes);
+                }
+            }
+            return (int) k;
+        }
+    }
+
     /**
      * The head of a lane without removing it.
      *

@@ -339,34 +339,53 @@ final class ShmStore<T> implements QueueStore<T> {
     }
 
     @Override
-    @SuppressWarnings("unchecked")
     public int drainTo(Collection<? super T> sink, int maxItems, long timeoutNanos) throws InterruptedException {
         T first = poll(timeoutNanos);
         if (first == null) {
             return 0;
         }
         sink.add(first);
-        int n = 1;
-        SharedRing.Stall stall = new SharedRing.Stall();
-        while (n < maxItems) {
-            Object r;
-            try {
-                r = pollOnce(stall, false);
-            } catch (RuntimeException e) {
-                // A damaged slot or an item the codec refuses, met after healthy items were taken:
-                // those are the caller's now and must not be lost with the exception. The bad item
-                // is skipped either way; a batch reports it here, a single get throws.
-                LOG.warn("queue {}: a batch get skipped an item it could not read and returns the {} it took "
-                        + "before it: {}", descriptor.qualifiedName(), n, e.toString());
+        // The rest in runs, highest lane first: one claim of the consumer index per run.
+        Drain drain = new Drain(sink);
+        while (drain.taken + 1 < maxItems && !drain.failed) {
+            int claimed = 0;
+            for (int lane = lanes - 1; lane >= 0 && claimed == 0; lane--) {
+                claimed = ring.pollRun(lane, codec, maxItems - 1 - drain.taken, drain);
+            }
+            if (claimed == 0) {
                 break;
             }
-            if (!isItem(r)) {
-                break;
-            }
-            sink.add((T) r);
-            n++;
         }
-        return n;
+        return 1 + drain.taken;
+    }
+
+    /** Hands a batch get's runs to the caller's collection. Not thread-safe: one per call. */
+    private final class Drain implements SharedRing.RunSink {
+        private final Collection<? super T> sink;
+        int taken;
+        boolean failed;
+
+        Drain(Collection<? super T> sink) {
+            this.sink = sink;
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public void item(Object item) {
+            sink.add((T) item);
+            taken++;
+        }
+
+        @Override
+        public void skipped(RuntimeException failure) {
+            // A damaged slot or an item the codec refuses, met after healthy items were taken:
+            // those are the caller's now and must not be lost with the exception. The bad item is
+            // skipped either way; a batch reports it here (and ends after this run), a single get
+            // throws.
+            LOG.warn("queue {}: a batch get skipped an item it could not read and returns the items it took "
+                    + "with it: {}", descriptor.qualifiedName(), failure.toString());
+            failed = true;
+        }
     }
 
     @Override

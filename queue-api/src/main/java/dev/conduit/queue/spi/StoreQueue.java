@@ -280,6 +280,8 @@ public final class StoreQueue<T> implements MessageQueue<T> {
      * Adds a batch atomically without blocking the caller, through the store's
      * {@link QueueStore#offerAllAsync} (which a remote backend pipelines).
      *
+     * @param items the items, none null; at most the capacity
+     * @return completes when all items are queued, or exceptionally with the put's exception
      * @throws NullPointerException if an item is null (nothing was put)
      * @throws IllegalArgumentException if there are more items than the capacity (nothing was put)
      */

@@ -19,7 +19,7 @@ class SoakSmokeTest {
     @ValueSource(strings = {"local", "priority", "shm", "rpc"})
     @Timeout(120)
     void mixedWorkloadLosesNothingAndKeepsMemoryFlat(String backend) throws Exception {
-        SoakRunner.Result r = new SoakRunner(SECONDS, 2, 2, 2).run(backend);
+        SoakWorkload.Result r = new SoakRunner(SECONDS, 2, 2, 2).run(backend);
         assertTrue(r.items() > 0, "no item moved through " + backend);
         assertEquals(0, r.lost(), "items lost (or checksum mismatch) on " + backend);
         assertEquals(0, r.duplicated(), "items duplicated on " + backend);

@@ -586,6 +586,42 @@ public abstract class QueueConformanceTest {
 
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void putAllAsyncIsSeenWholeContiguousAndInOrderByAConcurrentConsumer() throws Exception {
+        assertBatchesAreAtomic((q, batch) -> q.putAllAsync(batch).get(PATIENCE.toSeconds(), TimeUnit.SECONDS));
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void putAllAsyncBatchesOfOneProducerArriveInCallOrderWithoutWaitingForEachOther() throws Exception {
+        MessageQueue<Long> q = newQueue(256);
+        assumePolicy(q, Backpressure.BLOCK);
+        List<CompletableFuture<Void>> pending = new ArrayList<>();
+        for (int b = 0; b < 20; b++) {
+            List<Long> batch = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                batch.add((long) b * 10 + i);
+            }
+            pending.add(q.putAllAsync(batch));
+        }
+        for (CompletableFuture<Void> f : pending) {
+            f.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+        }
+        assertEquals(range(0, 200), take(q, 200));
+        assertTrue(q.isEmpty());
+    }
+
+    @Test
+    void putAllAsyncRefusesANullItemAndABatchThatCanNeverFitAndAddsNothing() throws Exception {
+        MessageQueue<String> q = newQueue(4);
+        q.put("kept");
+        assertThrows(NullPointerException.class, () -> q.putAllAsync(Arrays.asList("x", null, "y")));
+        assertThrows(IllegalArgumentException.class, () -> q.putAllAsync(List.of("1", "2", "3", "4", "5")));
+        assertEquals(1, q.size());
+        assertEquals(List.of("kept"), take(q, 1));
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void transactionIsSeenWholeContiguousAndInOrderByAConcurrentConsumer() throws Exception {
         assertBatchesAreAtomic((q, batch) -> q.transaction(tx -> batch.forEach(tx::put)));
     }

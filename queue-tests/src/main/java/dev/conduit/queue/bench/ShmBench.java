@@ -2,6 +2,7 @@ package dev.conduit.queue.bench;
 
 import dev.conduit.queue.MessageQueue;
 import dev.conduit.queue.QueueDescriptor;
+import dev.conduit.queue.QueueEmptyException;
 import dev.conduit.queue.codec.Codecs;
 import dev.conduit.queue.shm.JournalQueues;
 import java.io.BufferedReader;
@@ -17,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -43,6 +45,14 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  * property {@value BenchResults#RESULTS_PROPERTY} names one, and rewrites the {@code shm} section of
  * docs/benchmarks.md and its chart.
  *
+ * <p>The shm producer calls {@code put} for each item; its consumer is measured twice, once with
+ * {@code get} per item and once with {@code getBatch}, as a consumer that wants throughput would
+ * take (Agrona's consumer also reads every record available at once). A throughput figure is the
+ * consumer's rate after the first {@value #WARM_UP_PERCENT}% of the items, for every contender
+ * alike, so that start-up and JIT compilation are not measured. The {@code float[]} children run
+ * with {@link #FLOATS_JVM_FLAGS}, which docs/shm.md's tuning section recommends for items of that
+ * size.
+ *
  * <p>Usage: {@code ShmBench [--quick | --scale X] [--docs DIR | --no-docs]}; scale 1.0 (the
  * default) is 2,000,000 messages, 100,000 round trips, 2,000 arrays of 1 MiB and 300,000 objects;
  * {@code --quick} is scale 0.05. Children are started with this JVM's {@code java.class.path}, so
@@ -59,6 +69,19 @@ public final class ShmBench {
     private static final int MESSAGE = 64;
     private static final int FLOATS = 1 << 18;
     private static final int WARM_UP_ROUNDS = 10_000;
+    /** The share of a throughput run's items taken before the consumer's clock starts, in percent. */
+    private static final int WARM_UP_PERCENT = 20;
+    /**
+     * The JVM flags of the {@code float[]} children, as docs/shm.md's tuning section tells users of
+     * large items: G1 regions large enough that a 1 MiB array is not a humongous object (with the
+     * default 1 MiB regions of a 512 MiB heap it is, and each one costs two regions and can start a
+     * concurrent cycle).
+     */
+    static final List<String> FLOATS_JVM_FLAGS = List.of("-XX:G1HeapRegionSize=4m");
+    /** How long a consumer waits for an item before it checks whether the rest were lost. */
+    private static final Duration IDLE_CHECK = Duration.ofSeconds(2);
+    /** What a batch consumer asks {@code getBatch} for (as the rpc harness does for single items). */
+    private static final int GET_BATCH = 1_000;
     private static final double QUICK_SCALE = 0.05;
     private static final long CHILD_TIME_LIMIT_SECONDS = 600;
     private static final String CHILD = "child";
@@ -159,6 +182,7 @@ public final class ShmBench {
             out.printf(Locale.ROOT, "shm benchmark, scale %s: %,d messages, %,d round trips, %,d arrays of 1 MiB, "
                     + "%,d objects%n", scale, messages, rounds, arrays, objects);
             double shmRate = pair(out, dir, "shm", messages);
+            double shmBatchRate = pair(out, dir, "shm-batches", messages);
             double chronicleRate = pair(out, dir, "chronicle", messages);
             double agronaRate = pair(out, dir, "agrona", messages);
             double[] shmRoundTrip = pingPong(out, dir, "shm", rounds);
@@ -167,20 +191,24 @@ public final class ShmBench {
             double arraycopyGbPerSecond = arraycopyGbPerSecond();
             double objectRate = pair(out, dir, "objects", objects);
 
-            String throughput = "throughput, 64-byte items, bytes codec";
+            String batches = "throughput, 64-byte items, bytes codec: put + getBatch(" + GET_BATCH + ")";
+            String singles = "throughput, 64-byte items, bytes codec: put + get";
+            String chronicle = "Chronicle Queue append + tail";
+            String agrona = "Agrona OneToOneRingBuffer, mapped file";
             List<BenchResults.Row> rows = List.of(
-                    BenchResults.Row.measured(throughput, "msgs/s", shmRate, chronicleRate,
-                            "Chronicle Queue append + tail", true, 1.0),
-                    BenchResults.Row.measured(throughput, "msgs/s", shmRate, agronaRate,
-                            "Agrona OneToOneRingBuffer, mapped file", true, 1.0),
+                    BenchResults.Row.measured(batches, "msgs/s", shmBatchRate, chronicleRate, chronicle, true, 1.0),
+                    BenchResults.Row.measured(batches, "msgs/s", shmBatchRate, agronaRate, agrona, true, 1.0),
+                    BenchResults.Row.measured(singles, "msgs/s", shmRate, chronicleRate, chronicle, true, null),
+                    BenchResults.Row.measured(singles, "msgs/s", shmRate, agronaRate, agrona, true, null),
                     BenchResults.Row.measured("ping-pong round trip, median", "ns", shmRoundTrip[0],
                             floorRoundTrip[0], "busy-spin cache-line ping-pong", false, 2.5),
                     BenchResults.Row.measured("ping-pong round trip, p99", "ns", shmRoundTrip[1], floorRoundTrip[1],
                             "busy-spin cache-line ping-pong", false, null),
-                    BenchResults.Row.measured("1 MiB float[] via Codecs.floats()", "GB/s", floatsGbPerSecond,
-                            arraycopyGbPerSecond, "System.arraycopy of 1 MiB, one process", true, 0.4),
-                    BenchResults.Row.measured("object items, default codec (Kryo)", "msgs/s", objectRate, shmRate,
-                            "the same queue with the bytes codec", true, null));
+                    BenchResults.Row.measured("1 MiB float[] via Codecs.floats() (" + String.join(" ", FLOATS_JVM_FLAGS)
+                            + ", see docs/shm.md)", "GB/s", floatsGbPerSecond, arraycopyGbPerSecond,
+                            "System.arraycopy of 1 MiB, one process", true, 0.4),
+                    BenchResults.Row.measured("object items, default codec (Kryo): put + get", "msgs/s", objectRate,
+                            shmRate, "the same queue with the bytes codec", true, null));
             return BenchResults.now(SECTION, "Shared memory: `shm` between two processes", command,
                     machine.describe(MachineInfo.currentLoadAverage()), rows);
         } finally {
@@ -211,6 +239,9 @@ public final class ShmBench {
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(JournalQueues.jvmFlags());
         cmd.add("--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED"); // Agrona 2 reads its Unsafe
+        if (role.startsWith("floats-")) {
+            cmd.addAll(FLOATS_JVM_FLAGS);
+        }
         cmd.addAll(List.of("-Xmx512m", "-cp", System.getProperty("java.class.path"), ShmBench.class.getName(), CHILD,
                 role, dir.toString(), Long.toString(count)));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
@@ -289,8 +320,10 @@ public final class ShmBench {
 
     private static void child(String role, Path dir, long n) throws Exception {
         switch (role) {
-            case "shm-produce" -> produce(shm(dir, "tp", 8192, MESSAGE).open(Codecs.bytes()), new byte[MESSAGE], n);
+            case "shm-produce", "shm-batches-produce" -> produce(shm(dir, "tp", 8192, MESSAGE).open(Codecs.bytes()),
+                    new byte[MESSAGE], n);
             case "shm-consume" -> consume(shm(dir, "tp", 8192, MESSAGE).open(Codecs.bytes()), n);
+            case "shm-batches-consume" -> consumeBatches(shm(dir, "tp", 8192, MESSAGE).open(Codecs.bytes()), n);
             case "floats-produce" -> produce(shm(dir, "fl", 8, FLOATS * Float.BYTES).open(Codecs.floats()),
                     new float[FLOATS], n);
             case "floats-consume" -> consume(shm(dir, "fl", 8, FLOATS * Float.BYTES).open(Codecs.floats()), n);
@@ -319,15 +352,87 @@ public final class ShmBench {
         }
     }
 
-    /** Takes {@code n} items; the clock starts at the first, so start-up is not measured. */
+    /**
+     * Takes {@code n} items one {@code get()} at a time; ends early only when the queue counts the
+     * missing items as lost ({@link #lost}).
+     */
     private static void consume(MessageQueue<?> queue, long n) throws InterruptedException {
         try (MessageQueue<?> q = queue) {
-            q.get();
-            long t0 = System.nanoTime();
-            for (long i = 1; i < n; i++) {
-                q.get();
+            Meter meter = new Meter(n);
+            for (long got = 0; got < n;) {
+                try {
+                    q.get(IDLE_CHECK);
+                } catch (QueueEmptyException e) {
+                    if (lost(q, got, n)) {
+                        break;
+                    }
+                    continue;
+                }
+                got++;
+                meter.took(1);
             }
-            result((n - 1) * 1e9 / (System.nanoTime() - t0));
+            result(meter.rate());
+        }
+    }
+
+    /** Takes {@code n} items with {@code getBatch}, as a consumer that wants throughput would. */
+    private static void consumeBatches(MessageQueue<?> queue, long n) throws InterruptedException {
+        try (MessageQueue<?> q = queue) {
+            Meter meter = new Meter(n);
+            for (long got = 0; got < n;) {
+                int k = q.getBatch(GET_BATCH, IDLE_CHECK).size();
+                if (k == 0 && lost(q, got, n)) {
+                    break;
+                }
+                got += k;
+                meter.took(k);
+            }
+            result(meter.rate());
+        }
+    }
+
+    /**
+     * Whether the items a consumer still waits for were counted lost: a consumer held off its core
+     * for longer than the stall timeout between claiming an item and tagging it loses that item
+     * (at-most-once, see docs/shm.md), which on a loaded machine would otherwise leave the run
+     * waiting for it until the child time limit.
+     */
+    private static boolean lost(MessageQueue<?> q, long got, long n) {
+        if (got + q.metrics().dropped() < n) {
+            return false;
+        }
+        System.err.println("bench: " + (n - got) + " items were counted lost (consumer descheduled past the stall "
+                + "timeout); the rate covers the rest");
+        return true;
+    }
+
+    /**
+     * The consumer's clock: it starts once the first {@value #WARM_UP_PERCENT}% of the items have been
+     * taken, so that start-up and JIT compilation (which on a small machine competes with the two
+     * spinning processes for cores) are not measured; the same for every contender. Not thread-safe.
+     */
+    static final class Meter {
+        private final long warmUp;
+        private long taken;
+        private long t0;
+        private long takenAtT0;
+
+        Meter(long total) {
+            this.warmUp = Math.min(total - 1, total * WARM_UP_PERCENT / 100);
+        }
+
+        void took(long k) {
+            long before = taken;
+            taken += k;
+            if (before <= warmUp && taken > warmUp) {
+                t0 = System.nanoTime();
+                takenAtT0 = taken;
+            }
+        }
+
+        /** @return items per second after the warm-up */
+        double rate() {
+            return (taken - takenAtT0) * 1e9 / (System.nanoTime() - t0);
         }
     }
 
@@ -347,19 +452,17 @@ public final class ShmBench {
         try (ChronicleQueue cq = ChronicleQueue.singleBuilder(dir.resolve("cq")).build();
                 ExcerptTailer t = cq.createTailer()) {
             byte[] m = new byte[MESSAGE];
-            long got = 0;
-            long t0 = 0;
-            while (got < n) {
+            Meter meter = new Meter(n);
+            for (long got = 0; got < n;) {
                 try (DocumentContext dc = t.readingDocument()) {
                     if (dc.isPresent()) {
                         dc.wire().bytes().read(m);
-                        if (got++ == 0) {
-                            t0 = System.nanoTime();
-                        }
+                        got++;
+                        meter.took(1);
                     }
                 }
             }
-            result((n - 1) * 1e9 / (System.nanoTime() - t0));
+            result(meter.rate());
         }
     }
 
@@ -394,18 +497,14 @@ public final class ShmBench {
             }
             return;
         }
-        long[] got = {0};
-        long[] t0 = {0};
         byte[] m = new byte[MESSAGE];
-        while (got[0] < n) {
-            ring.read((type, buffer, index, length) -> {
-                buffer.getBytes(index, m, 0, length);
-                if (got[0]++ == 0) {
-                    t0[0] = System.nanoTime();
-                }
-            });
+        Meter meter = new Meter(n);
+        for (long got = 0; got < n;) {
+            int k = ring.read((type, buffer, index, length) -> buffer.getBytes(index, m, 0, length));
+            got += k;
+            meter.took(k);
         }
-        result((n - 1) * 1e9 / (System.nanoTime() - t0[0]));
+        result(meter.rate());
     }
 
     private static void shmPingPong(boolean ping, Path dir, long rounds) throws InterruptedException {

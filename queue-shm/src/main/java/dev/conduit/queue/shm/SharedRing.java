@@ -230,6 +230,7 @@ final class SharedRing {
      *
      * @param precise whether to tell a full lane from a slot still being read; a waiter that will
      *     try again passes false between its periodic precise attempts
+     * @param stall where a {@link #BUSY} result names the slot; may be null when not precise
      * @return {@link #OK}, {@link #FULL}, {@link #BUSY} with {@code stall} naming the slot, or (only
      *     when not precise) {@link #NOT_FREE}
      */
@@ -451,6 +452,7 @@ final class SharedRing {
      * @param codec decodes the payload; null to discard it
      * @param precise whether to tell an empty lane from a head still being written; a waiter that
      *     will try again passes false between its periodic precise attempts
+     * @param stall where an {@link #IN_FLIGHT} result names the slot; may be null when not precise
      * @return the item, {@link #DISCARDED}, {@link #EMPTY}, {@link #IN_FLIGHT} with {@code stall}
      *     naming the slot, or (only when not precise) {@link #NOT_READY}
      * @throws QueueException when the slot is damaged (the slot is freed; the queue goes on)

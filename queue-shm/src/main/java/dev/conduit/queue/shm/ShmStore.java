@@ -125,13 +125,17 @@ final class ShmStore<T> implements QueueStore<T> {
         checkOpen();
         Encoded<T> payload = encode(item);
         int lane = options.laneFor(priority);
-        SharedRing.Stall stall = new SharedRing.Stall();
         Backpressure policy = options.backpressure();
-        // Only a put that will not wait needs to know at once whether the lane is full.
+        // Only a put that will not wait needs to know at once whether the lane is full; an attempt
+        // that is not precise never names a stall, so the common put allocates none.
         boolean willWait = policy == Backpressure.BLOCK && timeoutNanos != 0;
+        SharedRing.Stall stall = willWait ? null : new SharedRing.Stall();
         int r = ring.tryOffer(lane, payload, stall, !willWait);
         if (r == SharedRing.OK) {
             return true;
+        }
+        if (stall == null) {
+            stall = new SharedRing.Stall();
         }
         if (policy == Backpressure.DROP_OLDEST) {
             return offerDroppingOldest(lane, payload, stall);
@@ -301,10 +305,14 @@ final class ShmStore<T> implements QueueStore<T> {
     @SuppressWarnings("unchecked")
     public T poll(long timeoutNanos) throws InterruptedException {
         checkOpen();
-        SharedRing.Stall stall = new SharedRing.Stall();
+        // As for puts: only a precise attempt can name a stall.
+        SharedRing.Stall stall = timeoutNanos == 0 ? new SharedRing.Stall() : null;
         Object r = pollOnce(stall, timeoutNanos == 0);
         if (isItem(r)) {
             return (T) r;
+        }
+        if (stall == null) {
+            stall = new SharedRing.Stall();
         }
         if (timeoutNanos == 0 && r == SharedRing.EMPTY) {
             return null;

@@ -17,6 +17,11 @@
 #   scripts/ray-cluster.sh faults [--trials N] [--actor-only]
 #                                    install + up + the long fault loop (default 50 trials; the queue's
 #                                    actor killed, or every third trial its node) + down
+#   scripts/ray-cluster.sh soak [--seconds N] [--interval N] [--producers N] [--consumers N]
+#                                    install + up + the soak (default 600 s: scripts/soak.sh's mixed
+#                                    workload on a ray queue on the second node; items/s, heap after GC
+#                                    and RSS over time, lost/duplicated, memory verdict) + down
+#   scripts/ray-cluster.sh run-soak [...] the soak against the running cluster (no up/down)
 #
 # Settings (environment): RAY_VENV (default <repo>/.venv-ray), RAY_VERSION (2.58.0),
 # RAY_PORT (GCS port of the head, 6390), RAY_TEMP_DIR (/tmp/ray-conduit),
@@ -214,6 +219,7 @@ cmd_bench() {
 
 # The fault loop of issue #6, long: N trials (default 50) of killing a queue's actor during traffic,
 # every third trial the node hosting it; prints trials=.. faults=.. lost=.. duplicated=.. at the end.
+# The test JVM's ceiling grows with N: surefire's 900 s would cut off a long loop (a trial takes 10-60 s).
 cmd_faults() {
   local trials=50 nodes=true args=()
   while [ $# -gt 0 ]; do
@@ -228,8 +234,34 @@ cmd_faults() {
   trap cmd_down EXIT
   cmd_up >/dev/null
   run_maven_in_cluster verify -Dtest=QueueFaultLoopTest -Dsurefire.failIfNoSpecifiedTests=false \
-    -Dconduit.ray.faults.trials="$trials" -Dconduit.ray.faults.nodes="$nodes" "${args[@]}"
+    -Dconduit.ray.faults.trials="$trials" -Dconduit.ray.faults.nodes="$nodes" \
+    -Dconduit.ray.fork.timeout.seconds=$((600 + trials * 150)) "${args[@]}"
   log "fault loop of $trials trials passed in $((SECONDS - t0)) s"
+}
+
+# The soak (issue: reliability), RaySoak on the cluster: --seconds N (default 600), --interval N (10),
+# --producers N (2), --consumers N (2), as system properties of its JVM.
+run_soak() {
+  local jvm="" args=()
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --seconds) jvm="$jvm -Dconduit.soak.seconds=$2"; shift 2 ;;
+      --interval) jvm="$jvm -Dconduit.soak.interval=$2"; shift 2 ;;
+      --producers) jvm="$jvm -Dconduit.soak.producers=$2"; shift 2 ;;
+      --consumers) jvm="$jvm -Dconduit.soak.consumers=$2"; shift 2 ;;
+      *) args+=("$1"); shift ;;
+    esac
+  done
+  run_maven_in_cluster "process-test-classes exec:exec@ray-soak" "-Dconduit.soak.jvm=$jvm" "${args[@]}"
+}
+
+cmd_soak() {
+  local t0=$SECONDS
+  cmd_install
+  trap cmd_down EXIT
+  cmd_up >/dev/null
+  run_soak "$@"
+  log "soak passed; total $((SECONDS - t0)) s"
 }
 
 case "${1:-}" in
@@ -244,5 +276,7 @@ case "${1:-}" in
   verify) shift; gcs_up || die "no cluster at $ADDRESS; run: $0 up"; run_maven_in_cluster verify "$@" ;;
   bench) shift; cmd_bench "$@" ;;
   faults) shift; cmd_faults "$@" ;;
-  *) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  soak) shift; cmd_soak "$@" ;;
+  run-soak) shift; gcs_up || die "no cluster at $ADDRESS; run: $0 up"; run_soak "$@" ;;
+  *) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -1,8 +1,9 @@
-package dev.conduit.queue.rpc;
+package dev.conduit.queue.bench;
 
 import dev.conduit.queue.MessageQueue;
 import dev.conduit.queue.QueueDescriptor;
 import dev.conduit.queue.codec.Codecs;
+import dev.conduit.queue.rpc.QueueServer;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -13,55 +14,61 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ClientResponseObserver;
-import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.lang.management.ManagementFactory;
+import java.io.PrintStream;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.HdrHistogram.Histogram;
 
 /**
- * Measures the rpc queue against plain grpc-java on the same machine, in the same run:
- * put→get throughput of 64-byte items, one at a time ({@code putAsync}) and in batches of 100
- * ({@code putAllAsync}), taken with {@code getBatch}, against a plain bidirectional stream echoing
- * the same bytes; and unary put round-trip time against a plain unary echo. Prints each figure with
- * its reference and the ratio.
+ * The benchmark of the rpc backend: the rpc queue, through its public API, against plain
+ * grpc-java on loopback, in the same JVM and the same run: put&rarr;get throughput of 64-byte
+ * items, one at a time ({@code putAsync}) and in batches of 100 ({@code putAllAsync}), taken with
+ * {@code getBatch}, against a plain bidirectional stream echoing the same bytes; and unary put
+ * round-trip time against a plain unary echo. Each throughput pair (queue, reference) runs
+ * {@code repeats} times alternating and the medians are reported. Prints the table, writes the
+ * results file when system property {@value BenchResults#RESULTS_PROPERTY} names one, and
+ * rewrites the {@code rpc} section of docs/benchmarks.md and its chart.
  *
- * <pre>
- * java -cp ... dev.conduit.queue.rpc.RpcBenchmark   (-Dconduit.bench.items=200000 -Dconduit.bench.rtt=20000
- *     -Dconduit.bench.repeats=3 -Dconduit.bench.results=rpc.json writes the figures in the shared results format)
- * </pre>
+ * <p>Usage: {@code RpcBench [--quick] [--docs DIR | --no-docs]}. The full size is 200,000 items
+ * for batches and the single-item reference, 20,000 single items through the queue, 20,000 round
+ * trips and 3 repeats; {@code --quick} (a smoke run of a few seconds) is 10,000, 2,000, 1,000 and
+ * 3. System properties {@code conduit.bench.items}, {@code conduit.bench.singleItems},
+ * {@code conduit.bench.rtt} and {@code conduit.bench.repeats} override either size. It needs only
+ * this JVM: the {@link QueueServer} and the echo server it starts listen on 127.0.0.1, on free
+ * ports. {@code conduit bench --rpc} runs it from the jar.
+ *
+ * <p>Not thread-safe: one run at a time per JVM.
  */
-public final class RpcBenchmark {
+public final class RpcBench {
+    /** The section of docs/benchmarks.md this harness writes. */
+    static final String SECTION = "rpc";
+
     private static final int ITEM = 64;
     private static final int BATCH = 100;
-    private static final int ITEMS = Integer.getInteger("conduit.bench.items", 200_000);
-    private static final int SINGLE_ITEMS = Integer.getInteger("conduit.bench.singleItems", 20_000);
-    private static final int RTT_CALLS = Integer.getInteger("conduit.bench.rtt", 20_000);
-    /** How many times each throughput pair (queue, reference) runs, alternating; the medians are reported. */
-    private static final int REPEATS = Integer.getInteger("conduit.bench.repeats", 3);
     /** Most items the producer leaves unacknowledged (putAsync futures, or putAllAsync batches' items). */
     private static final int ASYNC_WINDOW = 10_000;
     /** What the consumer asks getBatch for: up to this many, it takes what is there. */
     private static final int GET_BATCH = 1_000;
+    private static final int WARM_UP_ROUND_TRIPS = 2_000;
+    private static final String STREAM_REFERENCE = "plain grpc-java bidirectional stream";
+    private static final String UNARY_REFERENCE = "plain grpc-java unary echo";
 
     private static final MethodDescriptor<byte[], byte[]> ECHO_STREAM = MethodDescriptor.<byte[], byte[]>newBuilder()
             .setType(MethodDescriptor.MethodType.BIDI_STREAMING).setFullMethodName("bench.Echo/Stream")
@@ -70,80 +77,176 @@ public final class RpcBenchmark {
             .setType(MethodDescriptor.MethodType.UNARY).setFullMethodName("bench.Echo/Unary")
             .setRequestMarshaller(new Bytes()).setResponseMarshaller(new Bytes()).build();
 
-    private RpcBenchmark() {
+    private RpcBench() {
     }
 
     /**
-     * Runs every measurement and prints a table.
+     * How much one run moves.
      *
-     * @param args ignored
-     * @throws Exception on failure
+     * @param items items per batched run, and per run of the single-item reference
+     * @param singleItems items per single-item run through the queue
+     * @param roundTrips unary round trips of each kind
+     * @param repeats runs of each throughput pair; the medians are reported
      */
-    public static void main(String[] args) throws Exception {
+    private record Size(int items, int singleItems, int roundTrips, int repeats) {
+        static final Size FULL = new Size(200_000, 20_000, 20_000, 3);
+        static final Size QUICK = new Size(10_000, 2_000, 1_000, 3);
+
+        /** @return this size with the system properties that override it applied */
+        Size overridden() {
+            return new Size(Integer.getInteger("conduit.bench.items", items),
+                    Integer.getInteger("conduit.bench.singleItems", singleItems),
+                    Integer.getInteger("conduit.bench.rtt", roundTrips),
+                    Integer.getInteger("conduit.bench.repeats", repeats));
+        }
+
+        void check() {
+            if (items < BATCH || items % BATCH != 0 || singleItems < 1 || roundTrips < 1 || repeats < 1) {
+                throw new IllegalArgumentException("sizes must be positive and items a multiple of " + BATCH + ": "
+                        + this);
+            }
+        }
+    }
+
+    /**
+     * Runs the benchmark and exits with {@link #run}'s status (also on success: gRPC may leave
+     * threads behind). The server's log is at level warn unless
+     * {@code -Dorg.slf4j.simpleLogger.defaultLogLevel} says otherwise.
+     *
+     * @param args see the class comment
+     */
+    public static void main(String[] args) {
+        // The server logs every queue it creates and destroys: dozens of lines per run, unless asked.
+        System.getProperties().putIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        System.exit(run(System.out, args));
+    }
+
+    /**
+     * Runs the benchmark and reports it.
+     *
+     * @param out where the table and progress go
+     * @param args see the class comment
+     * @return 0 on success, 2 for a bad command line, 1 when a measurement failed or a file could
+     *     not be written; a missed target is reported, not an error
+     */
+    public static int run(PrintStream out, String... args) {
+        Size size = Size.FULL;
+        Path docs = Path.of("docs");
+        boolean writeDocs = true;
+        try {
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--quick" -> size = Size.QUICK;
+                    case "--docs" -> {
+                        if (++i == args.length) {
+                            throw new IllegalArgumentException("--docs needs a value");
+                        }
+                        docs = Path.of(args[i]);
+                    }
+                    case "--no-docs" -> writeDocs = false;
+                    case "--help", "-h" -> {
+                        out.println("Usage: RpcBench [--quick] [--docs DIR | --no-docs]");
+                        return 0;
+                    }
+                    default -> throw new IllegalArgumentException("unknown option '" + args[i] + "'");
+                }
+            }
+            size = size.overridden();
+            size.check();
+        } catch (IllegalArgumentException e) {
+            out.println("bench: " + e.getMessage());
+            return 2;
+        }
+        String command = System.getProperty("conduit.bench.command", "java -cp CLASSPATH " + RpcBench.class.getName()
+                + (args.length == 0 ? "" : " " + String.join(" ", args)));
+        try {
+            BenchResults results = measure(out, size, command);
+            out.println();
+            out.print(ResultsReport.markdown(results, null));
+            Path file = results.writeIfAsked();
+            if (file != null) {
+                out.println("Wrote the results file " + file);
+            }
+            if (writeDocs) {
+                out.println("Wrote " + ResultsReport.merge(results, docs) + " and its chart");
+            }
+            return 0;
+        } catch (Exception e) {
+            out.println("bench: rpc benchmark failed: " + e.getMessage());
+            e.printStackTrace(out);
+            return 1;
+        }
+    }
+
+    private static BenchResults measure(PrintStream out, Size size, String command) throws Exception {
+        MachineInfo machine = MachineInfo.current();
+        int items = size.items();
+        int singleItems = size.singleItems();
+        out.printf(Locale.ROOT, "rpc benchmark: %,d items (batches, and the single-item reference), %,d single "
+                + "items, %,d round trips, %d repeats (throughput: medians)%n", items, singleItems, size.roundTrips(),
+                size.repeats());
+        ExecutorService echoExecutor = Executors.newFixedThreadPool(4);
         Server echo = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-                .executor(Executors.newFixedThreadPool(4))
+                .executor(echoExecutor)
                 .addService(ServerServiceDefinition.builder("bench.Echo")
-                        .addMethod(ECHO_STREAM, ServerCalls.asyncBidiStreamingCall(RpcBenchmark::echoStream))
-                        .addMethod(ECHO_UNARY, ServerCalls.asyncUnaryCall((req, out) -> {
-                            out.onNext(req);
-                            out.onCompleted();
+                        .addMethod(ECHO_STREAM, ServerCalls.asyncBidiStreamingCall(RpcBench::echoStream))
+                        .addMethod(ECHO_UNARY, ServerCalls.asyncUnaryCall((req, reply) -> {
+                            reply.onNext(req);
+                            reply.onCompleted();
                         }))
                         .build())
                 .build().start();
         ManagedChannel echoChannel = ManagedChannelBuilder.forAddress("127.0.0.1", echo.getPort()).usePlaintext()
                 .build();
-        List<Row> rows = new ArrayList<>();
-        String machine = machine();
-        String when = Instant.now().toString();
+        List<BenchResults.Row> rows = new ArrayList<>();
         try (QueueServer server = QueueServer.builder().port(0).start()) {
             QueueDescriptor d = QueueDescriptor.rpc("127.0.0.1", server.port(), "bench").withCapacity(100_000);
-            // Warm up both sides, each with as many items as it then moves.
-            queueThroughput(d.withId("warm-1"), SINGLE_ITEMS, 1, GET_BATCH);
-            queueThroughput(d.withId("warm-2"), ITEMS, BATCH, GET_BATCH);
-            queueThroughput(d.withId("warm-3"), ITEMS / 4, BATCH, BATCH);
-            streamThroughput(echoChannel, SINGLE_ITEMS, 1);
-            streamThroughput(echoChannel, ITEMS, BATCH);
-            rtt(d.withId("warm-4"), echoChannel, 2_000);
+            out.println("  warm-up: every shape once on each side, not reported");
+            queueThroughput(d.withId("warm-1"), singleItems, 1, GET_BATCH);
+            queueThroughput(d.withId("warm-2"), items, BATCH, GET_BATCH);
+            queueThroughput(d.withId("warm-3"), items / 4, BATCH, BATCH);
+            streamThroughput(echoChannel, singleItems, 1);
+            streamThroughput(echoChannel, items, BATCH);
+            rtt(d.withId("warm-4"), echoChannel, Math.min(WARM_UP_ROUND_TRIPS, size.roundTrips()));
 
-            double[] single = medians(REPEATS, r -> queueThroughput(d.withId("single-" + r), SINGLE_ITEMS, 1,
-                    GET_BATCH), r -> streamThroughput(echoChannel, ITEMS, 1));
-            rows.add(new Row("put->get throughput, single 64 B items (putAsync + getBatch(1000))", "items/s", single[0],
-                    single[1], true, null, null));
-            double[] batch = medians(REPEATS, r -> queueThroughput(d.withId("batch-" + r), ITEMS, BATCH, GET_BATCH),
-                    r -> streamThroughput(echoChannel, ITEMS, BATCH));
-            rows.add(new Row("put->get throughput, batches of 100 x 64 B (putAllAsync + getBatch(1000))", "items/s",
-                    batch[0], batch[1], true, ">= 0.8x the reference and >= 1,000,000 items/s",
+            out.println("  single items: putAsync + getBatch(1000), against the stream echoing 64 B messages");
+            double[] single = medians(size.repeats(), r -> queueThroughput(d.withId("single-" + r), singleItems, 1,
+                    GET_BATCH), r -> streamThroughput(echoChannel, items, 1));
+            rows.add(row("put->get throughput, single 64 B items (putAsync + getBatch(1000))", "items/s", single,
+                    STREAM_REFERENCE, true, null, null));
+            out.println("  batches of 100: putAllAsync + getBatch(1000), against the stream echoing 6,400 B messages");
+            double[] batch = medians(size.repeats(), r -> queueThroughput(d.withId("batch-" + r), items, BATCH,
+                    GET_BATCH), r -> streamThroughput(echoChannel, items, BATCH));
+            rows.add(row("put->get throughput, batches of 100 x 64 B (putAllAsync + getBatch(1000))", "items/s",
+                    batch, STREAM_REFERENCE, true, ">= 0.8x the reference and >= 1,000,000 items/s",
                     batch[0] >= 0.8 * batch[1] && batch[0] >= 1_000_000));
-            double[] batch100 = medians(REPEATS, r -> queueThroughput(d.withId("batch-100-" + r), ITEMS, BATCH, BATCH),
-                    r -> streamThroughput(echoChannel, ITEMS, BATCH));
-            rows.add(new Row("put->get throughput, batches of 100 x 64 B (putAllAsync + getBatch(100))", "items/s",
-                    batch100[0], batch100[1], true, null, null));
-            Histogram[] h = rtt(d.withId("rtt"), echoChannel, RTT_CALLS);
-            double qp50 = h[0].getValueAtPercentile(50) / 1000.0;
-            double ep50 = h[1].getValueAtPercentile(50) / 1000.0;
-            double qp99 = h[0].getValueAtPercentile(99) / 1000.0;
-            double ep99 = h[1].getValueAtPercentile(99) / 1000.0;
-            rows.add(new Row("unary put round trip p50", "us", qp50, ep50, false, "<= 1.3x the reference",
-                    qp50 <= 1.3 * ep50));
-            rows.add(new Row("unary put round trip p99", "us", qp99, ep99, false, null, null));
+            out.println("  batches of 100: putAllAsync + getBatch(100)");
+            double[] batch100 = medians(size.repeats(), r -> queueThroughput(d.withId("batch-100-" + r), items, BATCH,
+                    BATCH), r -> streamThroughput(echoChannel, items, BATCH));
+            rows.add(row("put->get throughput, batches of 100 x 64 B (putAllAsync + getBatch(100))", "items/s",
+                    batch100, STREAM_REFERENCE, true, null, null));
+            out.println("  unary put round trips, alternating with unary echoes");
+            Histogram[] h = rtt(d.withId("rtt"), echoChannel, size.roundTrips());
+            double[] p50 = {h[0].getValueAtPercentile(50) / 1000.0, h[1].getValueAtPercentile(50) / 1000.0};
+            double[] p99 = {h[0].getValueAtPercentile(99) / 1000.0, h[1].getValueAtPercentile(99) / 1000.0};
+            rows.add(row("unary put round trip p50", "us", p50, UNARY_REFERENCE, false, "<= 1.3x the reference",
+                    p50[0] <= 1.3 * p50[1]));
+            rows.add(row("unary put round trip p99", "us", p99, UNARY_REFERENCE, false, null, null));
         } finally {
             echoChannel.shutdownNow();
             echo.shutdownNow();
+            echoExecutor.shutdownNow();
         }
-        System.out.println();
-        System.out.printf("| %-86s | %14s | %16s | %7s |%n", "measure", "conduit rpc", "plain grpc-java", "ratio");
-        System.out.printf("|%s|%s|%s|%s|%n", "-".repeat(88), "-".repeat(16), "-".repeat(18), "-".repeat(9));
-        for (Row r : rows) {
-            System.out.printf("| %-86s | %14s | %16s | %7.2f |%n", r.measure + " (" + r.unit + ")",
-                    String.format("%,.1f", r.conduit), String.format("%,.1f", r.reference), r.ratio());
-        }
-        System.out.printf("%nitems=%d singleItems=%d rttCalls=%d repeats=%d (throughput: medians) %s%n", ITEMS,
-                SINGLE_ITEMS, RTT_CALLS, REPEATS, machine);
-        String results = System.getProperty("conduit.bench.results");
-        if (results != null) {
-            writeResults(Path.of(results), rows, machine, when);
-        }
-        System.exit(0);
+        return BenchResults.now(SECTION, "queue-rpc over loopback", command,
+                machine.describe(MachineInfo.currentLoadAverage()), rows);
+    }
+
+    /** A row of {conduit, reference}; the ratio is rounded to two decimals. */
+    private static BenchResults.Row row(String measure, String unit, double[] figures, String referenceName,
+            boolean higherIsBetter, String target, Boolean met) {
+        double ratio = Math.round(figures[0] / figures[1] * 100) / 100.0;
+        return new BenchResults.Row(measure, unit, figures[0], figures[1], referenceName, higherIsBetter, ratio,
+                target, met);
     }
 
     /** One throughput measurement; the argument is the repetition's number. */
@@ -163,62 +266,9 @@ public final class RpcBenchmark {
             q[i] = queue.run(i);
             r[i] = reference.run(i);
         }
-        java.util.Arrays.sort(q);
-        java.util.Arrays.sort(r);
+        Arrays.sort(q);
+        Arrays.sort(r);
         return new double[] {q[q.length / 2], r[r.length / 2]};
-    }
-
-    /** One measured figure beside its reference. */
-    private record Row(String measure, String unit, double conduit, double reference, boolean higherIsBetter,
-            String target, Boolean met) {
-        double ratio() {
-            return conduit / reference;
-        }
-    }
-
-    private static String machine() {
-        double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-        return Runtime.getRuntime().availableProcessors() + " cores, load average " + String.format("%.2f", load)
-                + " at start, JDK " + Runtime.version();
-    }
-
-    /** Writes the figures in the shared benchmark results format (section "rpc"). */
-    private static void writeResults(Path file, List<Row> rows, String machine, String when) throws IOException {
-        ObjectMapper json = new ObjectMapper();
-        ObjectNode root = json.createObjectNode();
-        root.put("section", "rpc");
-        root.put("title", "queue-rpc over loopback");
-        root.put("command", "java -cp <queue-rpc test class path> -Dconduit.bench.items=" + ITEMS
-                + " -Dconduit.bench.singleItems=" + SINGLE_ITEMS + " -Dconduit.bench.rtt=" + RTT_CALLS
-                + " -Dconduit.bench.repeats=" + REPEATS
-                + " -Dconduit.bench.results=" + file + " " + RpcBenchmark.class.getName());
-        root.put("machine", machine);
-        root.put("when", when);
-        ArrayNode out = root.putArray("rows");
-        for (Row r : rows) {
-            ObjectNode n = out.addObject();
-            n.put("measure", r.measure);
-            n.put("unit", r.unit);
-            n.put("conduit", r.conduit);
-            n.put("reference", r.reference);
-            n.put("referenceName", r.unit.equals("us") ? "plain grpc-java unary echo"
-                    : "plain grpc-java bidirectional stream");
-            n.put("higherIsBetter", r.higherIsBetter);
-            n.put("ratio", Math.round(r.ratio() * 100) / 100.0);
-            if (r.target == null) {
-                n.putNull("target");
-                n.putNull("met");
-            } else {
-                n.put("target", r.target);
-                n.put("met", r.met);
-            }
-        }
-        Path parent = file.toAbsolutePath().getParent();
-        if (parent != null) {
-            Files.createDirectories(parent);
-        }
-        json.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), root);
-        System.out.println("results written to " + file);
     }
 
     /**
@@ -243,6 +293,7 @@ public final class RpcBenchmark {
                     Thread.currentThread().interrupt();
                 }
             });
+            reader.setDaemon(true);
             long start = System.nanoTime();
             reader.start();
             ArrayDeque<CompletableFuture<Void>> unacknowledged = new ArrayDeque<>();

@@ -22,10 +22,11 @@ import picocli.CommandLine.Spec;
 /**
  * {@code conduit bench}: runs a benchmark harness from queue-tests, which this jar contains, and
  * rewrites its section of {@code docs/benchmarks.md} and its charts: the in-JVM JMH suite
- * ({@code dev.conduit.queue.bench.BenchmarkReport}, the default), or with {@code --shm} the
- * multi-process shm harness ({@code dev.conduit.queue.bench.ShmBench}). With {@code --results}
- * it runs nothing and merges results files written by other harnesses (rpc, ray) into the page
- * ({@code dev.conduit.queue.bench.ResultsReport}).
+ * ({@code dev.conduit.queue.bench.BenchmarkReport}, the default), with {@code --shm} the
+ * multi-process shm harness ({@code dev.conduit.queue.bench.ShmBench}), or with {@code --rpc} the
+ * rpc harness ({@code dev.conduit.queue.bench.RpcBench}: a server and plain grpc-java on
+ * loopback). With {@code --results} it runs nothing and merges results files written by other
+ * harnesses (ray) into the page ({@code dev.conduit.queue.bench.ResultsReport}).
  *
  * <p>A harness runs in a child JVM started from a private copy of this jar: JMH forks a JVM per
  * benchmark from the class path for up to twelve minutes (the shm harness starts producer and
@@ -38,16 +39,22 @@ import picocli.CommandLine.Spec;
             "Default: the in-JVM JMH suite, local and priority beside ArrayBlockingQueue, LinkedBlockingQueue,",
             "MpmcArrayQueue and PriorityBlockingQueue; about 12 minutes, --quick is a smoke run of under two.",
             "--shm: the shm backend between two processes beside Chronicle Queue, Agrona and the hardware.",
-            "--results FILE: run nothing, merge a results file (rpc, ray harnesses) into the page."})
+            "--rpc: the rpc backend over loopback beside plain grpc-java; --quick is a run of seconds.",
+            "--results FILE: run nothing, merge a results file (ray harness) into the page."})
 final class BenchCommand implements Callable<Integer> {
     private static final String REPORT_MAIN = "dev.conduit.queue.bench.BenchmarkReport";
     private static final String SHM_MAIN = "dev.conduit.queue.bench.ShmBench";
+    private static final String RPC_MAIN = "dev.conduit.queue.bench.RpcBench";
 
     @Spec
     CommandSpec spec;
 
     @Option(names = "--shm", description = "Run the multi-process shm benchmark instead of the in-JVM suite.")
     boolean shm;
+
+    @Option(names = "--rpc", description = "Run the rpc benchmark (a server on loopback beside plain grpc-java) "
+            + "instead of the in-JVM suite.")
+    boolean rpc;
 
     @Option(names = "--results", paramLabel = "FILE", description = "Merge this results file into the page and "
             + "run nothing; repeatable.")
@@ -96,6 +103,8 @@ final class BenchCommand implements Callable<Integer> {
             List<String> asTyped = new ArrayList<>(List.of("java", "-jar", "queue-cli/target/conduit.jar", "bench"));
             if (shm) {
                 asTyped.add("--shm");
+            } else if (rpc) {
+                asTyped.add("--rpc");
             }
             asTyped.addAll(userArguments());
             cmd.add("-Dconduit.bench.command=" + String.join(" ", asTyped));
@@ -104,7 +113,7 @@ final class BenchCommand implements Callable<Integer> {
             }
             cmd.add("-cp");
             cmd.add(privateClassPath(workdir));
-            cmd.add(shm ? SHM_MAIN : REPORT_MAIN);
+            cmd.add(shm ? SHM_MAIN : rpc ? RPC_MAIN : REPORT_MAIN);
             cmd.addAll(args);
             child = new ProcessBuilder(cmd).inheritIO().start();
             int status = child.waitFor();
@@ -118,13 +127,16 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private void validate() {
-        if (!results.isEmpty() && (shm || quick || include != null || !params.isEmpty() || !profilers.isEmpty()
+        if (!results.isEmpty() && (shm || rpc || quick || include != null || !params.isEmpty() || !profilers.isEmpty()
                 || jsonResult != null || writeResults != null || noDocs)) {
             throw new IllegalArgumentException("--results merges files and runs nothing: it goes with --docs only");
         }
-        if (shm && (include != null || !params.isEmpty() || !profilers.isEmpty() || jsonResult != null)) {
+        if (shm && rpc) {
+            throw new IllegalArgumentException("--shm and --rpc are two runs: pick one");
+        }
+        if ((shm || rpc) && (include != null || !params.isEmpty() || !profilers.isEmpty() || jsonResult != null)) {
             throw new IllegalArgumentException("--include, --param, --profiler and --json-result are for the JMH "
-                    + "suite, not --shm");
+                    + "suite, not " + (shm ? "--shm" : "--rpc"));
         }
         if (!noDocs && !Files.isDirectory(docs)) {
             throw new IllegalArgumentException("no directory " + docs.toAbsolutePath() + " for benchmarks.md: run "

@@ -19,8 +19,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code conduit bench --results} (merging a harness's results file into docs/benchmarks.md) and
- * {@code conduit bench --shm} (the multi-process shm harness, run from the jar), each as
+ * {@code conduit bench --results} (merging a harness's results file into docs/benchmarks.md),
+ * {@code conduit bench --shm} (the multi-process shm harness, run from the jar) and
+ * {@code conduit bench --rpc} (a server and plain grpc-java on loopback, run from the jar), each as
  * {@code java -jar conduit.jar} against a private docs directory.
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
@@ -104,6 +105,9 @@ class BenchCommandIT {
                 docs.toString());
         assertEquals(2, mixed.exit(), mixed::toString);
         mixed.assertOneLineError();
+        ConduitProcess.Result both = ConduitProcess.run("bench", "--shm", "--rpc", "--no-docs");
+        assertEquals(2, both.exit(), both::toString);
+        both.assertOneLineError();
     }
 
     @Test
@@ -119,7 +123,7 @@ class BenchCommandIT {
         JsonNode json = ConduitProcess.JSON.readTree(results.toFile());
         assertEquals("shm", json.get("section").asText());
         assertEquals("java -jar queue-cli/target/conduit.jar bench --shm --quick", json.get("command").asText());
-        assertEquals(6, json.get("rows").size(), json::toString);
+        assertTrue(json.get("rows").size() >= 6, json::toString);
         for (JsonNode row : json.get("rows")) {
             assertTrue(row.get("conduit").asDouble() > 0, () -> "no figure: " + row);
             assertTrue(row.get("reference").asDouble() > 0, () -> "no reference figure: " + row);
@@ -132,5 +136,37 @@ class BenchCommandIT {
                 page);
         assertTrue(page.contains("Agrona OneToOneRingBuffer"), page);
         assertNotNull(ImageIO.read(docs.resolve("img/bench-shm.png").toFile()), "not a PNG");
+    }
+
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void theRpcHarnessRunsFromTheJarAndWritesItsResultsAndSection() throws IOException {
+        Path docs = Files.createDirectories(dir.resolve("docs"));
+        Files.writeString(docs.resolve("benchmarks.md"), OTHER_SECTION);
+        Path results = dir.resolve("rpc.json");
+        ConduitProcess.Result r = ConduitProcess.run(Duration.ofSeconds(150), null, "bench", "--rpc", "--quick",
+                "--docs", docs.toString(), "--write-results", results.toString());
+        assertEquals(0, r.exit(), r::toString);
+        assertTrue(r.out().contains("## queue-rpc over loopback") && r.out().contains("Wrote the results file"),
+                r::toString);
+
+        JsonNode json = ConduitProcess.JSON.readTree(results.toFile());
+        assertEquals("rpc", json.get("section").asText());
+        assertEquals("java -jar queue-cli/target/conduit.jar bench --rpc --quick", json.get("command").asText());
+        assertEquals(5, json.get("rows").size(), json::toString);
+        for (JsonNode row : json.get("rows")) {
+            assertTrue(row.get("conduit").asDouble() > 0, () -> "no figure: " + row);
+            assertTrue(row.get("reference").asDouble() > 0, () -> "no reference figure: " + row);
+            assertEquals(row.get("conduit").asDouble() / row.get("reference").asDouble(), row.get("ratio").asDouble(),
+                    0.005 + 1e-9, row::toString);
+        }
+        assertTrue(json.get("rows").get(0).get("referenceName").asText().contains("grpc-java"), json::toString);
+        assertFalse(json.get("rows").get(1).get("met").isNull(), json::toString);
+        assertFalse(json.get("rows").get(3).get("met").isNull(), json::toString);
+        String page = Files.readString(docs.resolve("benchmarks.md"), StandardCharsets.UTF_8);
+        assertTrue(page.contains("<!-- section:rpc -->") && page.contains("## In-JVM, written by another harness"),
+                page);
+        assertTrue(page.contains("unary put round trip p50"), page);
+        assertNotNull(ImageIO.read(docs.resolve("img/bench-rpc.png").toFile()), "not a PNG");
     }
 }

@@ -198,8 +198,8 @@ public final class ShmBench {
             List<BenchResults.Row> rows = List.of(
                     BenchResults.Row.measured(batches, "msgs/s", shmBatchRate, chronicleRate, chronicle, true, 1.0),
                     BenchResults.Row.measured(batches, "msgs/s", shmBatchRate, agronaRate, agrona, true, 1.0),
-                    BenchResults.Row.measured(singles, "msgs/s", shmRate, chronicleRate, chronicle, true, null),
-                    BenchResults.Row.measured(singles, "msgs/s", shmRate, agronaRate, agrona, true, null),
+                    BenchResults.Row.measured(singles, "msgs/s", shmRate, chronicleRate, chronicle, true, 1.0),
+                    BenchResults.Row.measured(singles, "msgs/s", shmRate, agronaRate, agrona, true, 1.0),
                     BenchResults.Row.measured("ping-pong round trip, median", "ns", shmRoundTrip[0],
                             floorRoundTrip[0], "busy-spin cache-line ping-pong", false, 2.5),
                     BenchResults.Row.measured("ping-pong round trip, p99", "ns", shmRoundTrip[1], floorRoundTrip[1],

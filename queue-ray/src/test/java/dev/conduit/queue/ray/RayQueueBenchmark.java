@@ -27,13 +27,14 @@ import java.util.concurrent.CompletableFuture;
  * plain call of the same shape, measured in the same run (and measured again after it, to show
  * how much the loaded machine drifted meanwhile).
  *
- * <p>Sizes: {@code -Dconduit.bench.single} items for one-at-a-time runs (default 5000),
- * {@code -Dconduit.bench.batched} for batches of 100 (default 200000), payload
+ * <p>Sizes: {@code -Dconduit.bench.single} items for one-at-a-time runs (default 20000:
+ * a run of a few seconds at the plain call's rate, long enough not to be one scheduling hiccup),
+ * {@code -Dconduit.bench.batched} for batches of 100 (default 1000000), payload
  * {@code -Dconduit.bench.payload} bytes (default 100).
  */
 public final class RayQueueBenchmark {
-    private static final int SINGLE = Integer.getInteger("conduit.bench.single", 5000);
-    private static final int BATCHED = Integer.getInteger("conduit.bench.batched", 200_000);
+    private static final int SINGLE = Integer.getInteger("conduit.bench.single", 20_000);
+    private static final int BATCHED = Integer.getInteger("conduit.bench.batched", 1_000_000);
     private static final int PAYLOAD = Integer.getInteger("conduit.bench.payload", 100);
     private static final int BATCH = 100;
     private static final java.time.Duration PATIENCE = java.time.Duration.ofSeconds(60);

@@ -99,6 +99,42 @@ public final class ResultsReport {
      * @throws IOException if the page or the chart cannot be written
      * @throws IllegalArgumentException if the page opens the section without closing it
      */
+    /** One measurement of a harness that yields its results. */
+    @FunctionalInterface
+    interface Measurement {
+        BenchResults measure() throws Exception;
+    }
+
+    /**
+     * Runs a harness's measurement and publishes what it found: the table on {@code out}, the
+     * results file when one was asked for, and the docs section with its chart.
+     *
+     * @param out where the table and progress go
+     * @param name the harness's name, for the failure message
+     * @param measurement the measurement
+     * @param docs the docs directory whose benchmarks.md gets the section, or null for none
+     * @return the exit code: 0, or 1 when the measurement failed
+     */
+    static int publish(PrintStream out, String name, Measurement measurement, Path docs) {
+        try {
+            BenchResults results = measurement.measure();
+            out.println();
+            out.print(markdown(results, null));
+            Path file = results.writeIfAsked();
+            if (file != null) {
+                out.println("Wrote the results file " + file);
+            }
+            if (docs != null) {
+                out.println("Wrote " + merge(results, docs) + " and its chart");
+            }
+            return 0;
+        } catch (Exception e) {
+            out.println("bench: " + name + " benchmark failed: " + e.getMessage());
+            e.printStackTrace(out);
+            return 1;
+        }
+    }
+
     public static Path merge(BenchResults results, Path docs) throws IOException {
         Files.createDirectories(docs);
         String image = InprocReport.IMAGE_DIR + "/bench-" + results.section() + ".png";

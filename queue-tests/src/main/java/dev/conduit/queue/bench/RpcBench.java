@@ -159,23 +159,8 @@ public final class RpcBench {
         }
         String command = System.getProperty("conduit.bench.command", "java -cp CLASSPATH " + RpcBench.class.getName()
                 + (args.length == 0 ? "" : " " + String.join(" ", args)));
-        try {
-            BenchResults results = measure(out, size, command);
-            out.println();
-            out.print(ResultsReport.markdown(results, null));
-            Path file = results.writeIfAsked();
-            if (file != null) {
-                out.println("Wrote the results file " + file);
-            }
-            if (writeDocs) {
-                out.println("Wrote " + ResultsReport.merge(results, docs) + " and its chart");
-            }
-            return 0;
-        } catch (Exception e) {
-            out.println("bench: rpc benchmark failed: " + e.getMessage());
-            e.printStackTrace(out);
-            return 1;
-        }
+        Size chosen = size;
+        return ResultsReport.publish(out, "rpc", () -> measure(out, chosen, command), writeDocs ? docs : null);
     }
 
     private static BenchResults measure(PrintStream out, Size size, String command) throws Exception {

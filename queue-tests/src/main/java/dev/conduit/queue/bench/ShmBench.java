@@ -143,23 +143,8 @@ public final class ShmBench {
         }
         String command = System.getProperty("conduit.bench.command", "java -cp CLASSPATH " + ShmBench.class.getName()
                 + (args.length == 0 ? "" : " " + String.join(" ", args)));
-        try {
-            BenchResults results = measure(out, scale, command);
-            out.println();
-            out.print(ResultsReport.markdown(results, null));
-            Path file = results.writeIfAsked();
-            if (file != null) {
-                out.println("Wrote the results file " + file);
-            }
-            if (writeDocs) {
-                out.println("Wrote " + ResultsReport.merge(results, docs) + " and its chart");
-            }
-            return 0;
-        } catch (Exception e) {
-            out.println("bench: shm benchmark failed: " + e.getMessage());
-            e.printStackTrace(out);
-            return 1;
-        }
+        double chosen = scale;
+        return ResultsReport.publish(out, "shm", () -> measure(out, chosen, command), writeDocs ? docs : null);
     }
 
     private static String value(String[] args, int i, String option) {

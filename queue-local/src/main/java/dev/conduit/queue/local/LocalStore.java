@@ -66,6 +66,12 @@ final class LocalStore<T> implements QueueStore<T> {
             q.notEmpty.signalOne();
             return true;
         }
+        if (q.backpressure != Backpressure.DROP_OLDEST) {
+            // What offerByPolicy does for a put that must not wait, without building its attempt:
+            // a failed offer in a producer's retry loop allocates nothing.
+            q.counters.rejected();
+            return false;
+        }
         try {
             return offerSlow(item, 0);
         } catch (InterruptedException e) {

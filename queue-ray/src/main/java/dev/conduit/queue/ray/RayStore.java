@@ -20,6 +20,9 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -33,15 +36,28 @@ import java.util.concurrent.locks.ReentrantLock;
  * Ray runs that group's calls one at a time in the order this process sent them, so an operation
  * sees everything this process did before it. Only when it must wait (empty queue for a get, full
  * queue for a put) does it send a second, waiting call to the {@code getters} or {@code putters}
- * group, and by then every earlier call of this process has been applied.
+ * group, and by then every earlier call of this process has been applied. Items a handle holds back
+ * (see coalescing below) are sent first: every operation of any handle of this process on the same
+ * queue sends them before its own call, so this order holds for them too.
  *
  * <p><b>Pipelined puts.</b> {@code put} and {@code putAll} without a timeout do not wait for the
  * actor's answer while the handle knows there is room (the room the actor reported last, minus what
- * it sent since): at most {@link RayQueueOptions#pipeline()} calls are unanswered. A put that meets
- * a queue filled meanwhile by other producers is parked in the actor and enters, in order, as soon
- * as there is room; the handle then stops pipelining until the actor reports room again, so a
- * producer is never more than its window ahead of a full queue. A failed pipelined call is
- * reported by the handle's next put or by {@link #close()}.
+ * it sent or holds back since): at most {@link RayQueueOptions#pipeline()} calls are unanswered. A
+ * put that meets a queue filled meanwhile by other producers is parked in the actor and enters, in
+ * order, as soon as there is room; the handle then stops pipelining until the actor reports room
+ * again, so a producer is never more than its window ahead of a full queue. A failed pipelined call
+ * is reported by the handle's next put or by {@link #close()}.
+ *
+ * <p><b>Coalescing.</b> A pipelined put that finds the window full does not wait for the oldest
+ * answer: it appends its items to the handle's pending list (at most {@link #MAX_PENDING_ITEMS}
+ * items and {@link #MAX_PENDING_BYTES} bytes, and never more than the known room) and returns. The
+ * pending list goes out as one {@code send} call, which the actor applies atomically and in order,
+ * so a {@code putAll} stays contiguous and whole: when a later put finds room in the window, when any
+ * other operation on the queue is called from this process, on {@link #close()}, and at the latest
+ * {@link #LINGER_MICROS} µs after its first item (a shared daemon thread). Those flushes never wait,
+ * so the window may briefly hold one call more than {@code pipeline}; a put that finds more waits
+ * for the oldest answer. Each queued item then costs the actor about one call (the consumer's)
+ * instead of two.
  *
  * <p><b>Waiting.</b> A blocking call waits inside the actor. The client waits for the answer in
  * short slices so that closing the handle or interrupting the caller ends the wait at once: the
@@ -66,21 +82,41 @@ final class RayStore<T> implements QueueStore<T> {
     /** How often a waiting client checks for close and interruption. */
     private static final long SLICE_MILLIS = 20;
     private static final AtomicLong TOKENS = new AtomicLong(ThreadLocalRandom.current().nextLong() | 1L);
+    /** The most items a handle holds back for one coalesced send. */
+    static final int MAX_PENDING_ITEMS = 1024;
+    /** The most payload bytes a handle holds back for one coalesced send. */
+    static final long MAX_PENDING_BYTES = 1 << 20;
+    /** How long held-back items wait at most for a put or another operation to send them. */
+    static final long LINGER_MICROS = 1000;
+    /** The handles of this process that hold items back, by queue id; see {@link #flushQueue}. */
+    private static final ConcurrentHashMap<Long, Set<RayStore<?>>> HOLDING = new ConcurrentHashMap<>();
+    private static final ScheduledExecutorService LINGER = linger();
 
     private final QueueDescriptor descriptor;
     private final Codec<T> codec;
     private final RayQueueOptions options;
     private final ActorHandle<QueueActor> actor;
     private final long queue;
+    /** {@link #queue}, boxed once, for {@link #HOLDING}. */
+    private final Long key;
     private final int capacity;
     private volatile boolean closed;
 
     // Pipelined puts, guarded by sendLock.
-    private final Object sendLock = new Object();
+    private final ReentrantLock sendLock = new ReentrantLock();
     private final ArrayDeque<Sent> unanswered = new ArrayDeque<>();
     private int unansweredItems;
-    /** Room the actor reported last, minus items sent since; below 1 stops pipelining. */
+    /** Room the actor reported last, minus items sent or held back since; below 1 stops pipelining. */
     private long credit;
+    /** Items held back for the next coalesced send, in call order. */
+    private final List<byte[]> pendingPayloads = new ArrayList<>();
+    private int[] pendingPriorities = new int[16];
+    private long pendingBytes;
+    /** How many items are held back; written under sendLock, read without it to skip the flush. */
+    private volatile int pendingItems;
+    private boolean lingerScheduled;
+    /** A coalesced send the linger thread could not make, for the next put or close() to report. */
+    private RuntimeException lingerFailure;
 
     // Prefetched items (option prefetch), guarded by takeLock.
     private final ReentrantLock takeLock = new ReentrantLock();
@@ -103,6 +139,7 @@ final class RayStore<T> implements QueueStore<T> {
         this.options = options;
         this.actor = actor;
         this.queue = queue;
+        this.key = queue;
         this.capacity = capacity;
         this.credit = room;
     }
@@ -121,6 +158,7 @@ final class RayStore<T> implements QueueStore<T> {
         if (timeoutNanos == Deadline.FOREVER && pipelined(List.of(payload), new int[] {priority})) {
             return true;
         }
+        flushQueue();
         if (answered(call(actor.task(QueueActor::offer, Requests.offer(queue, payload, priority, 0L, 0L)).remote()))) {
             return true;
         }
@@ -143,6 +181,7 @@ final class RayStore<T> implements QueueStore<T> {
         if (timeoutNanos == Deadline.FOREVER && pipelined(payloads, priorities)) {
             return true;
         }
+        flushQueue();
         if (answered(call(actor.task(QueueActor::offerAll, Requests.offerAll(queue, payloads, priorities, 0L, 0L))
                 .remote()))) {
             return true;
@@ -156,9 +195,10 @@ final class RayStore<T> implements QueueStore<T> {
     }
 
     /**
-     * Sends a put without waiting for its answer, if the handle knows there is room for it.
+     * Sends a put without waiting for its answer, or holds it back for the next coalesced send, if
+     * the handle knows there is room for it.
      *
-     * @return true if sent; false if the caller must put it with a call that waits
+     * @return true if sent or held back; false if the caller must put it with a call that waits
      * @throws InterruptedException if the caller was interrupted before anything was sent
      */
     private boolean pipelined(List<byte[]> payloads, int[] priorities) throws InterruptedException {
@@ -168,23 +208,179 @@ final class RayStore<T> implements QueueStore<T> {
         if (Thread.interrupted()) {
             throw new InterruptedException("interrupted before a put on queue " + descriptor.qualifiedName());
         }
+        flushOthers();
         int n = payloads.size();
-        synchronized (sendLock) {
-            if (credit < n) {
-                settle();
+        long bytes = 0;
+        for (byte[] p : payloads) {
+            bytes += p.length;
+        }
+        sendLock.lock();
+        try {
+            if (lingerFailure != null) {
+                RuntimeException e = lingerFailure;
+                lingerFailure = null;
+                throw e;
             }
-            while (unanswered.size() >= options.pipeline()) {
-                answerOldest();
+            for (;;) {
+                if (credit < n) {
+                    flush();
+                    settle();
+                    if (credit < n) {
+                        return false;
+                    }
+                }
+                boolean fits = pendingItems + n <= MAX_PENDING_ITEMS && pendingBytes + bytes <= MAX_PENDING_BYTES;
+                if (unanswered.size() > options.pipeline()) {
+                    // A flush that does not wait sent one call beyond the window.
+                    answerOldest();
+                } else if (unanswered.size() < options.pipeline()) {
+                    if (pendingItems == 0) {
+                        send(payloads, priorities);
+                        break;
+                    }
+                    if (fits) {
+                        // What is held back goes out with this put, as one call.
+                        hold(payloads, priorities, bytes);
+                        flush();
+                        break;
+                    }
+                    flush();
+                } else if (fits) {
+                    hold(payloads, priorities, bytes);
+                    break;
+                } else {
+                    // Window full and no room to hold this put back: wait for the oldest answer, as
+                    // without coalescing.
+                    answerOldest();
+                }
             }
-            if (credit < n) {
-                return false;
-            }
-            ObjectRef<Long> answer = actor.task(QueueActor::send, Requests.send(queue, payloads, priorities)).remote();
-            unanswered.addLast(new Sent(answer, n));
-            unansweredItems += n;
             credit -= n;
             return true;
+        } finally {
+            sendLock.unlock();
         }
+    }
+
+    /** Sends items as one pipelined call, without waiting. Caller holds sendLock. */
+    private void send(List<byte[]> payloads, int[] priorities) {
+        ObjectRef<Long> answer = actor.task(QueueActor::send, Requests.send(queue, payloads, priorities)).remote();
+        unanswered.addLast(new Sent(answer, payloads.size()));
+        unansweredItems += payloads.size();
+    }
+
+    /**
+     * Appends items to the pending list, due to be sent within the linger. Copies them: the caller
+     * may reuse its arrays once put returns (the bytes codec encodes an array as itself). Caller
+     * holds sendLock.
+     */
+    private void hold(List<byte[]> payloads, int[] priorities, long bytes) {
+        int at = pendingItems;
+        int n = payloads.size();
+        if (at + n > pendingPriorities.length) {
+            pendingPriorities = Arrays.copyOf(pendingPriorities, Math.max(pendingPriorities.length * 2, at + n));
+        }
+        System.arraycopy(priorities, 0, pendingPriorities, at, n);
+        for (byte[] p : payloads) {
+            pendingPayloads.add(p.clone());
+        }
+        pendingBytes += bytes;
+        if (at == 0) {
+            HOLDING.computeIfAbsent(key, k -> ConcurrentHashMap.newKeySet()).add(this);
+        }
+        pendingItems = at + n;
+        if (!lingerScheduled) {
+            lingerScheduled = true;
+            LINGER.schedule(this::lingered, LINGER_MICROS, TimeUnit.MICROSECONDS);
+        }
+    }
+
+    /**
+     * Sends the pending list as one call, without waiting; the window may hold one call more than
+     * {@code pipeline} after it. Caller holds sendLock.
+     */
+    private void flush() {
+        int n = pendingItems;
+        if (n == 0) {
+            return;
+        }
+        send(pendingPayloads, n == pendingPriorities.length ? pendingPriorities : Arrays.copyOf(pendingPriorities, n));
+        dropPending();
+    }
+
+    /** Forgets the pending list (sent, or dropped with the queue). Caller holds sendLock. */
+    private void dropPending() {
+        if (pendingItems == 0) {
+            return;
+        }
+        pendingPayloads.clear();
+        pendingBytes = 0;
+        pendingItems = 0;
+        HOLDING.computeIfPresent(key, (k, handles) -> {
+            handles.remove(this);
+            return handles.isEmpty() ? null : handles;
+        });
+    }
+
+    /** Sends this handle's pending list, if it has one. */
+    private void flushOwn() {
+        if (pendingItems == 0) {
+            return;
+        }
+        sendLock.lock();
+        try {
+            flush();
+        } finally {
+            sendLock.unlock();
+        }
+    }
+
+    /** Sends what other handles of this process on the same queue hold back (before a put). */
+    private void flushOthers() {
+        Set<RayStore<?>> holding = HOLDING.get(key);
+        if (holding != null) {
+            for (RayStore<?> h : holding) {
+                if (h != this) {
+                    h.flushOwn();
+                }
+            }
+        }
+    }
+
+    /**
+     * Sends what any handle of this process on the same queue holds back, so that the caller's next
+     * call is applied after it (before every operation but a pipelined put).
+     */
+    private void flushQueue() {
+        flushOwn();
+        flushOthers();
+    }
+
+    /** The linger ran out: send what is held back, unless a producer holds the lock (then try again). */
+    private void lingered() {
+        if (!sendLock.tryLock()) {
+            LINGER.schedule(this::lingered, LINGER_MICROS, TimeUnit.MICROSECONDS);
+            return;
+        }
+        try {
+            lingerScheduled = false;
+            flush();
+        } catch (RuntimeException e) {
+            // Ray refused the call (shutting down): the items are lost; report it like a failed put.
+            dropPending();
+            lingerFailure = e;
+        } finally {
+            sendLock.unlock();
+        }
+    }
+
+    private static ScheduledExecutorService linger() {
+        ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "conduit-ray-linger");
+            t.setDaemon(true);
+            return t;
+        });
+        e.setRemoveOnCancelPolicy(true);
+        return e;
     }
 
     /** Waits for every unanswered pipelined call. Caller holds sendLock. */
@@ -209,7 +405,7 @@ final class RayStore<T> implements QueueStore<T> {
             throw e;
         }
         // Negative: parked behind a full queue. Stop pipelining until the actor reports room again.
-        credit = room < 0 ? room : room - unansweredItems;
+        credit = room < 0 ? room : room - unansweredItems - pendingItems;
     }
 
     /** Notes the room a put's answer reports; true if the put added its items. */
@@ -217,8 +413,11 @@ final class RayStore<T> implements QueueStore<T> {
         if (room < 0) {
             return false;
         }
-        synchronized (sendLock) {
-            credit = room - unansweredItems;
+        sendLock.lock();
+        try {
+            credit = room - unansweredItems - pendingItems;
+        } finally {
+            sendLock.unlock();
         }
         return true;
     }
@@ -258,6 +457,7 @@ final class RayStore<T> implements QueueStore<T> {
         if (timeoutNanos > 0 && Thread.interrupted()) {
             throw new InterruptedException("interrupted before a get on queue " + descriptor.qualifiedName());
         }
+        flushQueue();
         if (options.prefetch() == 0) {
             return deliver(fetch(maxItems, timeoutNanos), sink);
         }
@@ -410,6 +610,7 @@ final class RayStore<T> implements QueueStore<T> {
             }
         }
         List<T> one = new ArrayList<>(1);
+        flushQueue();
         Frames.read(call(actor.task(QueueActor::peek, queue).remote()),
                 (priority, bytes, offset, length) -> one.add(codec.decode(bytes, offset, length)));
         return one.isEmpty() ? null : one.get(0);
@@ -418,12 +619,14 @@ final class RayStore<T> implements QueueStore<T> {
     @Override
     public int size() {
         checkOpen();
+        flushQueue();
         return call(actor.task(QueueActor::size, queue).remote()) + prefetchedCount;
     }
 
     @Override
     public int clear() {
         checkOpen();
+        flushQueue();
         returnPrefetched();
         return call(actor.task(QueueActor::clear, queue).remote());
     }
@@ -431,6 +634,7 @@ final class RayStore<T> implements QueueStore<T> {
     @Override
     public boolean awaitNotEmpty(long timeoutNanos) throws InterruptedException {
         checkOpen();
+        flushQueue();
         if (prefetchedCount > 0 || call(actor.task(QueueActor::awaitNotEmpty, Requests.await(queue, 0L, 0L)).remote())) {
             return true;
         }
@@ -453,6 +657,7 @@ final class RayStore<T> implements QueueStore<T> {
     @Override
     public QueueMetrics metrics() {
         checkOpen();
+        flushQueue();
         long[] s = call(actor.task(QueueActor::stats, queue).remote());
         // Items this handle prefetched and has not handed out are still queued, as its size() says.
         int held = prefetchedCount;
@@ -467,8 +672,9 @@ final class RayStore<T> implements QueueStore<T> {
     }
 
     /**
-     * Closes the handle: waiting calls end with {@link QueueClosedException}, the handle waits for
-     * the answers to its pipelined puts and puts back the items it prefetched and did not hand out.
+     * Closes the handle: waiting calls end with {@link QueueClosedException}, the handle sends the
+     * items it holds back, waits for the answers to its pipelined puts and puts back the items it
+     * prefetched and did not hand out.
      *
      * @throws QueueException if a pipelined put failed, or prefetched items could not be put back
      *     (the actor or queue is gone: so are the items)
@@ -477,8 +683,17 @@ final class RayStore<T> implements QueueStore<T> {
     public void close() {
         closed = true;
         try {
-            synchronized (sendLock) {
+            sendLock.lock();
+            try {
+                flush();
                 settle();
+                if (lingerFailure != null) {
+                    RuntimeException e = lingerFailure;
+                    lingerFailure = null;
+                    throw e;
+                }
+            } finally {
+                sendLock.unlock();
             }
         } finally {
             returnPrefetched();
@@ -488,9 +703,14 @@ final class RayStore<T> implements QueueStore<T> {
     @Override
     public void destroy() {
         closed = true;
-        synchronized (sendLock) {
+        sendLock.lock();
+        try {
+            // Held-back items would be dropped with the queue: not worth a call.
+            dropPending();
             unanswered.clear();
             unansweredItems = 0;
+        } finally {
+            sendLock.unlock();
         }
         takeLock.lock();
         try {

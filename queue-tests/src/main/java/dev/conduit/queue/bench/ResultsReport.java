@@ -90,18 +90,13 @@ public final class ResultsReport {
         }
     }
 
-    /**
-     * Writes the section of {@code results} into docs/benchmarks.md and draws its chart.
-     *
-     * @param results the results
-     * @param docs the directory of benchmarks.md and img/, created if needed
-     * @return the page written
-     * @throws IOException if the page or the chart cannot be written
-     * @throws IllegalArgumentException if the page opens the section without closing it
-     */
     /** One measurement of a harness that yields its results. */
     @FunctionalInterface
     interface Measurement {
+        /**
+         * @return what the harness measured
+         * @throws Exception if the measurement failed
+         */
         BenchResults measure() throws Exception;
     }
 
@@ -135,6 +130,15 @@ public final class ResultsReport {
         }
     }
 
+    /**
+     * Writes the section of {@code results} into docs/benchmarks.md and draws its chart.
+     *
+     * @param results the results
+     * @param docs the directory of benchmarks.md and img/, created if needed
+     * @return the page written
+     * @throws IOException if the page or the chart cannot be written
+     * @throws IllegalArgumentException if the page opens the section without closing it
+     */
     public static Path merge(BenchResults results, Path docs) throws IOException {
         Files.createDirectories(docs);
         String image = InprocReport.IMAGE_DIR + "/bench-" + results.section() + ".png";

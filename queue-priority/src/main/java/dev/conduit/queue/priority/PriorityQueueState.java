@@ -6,14 +6,19 @@ import dev.conduit.queue.QueueMetrics;
 import dev.conduit.queue.spi.MetricsCounters;
 import dev.conduit.queue.spi.Signal;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
- * One named priority queue, shared by every handle that opens it. Every operation on the lanes
- * runs under a {@link SpinLock}, so the queue is linearizable; the item count is also kept in an
- * atomic, updated inside the lock with a read-modify-write, which is what the {@link Signal}
- * protocol needs and what {@link #size()} reads without locking. Thread-safe.
+ * One named priority queue, shared by every handle that opens it. Every operation on the lanes runs
+ * under their lock ({@link PriorityLanes} is its own {@link SpinThenParkLock}), so the queue is
+ * linearizable. The size is a volatile field written inside the lock and the release of the lock is
+ * a volatile store, which is what the {@link Signal} protocol needs from a publisher; it is also
+ * what {@link #size()} reads without locking.
+ *
+ * <p>Three signals: {@link #notEmpty} for takers; {@link #notFull} for puts of one item, each of
+ * which a take wakes one of (one freed slot is of use to one of them, and waking them all on every
+ * take is a stampede that costs more than the take); {@link #notFullForBatch} for batch puts, every
+ * one of which a take wakes, since only each batch knows whether the room now suffices. Thread-safe.
  */
 final class PriorityQueueState {
     final QueueDescriptor descriptor;
@@ -21,16 +26,11 @@ final class PriorityQueueState {
     final Backpressure backpressure;
     final Signal notEmpty = new Signal();
     final Signal notFull = new Signal();
+    final Signal notFullForBatch = new Signal();
     final MetricsCounters slowCounters = new MetricsCounters();
     volatile boolean destroyed;
 
-    private final SpinLock lock = new SpinLock();
     private final PriorityLanes lanes = new PriorityLanes();
-    private final AtomicInteger count = new AtomicInteger();
-    private long puts;
-    private long gets;
-    private long dropped;
-    private long cleared;
 
     PriorityQueueState(QueueDescriptor descriptor) {
         this.descriptor = descriptor;
@@ -39,7 +39,7 @@ final class PriorityQueueState {
     }
 
     int size() {
-        return count.get();
+        return lanes.size();
     }
 
     /** Outcome of a put attempt that does not wait. */
@@ -47,59 +47,53 @@ final class PriorityQueueState {
 
     /** Adds one item now, dropping per DROP_OLDEST when full. */
     Put tryAdd(Object item, int priority) {
-        if (backpressure != Backpressure.DROP_OLDEST && count.get() >= capacity) {
+        boolean dropOldest = backpressure == Backpressure.DROP_OLDEST;
+        if (!dropOldest && lanes.size() >= capacity) {
             return Put.FULL;
         }
-        boolean added = false;
-        lock.lock();
+        PriorityLanes l = lanes;
+        l.lock();
         try {
-            if (lanes.size() < capacity) {
-                lanes.add(item, priority);
-                puts++;
-                count.incrementAndGet();
-                added = true;
-            } else if (backpressure == Backpressure.DROP_OLDEST) {
-                puts++;
-                dropped++;
-                if (priority >= lanes.lowest()) {
-                    lanes.pollLowest();
-                    lanes.add(item, priority);
+            if (l.size() < capacity) {
+                l.add(item, priority);
+            } else if (dropOldest) {
+                if (priority >= l.lowest()) {
+                    l.dropLowest();
+                    l.add(item, priority);
+                } else {
+                    // The new item is the lowest and would be the oldest of its lane: it is the one dropped.
+                    l.droppedNewItem();
                 }
-                // else the new item is the lowest and oldest-to-be: it is the one dropped.
                 return Put.ADDED;
+            } else {
+                return Put.FULL;
             }
         } finally {
-            lock.unlock();
+            l.unlock();
         }
-        if (added) {
-            notEmpty.signalOne();
-            return Put.ADDED;
-        }
-        return Put.FULL;
+        notEmpty.signalOne();
+        return Put.ADDED;
     }
 
     /** Adds all items now if they fit (making room per DROP_OLDEST). */
     Put tryAddAll(List<?> items, int[] priorities) {
         int n = items.size();
-        lock.lock();
+        PriorityLanes l = lanes;
+        l.lock();
         try {
-            if (lanes.size() + n > capacity) {
+            if (l.size() + n > capacity) {
                 if (backpressure != Backpressure.DROP_OLDEST) {
                     return Put.FULL;
                 }
-                while (lanes.size() + n > capacity) {
-                    lanes.pollLowest();
-                    dropped++;
-                    count.decrementAndGet();
+                while (l.size() > 0 && l.size() + n > capacity) {
+                    l.dropLowest();
                 }
             }
             for (int i = 0; i < n; i++) {
-                lanes.add(items.get(i), priorities[i]);
+                l.add(items.get(i), priorities[i]);
             }
-            puts += n;
-            count.addAndGet(n);
         } finally {
-            lock.unlock();
+            l.unlock();
         }
         notEmpty.signalAll();
         return Put.ADDED;
@@ -107,64 +101,70 @@ final class PriorityQueueState {
 
     /** Removes the highest-priority item, or returns null. */
     Object tryTake() {
-        if (count.get() == 0) {
+        if (lanes.size() == 0) {
             return null;
         }
         Object item;
-        lock.lock();
+        PriorityLanes l = lanes;
+        l.lock();
         try {
-            item = lanes.pollHighest();
-            if (item != null) {
-                gets++;
-                count.decrementAndGet();
-            }
+            item = l.takeHighest();
         } finally {
-            lock.unlock();
+            l.unlock();
         }
         if (item != null) {
-            notFull.signalAll();
+            freed(false);
         }
         return item;
+    }
+
+    /** Wakes the puts that room made by a take (one item or many) may let through. */
+    private void freed(boolean many) {
+        if (many) {
+            notFull.signalAll();
+        } else {
+            notFull.signalOne();
+        }
+        notFullForBatch.signalAll();
     }
 
     /** Moves up to max items, highest first, in one critical section. */
     int drain(Consumer<Object> sink, int max) {
         int n;
-        lock.lock();
+        PriorityLanes l = lanes;
+        l.lock();
         try {
-            n = lanes.drain(sink, max);
-            gets += n;
-            count.addAndGet(-n);
+            n = l.drain(sink, max);
         } finally {
-            lock.unlock();
+            l.unlock();
         }
         if (n > 0) {
-            notFull.signalAll();
+            freed(n > 1);
         }
         return n;
     }
 
     Object peek() {
-        lock.lock();
+        PriorityLanes l = lanes;
+        l.lock();
         try {
-            return lanes.peekHighest();
+            return l.peekHighest();
         } finally {
-            lock.unlock();
+            l.unlock();
         }
     }
 
     int clear() {
         int n;
-        lock.lock();
+        PriorityLanes l = lanes;
+        l.lock();
         try {
-            n = lanes.clear();
-            cleared += n;
-            count.addAndGet(-n);
+            n = l.clear();
         } finally {
-            lock.unlock();
+            l.unlock();
         }
         if (n > 0) {
-            notFull.signalAll();
+            freed(true);
         }
         return n;
     }
@@ -175,15 +175,16 @@ final class PriorityQueueState {
         long d;
         long c;
         int size;
-        lock.lock();
+        PriorityLanes l = lanes;
+        l.lock();
         try {
-            p = puts;
-            g = gets;
-            d = dropped;
-            c = cleared;
-            size = lanes.size();
+            p = l.puts();
+            g = l.gets();
+            d = l.dropped();
+            c = l.cleared();
+            size = l.size();
         } finally {
-            lock.unlock();
+            l.unlock();
         }
         QueueMetrics slow = slowCounters.snapshot(size, capacity, -1);
         return new QueueMetrics(size, capacity, p, g, slow.rejected(), d, slow.waits(), 0, 0, -1, c);
@@ -192,5 +193,6 @@ final class PriorityQueueState {
     void wakeAll() {
         notEmpty.signalAll();
         notFull.signalAll();
+        notFullForBatch.signalAll();
     }
 }

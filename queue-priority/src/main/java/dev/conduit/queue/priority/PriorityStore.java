@@ -6,6 +6,7 @@ import dev.conduit.queue.QueueClosedException;
 import dev.conduit.queue.QueueMetrics;
 import dev.conduit.queue.spi.Deadline;
 import dev.conduit.queue.spi.QueueStore;
+import dev.conduit.queue.spi.Signal;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
@@ -68,7 +69,8 @@ final class PriorityStore<T> implements QueueStore<T> {
         long wait = q.backpressure == Backpressure.REJECT ? 0 : timeoutNanos;
         if (wait > 0) {
             q.slowCounters.waited();
-            if (q.notFull.retryWhenReady(() -> q.size() + room <= q.capacity || isClosed(), closedCheck,
+            Signal signal = room == 1 ? q.notFull : q.notFullForBatch;
+            if (signal.retryWhenReady(() -> q.size() + room <= q.capacity || isClosed(), closedCheck,
                     Deadline.deadline(wait), this::checkOpen,
                     () -> attempt.get() == PriorityQueueState.Put.ADDED ? Boolean.TRUE : null) != null) {
                 return true;

@@ -20,8 +20,6 @@ import dev.conduit.queue.rpc.proto.PutRequest;
 import dev.conduit.queue.rpc.proto.PutResponse;
 import dev.conduit.queue.rpc.proto.QueueRef;
 import dev.conduit.queue.rpc.proto.QueueServiceGrpc;
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.charset.StandardCharsets;
@@ -32,7 +30,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -45,28 +42,22 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class RpcBatchPipelineTest {
     private static final int MAX_ITEM_BYTES = 1024;
-    private static QueueServer server;
-    private static ManagedChannel raw;
-    private static final AtomicInteger IDS = new AtomicInteger();
+    private static LoopbackServer loopback;
 
     @BeforeAll
     static void startServer() {
-        server = QueueServer.builder().port(0).maxItemBytes(MAX_ITEM_BYTES).start();
-        raw = ManagedChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+        loopback = LoopbackServer.start(b -> b.maxItemBytes(MAX_ITEM_BYTES));
     }
 
     @AfterAll
     static void stopServer() throws InterruptedException {
-        if (raw != null) {
-            raw.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-        }
-        if (server != null) {
-            server.close();
+        if (loopback != null) {
+            loopback.close();
         }
     }
 
     private static QueueDescriptor fresh(String name) {
-        return QueueDescriptor.rpc("127.0.0.1", server.port(), name + "-" + IDS.incrementAndGet());
+        return loopback.fresh(name);
     }
 
     private static List<String> batch(String producer, int batch, int size) {
@@ -205,7 +196,7 @@ class RpcBatchPipelineTest {
         QueueDescriptor d = fresh("malformed");
         try (MessageQueue<String> q = d.open(Codecs.string())) {
             q.size();
-            QueueServiceGrpc.QueueServiceBlockingStub stub = QueueServiceGrpc.newBlockingStub(raw)
+            QueueServiceGrpc.QueueServiceBlockingStub stub = QueueServiceGrpc.newBlockingStub(loopback.raw)
                     .withDeadlineAfter(10, TimeUnit.SECONDS);
             List<ItemBlock> bad = List.of(
                     // lengths add up to more than the payloads
@@ -243,7 +234,7 @@ class RpcBatchPipelineTest {
         QueueDescriptor d = fresh("unpacked");
         try (MessageQueue<String> q = d.open(Codecs.string())) {
             q.putAll(List.of("x", "y", "z"));
-            QueueServiceGrpc.QueueServiceBlockingStub stub = QueueServiceGrpc.newBlockingStub(raw)
+            QueueServiceGrpc.QueueServiceBlockingStub stub = QueueServiceGrpc.newBlockingStub(loopback.raw)
                     .withDeadlineAfter(10, TimeUnit.SECONDS);
             GetResponse plain = stub.get(GetRequest.newBuilder().setQueue(ref(d)).setMaxItems(2).build());
             assertEquals(List.of(utf8("x"), utf8("y")), plain.getItemsList());

@@ -24,8 +24,6 @@ import dev.conduit.queue.rpc.proto.QueueRef;
 import dev.conduit.queue.rpc.proto.QueueServiceGrpc;
 import dev.conduit.queue.rpc.proto.SubscribeRequest;
 import io.grpc.ClientCall;
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.health.v1.HealthCheckRequest;
@@ -50,28 +48,22 @@ import org.junit.jupiter.api.Timeout;
 /** The queue contract through the rpc client against a real QueueServer on loopback. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class RpcQueueContractTest {
-    private static QueueServer server;
-    private static ManagedChannel raw;
-    private static final AtomicInteger IDS = new AtomicInteger();
+    private static LoopbackServer loopback;
 
     @BeforeAll
     static void startServer() {
-        server = QueueServer.builder().port(0).start();
-        raw = ManagedChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+        loopback = LoopbackServer.start();
     }
 
     @AfterAll
     static void stopServer() throws InterruptedException {
-        if (raw != null) {
-            raw.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-        }
-        if (server != null) {
-            server.close();
+        if (loopback != null) {
+            loopback.close();
         }
     }
 
     private static QueueDescriptor fresh(String name) {
-        return QueueDescriptor.rpc("127.0.0.1", server.port(), name + "-" + IDS.incrementAndGet());
+        return loopback.fresh(name);
     }
 
     @Test
@@ -232,9 +224,9 @@ class RpcQueueContractTest {
         QueueDescriptor d = fresh("destroy");
         MessageQueue<String> q = d.open(Codecs.string());
         q.put("gone");
-        int before = server.queueCount();
+        int before = loopback.server.queueCount();
         q.destroy();
-        assertEquals(before - 1, server.queueCount());
+        assertEquals(before - 1, loopback.server.queueCount());
         try (MessageQueue<String> again = d.open(Codecs.string())) {
             assertEquals(0, again.size());
         }
@@ -363,7 +355,7 @@ class RpcQueueContractTest {
         QueueDescriptor d = fresh("idem");
         try (MessageQueue<byte[]> q = d.open(Codecs.bytes())) {
             q.size();
-            QueueServiceGrpc.QueueServiceBlockingStub stub = QueueServiceGrpc.newBlockingStub(raw)
+            QueueServiceGrpc.QueueServiceBlockingStub stub = QueueServiceGrpc.newBlockingStub(loopback.raw)
                     .withDeadlineAfter(10, TimeUnit.SECONDS);
             PutRequest put = PutRequest.newBuilder()
                     .setQueue(QueueRef.newBuilder().setNamespace(d.namespace()).setId(d.id()))
@@ -401,7 +393,7 @@ class RpcQueueContractTest {
             }
             LinkedBlockingQueue<Delivery> received = new LinkedBlockingQueue<>();
             CountDownLatch closed = new CountDownLatch(1);
-            ClientCall<SubscribeRequest, Delivery> call = raw.newCall(QueueServiceGrpc.getSubscribeMethod(),
+            ClientCall<SubscribeRequest, Delivery> call = loopback.raw.newCall(QueueServiceGrpc.getSubscribeMethod(),
                     io.grpc.CallOptions.DEFAULT.withDeadlineAfter(50, TimeUnit.SECONDS));
             call.start(new ClientCall.Listener<>() {
                 @Override
@@ -476,7 +468,7 @@ class RpcQueueContractTest {
 
     @Test
     void theHealthServiceReportsServing() {
-        HealthCheckResponse r = HealthGrpc.newBlockingStub(raw).withDeadlineAfter(10, TimeUnit.SECONDS)
+        HealthCheckResponse r = HealthGrpc.newBlockingStub(loopback.raw).withDeadlineAfter(10, TimeUnit.SECONDS)
                 .check(HealthCheckRequest.newBuilder().setService(QueueServer.SERVICE_NAME).build());
         assertEquals(HealthCheckResponse.ServingStatus.SERVING, r.getStatus());
     }
@@ -493,7 +485,7 @@ class RpcQueueContractTest {
         OpenRequest bogus = OpenRequest.newBuilder().setQueue(QueueRef.newBuilder().setNamespace("default")
                 .setId("x")).setDescriptorJson("{not json").build();
         io.grpc.StatusRuntimeException e = assertThrows(io.grpc.StatusRuntimeException.class, () ->
-                QueueServiceGrpc.newBlockingStub(raw).withDeadlineAfter(5, TimeUnit.SECONDS).open(bogus));
+                QueueServiceGrpc.newBlockingStub(loopback.raw).withDeadlineAfter(5, TimeUnit.SECONDS).open(bogus));
         assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
     }
 }

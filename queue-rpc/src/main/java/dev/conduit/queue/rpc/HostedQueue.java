@@ -4,6 +4,7 @@ import dev.conduit.queue.Capability;
 import dev.conduit.queue.QueueDescriptor;
 import dev.conduit.queue.QueueMetrics;
 import dev.conduit.queue.spi.QueueStore;
+import java.util.ArrayDeque;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
@@ -53,14 +54,123 @@ final class HostedQueue {
         this.capabilities = Collections.unmodifiableSet(caps);
     }
 
-    /** The store a read goes to and the calls waiting on it. */
+    /**
+     * The store a read goes to, the items clients gave back ahead of it ({@link #giveBack}), and the
+     * calls waiting on it. Reads go through here, not to the store, so given-back items come first.
+     */
     static final class Reader {
         final QueueStore<byte[]> store;
         final WaitingRoom room;
+        /** Items given back, head first; guarded by itself. */
+        private final ArrayDeque<byte[]> returned = new ArrayDeque<>();
+        /** How many items and bytes {@link #returned} holds, so reads skip its lock when it is empty. */
+        private volatile int returnedCount;
+        private volatile long returnedBytes;
+        /**
+         * Given-back items (and their bytes) removed by {@link #clear()}: the store counted them as
+         * gotten when they were taken, they count as cleared instead.
+         */
+        private final LongAdder returnedCleared = new LongAdder();
+        private final LongAdder returnedClearedBytes = new LongAdder();
 
         Reader(QueueStore<byte[]> store, WaitingRoom room) {
             this.store = store;
             this.room = room;
+        }
+
+        /**
+         * Takes up to {@code max} items without waiting: given-back items first, then the store's.
+         *
+         * @return how many were added to {@code sink}
+         */
+        int take(List<byte[]> sink, int max) {
+            int n = 0;
+            if (returnedCount > 0) {
+                synchronized (returned) {
+                    while (n < max && !returned.isEmpty()) {
+                        byte[] b = returned.pollFirst();
+                        sink.add(b);
+                        returnedBytes -= b.length;
+                        n++;
+                    }
+                    returnedCount = returned.size();
+                }
+            }
+            if (n < max) {
+                try {
+                    n += store.drainTo(sink, max - n, 0);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return n;
+        }
+
+        /**
+         * Puts items back at the head, in order, ahead of everything queued; they may take the
+         * reader past the capacity (they had room when they were taken).
+         *
+         * @param items the items, head first
+         * @return their bytes
+         */
+        long giveBack(List<byte[]> items) {
+            long bytes = 0;
+            synchronized (returned) {
+                for (int i = items.size() - 1; i >= 0; i--) {
+                    returned.addFirst(items.get(i));
+                    bytes += items.get(i).length;
+                }
+                returnedBytes += bytes;
+                returnedCount = returned.size();
+            }
+            return bytes;
+        }
+
+        /** @return the items queued for this reader, given-back ones included */
+        int size() {
+            return store.size() + returnedCount;
+        }
+
+        /** @return the head item without taking it, or null */
+        byte[] peek() {
+            if (returnedCount > 0) {
+                synchronized (returned) {
+                    if (!returned.isEmpty()) {
+                        return returned.peekFirst();
+                    }
+                }
+            }
+            return store.peek();
+        }
+
+        /** @return how many items were removed, given-back ones included */
+        int clear() {
+            int dropped = 0;
+            if (returnedCount > 0) {
+                synchronized (returned) {
+                    dropped = returned.size();
+                    returnedClearedBytes.add(returnedBytes);
+                    returned.clear();
+                    returnedBytes = 0;
+                    returnedCount = 0;
+                }
+                returnedCleared.add(dropped);
+            }
+            return dropped + store.clear();
+        }
+
+        /**
+         * @return the store's metrics with given-back items counted as queued, not as gotten (the
+         *     caller adds the server's own byte counters)
+         */
+        QueueMetrics metrics() {
+            QueueMetrics m = store.metrics();
+            int held = returnedCount;
+            long cleared = returnedCleared.sum();
+            return new QueueMetrics(m.size() + held, m.capacity(), m.puts(), m.gets() - held - cleared,
+                    m.rejected(), m.dropped(), m.waits(), m.bytesIn(),
+                    m.bytesOut() > 0 ? m.bytesOut() - returnedBytes - returnedClearedBytes.sum() : 0,
+                    m.maxItemBytes(), m.cleared() + cleared);
         }
     }
 
@@ -123,6 +233,19 @@ final class HostedQueue {
         }
     }
 
+    /**
+     * Puts items a client took and did not hand out back at the head of a reader, in order, and
+     * serves the calls waiting on it.
+     *
+     * @param reader where they were taken from
+     * @param items the items, head first
+     */
+    void giveBack(Reader reader, List<byte[]> items) {
+        // They were counted as delivered when taken; they will be again if taken again.
+        bytesOut.add(-reader.giveBack(items));
+        reader.room.dispatch();
+    }
+
     /** @param bytes encoded bytes handed to a client */
     void delivered(long bytes) {
         bytesOut.add(bytes);
@@ -135,7 +258,7 @@ final class HostedQueue {
 
     /** @return the store's metrics with the server's byte and wait counters and item limit */
     QueueMetrics metrics(Reader reader) {
-        QueueMetrics m = reader.store.metrics();
+        QueueMetrics m = reader.metrics();
         long in = m.bytesIn() > 0 ? m.bytesIn() : bytesIn.sum();
         long out = m.bytesOut() > 0 ? m.bytesOut() : bytesOut.sum();
         return new QueueMetrics(m.size(), m.capacity(), m.puts(), m.gets(), m.rejected(), m.dropped(),

@@ -85,6 +85,7 @@ final class QueueService extends QueueServiceGrpc.QueueServiceImplBase {
             QueueServiceGrpc.getSettlePutMethod().getFullMethodName(),
             QueueServiceGrpc.getGetMethod().getFullMethodName(),
             QueueServiceGrpc.getCancelGetMethod().getFullMethodName(),
+            QueueServiceGrpc.getReturnItemsMethod().getFullMethodName(),
             QueueServiceGrpc.getPeekMethod().getFullMethodName(),
             QueueServiceGrpc.getSizeMethod().getFullMethodName(),
             QueueServiceGrpc.getAwaitNotEmptyMethod().getFullMethodName());
@@ -363,22 +364,18 @@ final class QueueService extends QueueServiceGrpc.QueueServiceImplBase {
     private static List<byte[]> take(HostedQueue q, HostedQueue.Reader r, int max) {
         List<byte[]> items = new ArrayList<>(Math.min(max, 256));
         long bytes = 0;
-        try {
-            while (items.size() < max && bytes < MAX_REPLY_BYTES) {
-                int before = items.size();
-                int chunk = Math.min(max - before, 64);
-                if (r.store.drainTo(items, chunk, 0) == 0) {
-                    break;
-                }
-                for (int i = before; i < items.size(); i++) {
-                    bytes += items.get(i).length;
-                }
-                if (items.size() - before < chunk) {
-                    break;
-                }
+        while (items.size() < max && bytes < MAX_REPLY_BYTES) {
+            int before = items.size();
+            int chunk = Math.min(max - before, 64);
+            if (r.take(items, chunk) == 0) {
+                break;
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            for (int i = before; i < items.size(); i++) {
+                bytes += items.get(i).length;
+            }
+            if (items.size() - before < chunk) {
+                break;
+            }
         }
         q.delivered(bytes);
         return items;
@@ -469,6 +466,38 @@ final class QueueService extends QueueServiceGrpc.QueueServiceImplBase {
         }
     }
 
+    /**
+     * Puts back at the head of the queue (or of the subscriber's stream) the items a client took
+     * and did not hand out. Answers accepted; a retried call (same key) adds nothing again.
+     */
+    @Override
+    public void returnItems(PutRequest req, StreamObserver<PutResponse> observer) {
+        ServerCallStreamObserver<PutResponse> call = call(observer);
+        try {
+            HostedQueue q = hosted(req.getQueue());
+            HostedQueue.Reader r = q.reader(req.getQueue().getSubscriber());
+            List<byte[]> items = PackedItems.unpack(req.getBlock(), maxItemBytes).payloads();
+            if (req.hasKey()) {
+                IdempotencyKey key = req.getKey();
+                IdempotencyWindow.Outcome outcome = new IdempotencyWindow.Outcome();
+                IdempotencyWindow.Outcome earlier = window.claim(key.getClientId(), key.getSequence(), outcome);
+                if (earlier != null) {
+                    earlier.whenComplete((ok, err) -> answerPut(call, ok, err, true));
+                    return;
+                }
+                q.giveBack(r, items);
+                outcome.complete(true);
+            } else {
+                q.giveBack(r, items);
+            }
+            LOG.atDebug().setMessage("items given back").addKeyValue("namespace", req.getQueue().getNamespace())
+                    .addKeyValue("id", req.getQueue().getId()).addKeyValue("items", items.size()).log();
+            reply(call, PutResponse.newBuilder().setAccepted(true).build());
+        } catch (RuntimeException e) {
+            fail(call, e);
+        }
+    }
+
     private static String cancelKey(QueueRef ref, String callId) {
         return ref.getNamespace() + "/" + ref.getId() + "/" + callId;
     }
@@ -514,15 +543,15 @@ final class QueueService extends QueueServiceGrpc.QueueServiceImplBase {
             HostedQueue q = hosted(req.getQueue());
             HostedQueue.Reader r = q.reader(req.getQueue().getSubscriber());
             long wait = waitNanos(req.getWaitNanos());
-            if (r.store.size() > 0 || wait == 0) {
+            if (r.size() > 0 || wait == 0) {
                 call.setOnCancelHandler(() -> { });
-                reply(call, WaitResponse.newBuilder().setReady(r.store.size() > 0).build());
+                reply(call, WaitResponse.newBuilder().setReady(r.size() > 0).build());
                 return;
             }
             WaitingRoom.Waiter w = new WaitingRoom.Waiter() {
                 @Override
                 boolean serve() {
-                    if (r.store.size() == 0) {
+                    if (r.size() == 0) {
                         return call.isCancelled();
                     }
                     reply(call, WaitResponse.newBuilder().setReady(true).build());
@@ -551,7 +580,7 @@ final class QueueService extends QueueServiceGrpc.QueueServiceImplBase {
         ServerCallStreamObserver<PeekResponse> call = call(observer);
         try {
             HostedQueue q = hosted(req.getQueue());
-            byte[] head = q.reader(req.getQueue().getSubscriber()).store.peek();
+            byte[] head = q.reader(req.getQueue().getSubscriber()).peek();
             reply(call, head == null ? PeekResponse.getDefaultInstance()
                     : PeekResponse.newBuilder().setPresent(true).setItem(ByteString.copyFrom(head)).build());
         } catch (RuntimeException e) {
@@ -566,7 +595,7 @@ final class QueueService extends QueueServiceGrpc.QueueServiceImplBase {
         ServerCallStreamObserver<SizeResponse> call = call(observer);
         try {
             HostedQueue q = hosted(req.getQueue());
-            reply(call, SizeResponse.newBuilder().setSize(q.reader(req.getQueue().getSubscriber()).store.size())
+            reply(call, SizeResponse.newBuilder().setSize(q.reader(req.getQueue().getSubscriber()).size())
                     .build());
         } catch (RuntimeException e) {
             fail(call, e);
@@ -578,7 +607,7 @@ final class QueueService extends QueueServiceGrpc.QueueServiceImplBase {
         ServerCallStreamObserver<ClearResponse> call = call(observer);
         try {
             HostedQueue q = hosted(req.getQueue());
-            int removed = q.reader(req.getQueue().getSubscriber()).store.clear();
+            int removed = q.reader(req.getQueue().getSubscriber()).clear();
             LOG.atInfo().setMessage("queue cleared").addKeyValue("namespace", req.getQueue().getNamespace())
                     .addKeyValue("id", req.getQueue().getId()).addKeyValue("removed", removed).log();
             reply(call, ClearResponse.newBuilder().setRemoved(removed).build());
@@ -709,7 +738,7 @@ final class QueueService extends QueueServiceGrpc.QueueServiceImplBase {
                     if (over) {
                         return true;
                     }
-                    if (reader.store.size() == 0) {
+                    if (reader.size() == 0) {
                         return false;
                     }
                     callExecutor.execute(Subscription.this::pump);

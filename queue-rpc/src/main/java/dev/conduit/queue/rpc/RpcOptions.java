@@ -20,7 +20,10 @@ import java.util.Set;
  *       server ({@code durable=true} asks for the server's journal instead);</li>
  *   <li>{@code callTimeoutMillis}: how long a call may take beyond its own wait (default 10000);
  *       {@code reconnectMillis}: how long calls retry while the server is unreachable before
- *       {@link ServerUnavailableException} (default 10000).</li>
+ *       {@link ServerUnavailableException} (default 10000);</li>
+ *   <li>{@code prefetch}: how many items a get of this handle asks the server for at least, handing
+ *       out the rest from the handle on later gets (default 0: none; at most
+ *       {@value #MAX_PREFETCH}); see {@link RpcStore} and docs/rpc.md, "Prefetch".</li>
  * </ul>
  *
  * @param host the server host
@@ -32,13 +35,17 @@ import java.util.Set;
  * @param token the bearer token, or null
  * @param callTimeout the slack each call's deadline has beyond its wait
  * @param reconnect how long to retry an unreachable server
+ * @param prefetch the fewest items a get asks the server for; 0 for no prefetching
  */
 record RpcOptions(String host, int port, boolean tls, String trustCertPath, String clientCertPath,
-        String clientKeyPath, String token, Duration callTimeout, Duration reconnect) {
+        String clientKeyPath, String token, Duration callTimeout, Duration reconnect, int prefetch) {
+
+    /** The largest {@code prefetch}: the most items the server hands out in one get. */
+    static final int MAX_PREFETCH = QueueService.MAX_ITEMS_PER_GET;
 
     /** Options only the client reads; they are stripped from the descriptor the server gets. */
     static final Set<String> CLIENT_ONLY = Set.of("host", "port", "tls", "trustCertPath", "clientCertPath",
-            "clientKeyPath", "token", "tokenEnv", "serverType", "callTimeoutMillis", "reconnectMillis");
+            "clientKeyPath", "token", "tokenEnv", "serverType", "callTimeoutMillis", "reconnectMillis", "prefetch");
 
     /**
      * Reads the options of an rpc descriptor.
@@ -78,9 +85,13 @@ record RpcOptions(String host, int port, boolean tls, String trustCertPath, Stri
         if (reconnect < 0) {
             throw new IllegalArgumentException("option 'reconnectMillis' must not be negative, not " + reconnect);
         }
+        long prefetch = d.longOption("prefetch", 0);
+        if (prefetch < 0 || prefetch > MAX_PREFETCH) {
+            throw new IllegalArgumentException("option 'prefetch' must be 0.." + MAX_PREFETCH + ", not " + prefetch);
+        }
         return new RpcOptions(host, (int) port, d.booleanOption("tls", false), d.option("trustCertPath", null),
                 d.option("clientCertPath", null), d.option("clientKeyPath", null), token,
-                Duration.ofMillis(callTimeout), Duration.ofMillis(reconnect));
+                Duration.ofMillis(callTimeout), Duration.ofMillis(reconnect), (int) prefetch);
     }
 
     /**

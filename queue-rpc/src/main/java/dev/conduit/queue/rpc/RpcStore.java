@@ -4,6 +4,9 @@ import com.google.protobuf.ByteString;
 import dev.conduit.queue.Backpressure;
 import dev.conduit.queue.Capability;
 import dev.conduit.queue.ItemTooLargeException;
+import dev.conduit.queue.MessageQueue;
+import dev.conduit.queue.QueueClosedException;
+import dev.conduit.queue.QueueException;
 import dev.conduit.queue.QueueMetrics;
 import dev.conduit.queue.codec.Codec;
 import com.google.common.util.concurrent.ListenableFuture;
@@ -26,7 +29,10 @@ import dev.conduit.queue.rpc.proto.WaitRequest;
 import dev.conduit.queue.spi.AsyncSupport;
 import dev.conduit.queue.spi.Deadline;
 import dev.conduit.queue.spi.QueueStore;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
@@ -34,6 +40,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The client side of an {@code rpc} queue: each primitive is one call to the server, which holds
@@ -44,6 +51,17 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Long waits are split into calls of at most {@link #MAX_WAIT_PER_CALL_NANOS}, each with a
  * deadline, so no call hangs on a server that went away.
+ *
+ * <p><b>Prefetch.</b> With option {@code prefetch=N} a get asks the server for up to
+ * {@code max(maxItems, N)} items, hands out what it was asked for and holds the rest; later gets
+ * hand out held items first (a {@code getBatch(max)} that wants more than the handle holds also
+ * takes, behind them, what the queue has now, without waiting). Held items are taken as far as the
+ * server is concerned: other handles do not see them, and an item of higher priority that arrives
+ * later comes after them. This handle's {@link #size()}, {@link #peek()} and {@link #metrics()}
+ * count them as still queued. {@link #close()} and {@link #clear()} give them back to the server
+ * (ReturnItems), at the head of the queue in their order; if that fails (server unreachable or
+ * restarted) {@link #close()} throws and they are lost. The gets of a prefetching handle are
+ * serialized: a get waits for another get of the same handle to end, within its own timeout.
  *
  * <p>Thread-safe.
  *
@@ -61,14 +79,28 @@ final class RpcStore<T> implements QueueStore<T> {
     private final Codec<T> codec;
     private final String subscriber;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile boolean destroyed;
     private final RemoteQueue.Scope scope = new RemoteQueue.Scope();
     private final PutPipeline pipeline;
+    /** Option prefetch: the fewest items a get asks for; 0 for none. */
+    private final int prefetch;
+
+    // Prefetched items (option prefetch), guarded by takeLock.
+    private final ReentrantLock takeLock = new ReentrantLock();
+    private final ArrayDeque<Held> held = new ArrayDeque<>();
+    private volatile int heldCount;
+    private volatile long heldBytes;
+
+    /** An item taken from the server and not yet handed out: a slice of one answer's payloads. */
+    private record Held(byte[] bytes, int offset, int length) {
+    }
 
     RpcStore(RemoteQueue remote, Codec<T> codec, String subscriber) {
         this.remote = remote;
         this.codec = codec;
         this.subscriber = subscriber;
         this.pipeline = subscriber.isEmpty() ? pipelineIfBlocking() : null;
+        this.prefetch = remote.options.prefetch();
     }
 
     /** Opens the queue on the server now, so a bad descriptor or an absent server fails at open. */
@@ -236,8 +268,13 @@ final class RpcStore<T> implements QueueStore<T> {
         return r.getApplied();
     }
 
-    private List<T> get(int maxItems, long timeoutNanos) throws InterruptedException {
-        long deadline = Deadline.deadline(timeoutNanos);
+    /**
+     * Takes up to {@code maxItems} items, waiting on the server until {@code deadline} for the first.
+     *
+     * @return the answer: no items when none came in time
+     * @throws InterruptedException if interrupted while the server took nothing for the call
+     */
+    private GetResponse fetch(int maxItems, long deadline) throws InterruptedException {
         for (;;) {
             long wait = Math.min(Deadline.remaining(deadline), MAX_WAIT_PER_CALL_NANOS);
             String callId = remote.clientId() + "/" + remote.nextSequence();
@@ -268,31 +305,180 @@ final class RpcStore<T> implements QueueStore<T> {
                 // Interrupted and the server took nothing for this call.
                 throw new InterruptedException();
             }
-            if (r.getBlock().getLengthsCount() > 0) {
-                return PackedItems.decode(r.getBlock(), codec);
+            if (count > 0 || Deadline.remaining(deadline) == 0) {
+                return r;
             }
-            if (count > 0) {
-                // A server that does not pack answers one message per item.
-                List<T> out = new ArrayList<>(r.getItemsCount());
-                for (ByteString b : r.getItemsList()) {
-                    out.add(codec.decode(b.asReadOnlyByteBuffer()));
+        }
+    }
+
+    private List<T> get(int maxItems, long timeoutNanos) throws InterruptedException {
+        GetResponse r = fetch(maxItems, Deadline.deadline(timeoutNanos));
+        if (r.getBlock().getLengthsCount() > 0) {
+            return PackedItems.decode(r.getBlock(), codec);
+        }
+        // A server that does not pack answers one message per item.
+        List<T> out = new ArrayList<>(r.getItemsCount());
+        for (ByteString b : r.getItemsList()) {
+            out.add(codec.decode(b.asReadOnlyByteBuffer()));
+        }
+        return out;
+    }
+
+    /**
+     * A get of a prefetching handle: hands out held items first, fetching {@code max(maxItems,
+     * prefetch)} when it holds none (waiting) and topping up without waiting when it holds fewer
+     * than {@code maxItems}. An item the codec refuses is not lost silently and takes no other item
+     * with it: the items before it are handed out and it stays first, so the next get reports it;
+     * if it is the first, the get throws the codec's exception and the item is consumed.
+     */
+    private int takePrefetched(Collection<? super T> sink, int maxItems, long timeoutNanos)
+            throws InterruptedException {
+        long deadline = Deadline.deadline(timeoutNanos);
+        if (!takeLock.tryLock(Deadline.remaining(deadline), TimeUnit.NANOSECONDS)) {
+            return 0;
+        }
+        try {
+            if (closed.get()) {
+                throw new QueueClosedException("queue handle " + remote.descriptor.qualifiedName() + " is closed");
+            }
+            if (held.isEmpty()) {
+                hold(fetch(Math.max(maxItems, prefetch), deadline));
+            } else if (held.size() < maxItems) {
+                // The held items were ahead of what the queue has now: it comes behind them.
+                hold(fetch(Math.max(maxItems - held.size(), prefetch), Deadline.deadline(0)));
+            }
+            int n = 0;
+            while (n < maxItems && !held.isEmpty()) {
+                Held h = held.pollFirst();
+                T item;
+                try {
+                    item = codec.decode(h.bytes(), h.offset(), h.length());
+                } catch (RuntimeException e) {
+                    if (n == 0) {
+                        throw e;
+                    }
+                    held.addFirst(h);
+                    break;
                 }
-                return out;
+                sink.add(item);
+                n++;
             }
-            if (Deadline.remaining(deadline) == 0) {
-                return List.of();
+            return n;
+        } finally {
+            noteHeld();
+            takeLock.unlock();
+        }
+    }
+
+    /** Keeps an answer's items, behind those held. Caller holds takeLock. */
+    private void hold(GetResponse r) {
+        if (r.getBlock().getLengthsCount() > 0) {
+            byte[] all = r.getBlock().getPayloads().toByteArray();
+            int pos = 0;
+            for (int len : r.getBlock().getLengthsList()) {
+                held.addLast(new Held(all, pos, len));
+                pos += len;
+            }
+        } else {
+            for (ByteString b : r.getItemsList()) {
+                byte[] one = b.toByteArray();
+                held.addLast(new Held(one, 0, one.length));
+            }
+        }
+    }
+
+    /** Publishes how many items and bytes the handle holds, for size() and metrics(). Caller holds takeLock. */
+    private void noteHeld() {
+        long bytes = 0;
+        for (Held h : held) {
+            bytes += h.length();
+        }
+        heldBytes = bytes;
+        heldCount = held.size();
+    }
+
+    /**
+     * Gives the held items back to the server, at the head of the queue in their order: in calls of
+     * at most {@link #PIPELINE_MAX_BATCH_BYTES} (or one item), the last part first, each retried
+     * through interrupts (its idempotency key makes a retry harmless). Caller holds takeLock.
+     *
+     * @throws QueueException if the server could not take them back: those not given back are lost
+     */
+    private void giveBackHeld() {
+        boolean interrupted = Thread.interrupted();
+        try {
+            while (!held.isEmpty()) {
+                List<byte[]> part = new ArrayList<>();
+                long bytes = 0;
+                for (var it = held.descendingIterator(); it.hasNext(); ) {
+                    Held h = it.next();
+                    if (!part.isEmpty() && bytes + h.length() > PIPELINE_MAX_BATCH_BYTES) {
+                        break;
+                    }
+                    part.add(Arrays.copyOfRange(h.bytes(), h.offset(), h.offset() + h.length()));
+                    bytes += h.length();
+                }
+                Collections.reverse(part);
+                interrupted |= giveBack(part);
+                for (int i = 0; i < part.size(); i++) {
+                    held.pollLast();
+                }
+            }
+        } finally {
+            noteHeld();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * One ReturnItems call, retried through interrupts.
+     *
+     * @return whether the calling thread was interrupted meanwhile (the caller restores the flag)
+     * @throws QueueException if the server could not take them back; the held items are dropped
+     */
+    private boolean giveBack(List<byte[]> items) {
+        PutRequest body = PutRequest.newBuilder().setBlock(PackedItems.pack(items).toBuilder()
+                .addPriorities(MessageQueue.DEFAULT_PRIORITY)).setKey(IdempotencyKey.newBuilder()
+                .setClientId(remote.clientId()).setSequence(remote.nextSequence())).build();
+        boolean interrupted = false;
+        for (;;) {
+            try {
+                // A scope of its own: close() has ended this handle's.
+                remote.call("returnItems", subscriber, 0,
+                        (stub, ref) -> stub.returnItems(body.toBuilder().setQueue(ref).build()),
+                        new RemoteQueue.Scope());
+                return interrupted;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            } catch (QueueException e) {
+                int lost = held.size();
+                held.clear();
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+                throw new QueueException(lost + " items that handle " + remote.descriptor.qualifiedName()
+                        + " had prefetched could not be given back to the server and are lost: " + e.getMessage(), e);
             }
         }
     }
 
     @Override
     public T poll(long timeoutNanos) throws InterruptedException {
+        if (prefetch > 0) {
+            List<T> one = new ArrayList<>(1);
+            return takePrefetched(one, 1, timeoutNanos) == 0 ? null : one.get(0);
+        }
         List<T> got = get(1, timeoutNanos);
         return got.isEmpty() ? null : got.get(0);
     }
 
     @Override
     public int drainTo(Collection<? super T> sink, int maxItems, long timeoutNanos) throws InterruptedException {
+        if (prefetch > 0) {
+            return takePrefetched(sink, maxItems, timeoutNanos);
+        }
         List<T> got = get(maxItems, timeoutNanos);
         sink.addAll(got);
         return got.size();
@@ -300,23 +486,49 @@ final class RpcStore<T> implements QueueStore<T> {
 
     @Override
     public T peek() {
+        if (heldCount > 0) {
+            takeLock.lock();
+            try {
+                Held h = held.peekFirst();
+                if (h != null) {
+                    return codec.decode(h.bytes(), h.offset(), h.length());
+                }
+            } finally {
+                takeLock.unlock();
+            }
+        }
         PeekResponse r = unary("peek", (stub, ref) -> stub.peek(QueueRequest.newBuilder().setQueue(ref).build()));
         return r.getPresent() ? codec.decode(r.getItem().asReadOnlyByteBuffer()) : null;
     }
 
     @Override
     public int size() {
-        return unary("size", (stub, ref) -> stub.size(QueueRequest.newBuilder().setQueue(ref).build())).getSize();
+        return unary("size", (stub, ref) -> stub.size(QueueRequest.newBuilder().setQueue(ref).build())).getSize()
+                + heldCount;
     }
 
     @Override
     public int clear() {
-        return unary("clear", (stub, ref) -> stub.clear(QueueRequest.newBuilder().setQueue(ref).build()))
-                .getRemoved();
+        if (heldCount == 0) {
+            return unary("clear", (stub, ref) -> stub.clear(QueueRequest.newBuilder().setQueue(ref).build()))
+                    .getRemoved();
+        }
+        takeLock.lock();
+        try {
+            // Held items go back first, so the server's clear removes (and counts) them with the rest.
+            giveBackHeld();
+            return unary("clear", (stub, ref) -> stub.clear(QueueRequest.newBuilder().setQueue(ref).build()))
+                    .getRemoved();
+        } finally {
+            takeLock.unlock();
+        }
     }
 
     @Override
     public boolean awaitNotEmpty(long timeoutNanos) throws InterruptedException {
+        if (heldCount > 0) {
+            return true;
+        }
         long deadline = Deadline.deadline(timeoutNanos);
         for (;;) {
             long wait = Math.min(Deadline.remaining(deadline), MAX_WAIT_PER_CALL_NANOS);
@@ -332,8 +544,12 @@ final class RpcStore<T> implements QueueStore<T> {
     public QueueMetrics metrics() {
         Metrics m = unary("metrics", (stub, ref) -> stub.metrics(QueueRequest.newBuilder().setQueue(ref).build()))
                 .getMetrics();
-        return new QueueMetrics(m.getSize(), m.getCapacity(), m.getPuts(), m.getGets(), m.getRejected(),
-                m.getDropped(), m.getWaits(), m.getBytesIn(), m.getBytesOut(), m.getMaxItemBytes(), m.getCleared());
+        // Items this handle prefetched and has not handed out are still queued, as its size() says.
+        int n = heldCount;
+        long bytes = heldBytes;
+        return new QueueMetrics(m.getSize() + n, m.getCapacity(), m.getPuts(), m.getGets() - n, m.getRejected(),
+                m.getDropped(), m.getWaits(), m.getBytesIn(), m.getBytesOut() - bytes, m.getMaxItemBytes(),
+                m.getCleared());
     }
 
     @Override
@@ -360,8 +576,23 @@ final class RpcStore<T> implements QueueStore<T> {
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
+            // Ends this handle's calls in flight first: a get waiting on the server lets go of takeLock.
             scope.close();
-            remote.release();
+            if (prefetch == 0) {
+                remote.release();
+                return;
+            }
+            takeLock.lock();
+            try {
+                if (!destroyed) {
+                    giveBackHeld();
+                }
+            } finally {
+                held.clear();
+                noteHeld();
+                takeLock.unlock();
+                remote.release();
+            }
         }
     }
 
@@ -370,6 +601,8 @@ final class RpcStore<T> implements QueueStore<T> {
         try {
             unary("destroy", (stub, ref) -> stub.destroy(QueueRequest.newBuilder().setQueue(ref).build()));
         } finally {
+            // Giving held items back would open the queue again.
+            destroyed = true;
             close();
         }
     }

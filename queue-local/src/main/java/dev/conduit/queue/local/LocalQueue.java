@@ -7,8 +7,11 @@ import dev.conduit.queue.spi.Signal;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * One named in-JVM queue, shared by every handle that opens it: the ring, the two wait signals,
- * and the counters. Thread-safe.
+ * One named in-JVM queue, shared by every handle that opens it: the ring, the wait signals, and the
+ * counters. Takers wait on {@link #notEmpty}; puts of one item on {@link #notFull}, each of which a
+ * take wakes one of (one freed slot is of use to one of them; waking them all on every take is a
+ * stampede that costs more than the take); batch puts on {@link #notFullForBatch}, all of which a
+ * take wakes, since only each batch knows whether the room now suffices. Thread-safe.
  */
 final class LocalQueue {
     final QueueDescriptor descriptor;
@@ -16,6 +19,7 @@ final class LocalQueue {
     final Backpressure backpressure;
     final Signal notEmpty = new Signal();
     final Signal notFull = new Signal();
+    final Signal notFullForBatch = new Signal();
     final MetricsCounters counters = new MetricsCounters();
     final LongAdder cleared = new LongAdder();
     volatile boolean destroyed;
@@ -30,5 +34,21 @@ final class LocalQueue {
     void wakeAll() {
         notEmpty.signalAll();
         notFull.signalAll();
+        notFullForBatch.signalAll();
+    }
+
+    /**
+     * Wakes the puts that room made by takes may let through: one waiting single-item put per
+     * freed slot (all of them when several slots were freed) and every waiting batch put.
+     *
+     * @param many whether more than one slot was freed
+     */
+    void freed(boolean many) {
+        if (many) {
+            notFull.signalAll();
+        } else {
+            notFull.signalOne();
+        }
+        notFullForBatch.signalAll();
     }
 }

@@ -6,6 +6,7 @@ import dev.conduit.queue.QueueClosedException;
 import dev.conduit.queue.QueueMetrics;
 import dev.conduit.queue.spi.Deadline;
 import dev.conduit.queue.spi.QueueStore;
+import dev.conduit.queue.spi.Signal;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
@@ -86,13 +87,13 @@ final class LocalStore<T> implements QueueStore<T> {
         checkOpen();
         Object e = ring.poll();
         if (e != null) {
-            q.notFull.signalAll();
+            q.freed(false);
         }
         return (T) e;
     }
 
     private boolean offerSlow(T item, long timeoutNanos) throws InterruptedException {
-        return offerByPolicy(() -> ring.offer(item), notFullOrClosed, timeoutNanos, false);
+        return offerByPolicy(() -> ring.offer(item), notFullOrClosed, timeoutNanos, false, q.notFull);
     }
 
     @Override
@@ -105,7 +106,7 @@ final class LocalStore<T> implements QueueStore<T> {
         }
         int n = items.size();
         return offerByPolicy(() -> ring.offerAll(items), () -> ring.size() + n <= ring.capacity() || isClosed(),
-                timeoutNanos, true);
+                timeoutNanos, true, n == 1 ? q.notFull : q.notFullForBatch);
     }
 
     /**
@@ -115,9 +116,10 @@ final class LocalStore<T> implements QueueStore<T> {
      * @param attempt one non-waiting try of the put
      * @param roomOrClosed when a waiting put should try again
      * @param batch whether the put adds several items (wakes every consumer)
+     * @param roomSignal the signal to wait on for room
      */
     private boolean offerByPolicy(java.util.function.BooleanSupplier attempt,
-            java.util.function.BooleanSupplier roomOrClosed, long timeoutNanos, boolean batch)
+            java.util.function.BooleanSupplier roomOrClosed, long timeoutNanos, boolean batch, Signal roomSignal)
             throws InterruptedException {
         Backpressure policy = q.backpressure;
         if (policy == Backpressure.DROP_OLDEST) {
@@ -134,7 +136,7 @@ final class LocalStore<T> implements QueueStore<T> {
         long wait = policy == Backpressure.REJECT ? 0 : timeoutNanos;
         if (wait > 0) {
             q.counters.waited();
-            if (q.notFull.retryWhenReady(roomOrClosed, closedCheck, Deadline.deadline(wait), this::checkOpen,
+            if (roomSignal.retryWhenReady(roomOrClosed, closedCheck, Deadline.deadline(wait), this::checkOpen,
                     () -> attempt.getAsBoolean() ? Boolean.TRUE : null) != null) {
                 published(batch);
                 return true;
@@ -158,7 +160,7 @@ final class LocalStore<T> implements QueueStore<T> {
         checkOpen();
         Object e = ring.poll();
         if (e != null) {
-            q.notFull.signalAll();
+            q.freed(false);
             return (T) e;
         }
         if (timeoutNanos == 0) {
@@ -168,7 +170,7 @@ final class LocalStore<T> implements QueueStore<T> {
         e = q.notEmpty.retryWhenReady(notEmptyOrClosed, closedCheck, Deadline.deadline(timeoutNanos), this::checkOpen,
                 ring::poll);
         if (e != null) {
-            q.notFull.signalAll();
+            q.freed(false);
         }
         return (T) e;
     }
@@ -183,7 +185,7 @@ final class LocalStore<T> implements QueueStore<T> {
         sink.add(first);
         int n = 1 + ring.drain(e -> sink.add((T) e), maxItems - 1);
         if (n > 1) {
-            q.notFull.signalAll();
+            q.freed(true);
         }
         return n;
     }
@@ -206,7 +208,7 @@ final class LocalStore<T> implements QueueStore<T> {
         int n = ring.clear();
         q.cleared.add(n);
         if (n > 0) {
-            q.notFull.signalAll();
+            q.freed(true);
         }
         return n;
     }

@@ -75,6 +75,12 @@ final class MpmcRing extends MpmcRingPad2 {
     private final long length;
     private final long[] sequences;
     private final Object[] elements;
+    /**
+     * Whether a slot's sequence alone tells a producer that the ring is full: when the capacity is
+     * the array's length, and that is at least 2 (with one slot, "published in the last lap" and
+     * "free in this one" are the same sequence number).
+     */
+    private final boolean sequenceSaysFull;
 
     MpmcRing(int capacity) {
         if (capacity < 1 || capacity > (1 << 30)) {
@@ -92,6 +98,7 @@ final class MpmcRing extends MpmcRingPad2 {
         for (int i = 0; i < len; i++) {
             sequences[i] = i;
         }
+        this.sequenceSaysFull = capacity == len && len >= 2;
         producerLimit = capacity;
         VarHandle.releaseFence();
     }
@@ -102,6 +109,9 @@ final class MpmcRing extends MpmcRingPad2 {
 
     /** Adds one element if there is room. */
     boolean offer(Object e) {
+        if (sequenceSaysFull) {
+            return offerToFullLength(e);
+        }
         final long[] seq = sequences;
         final int m = mask;
         long limit = producerLimit;
@@ -130,6 +140,45 @@ final class MpmcRing extends MpmcRingPad2 {
                     return true;
                 }
             } else if (s < p) {
+                // The consumer of the previous lap has claimed this slot but not yet freed it.
+                if (++spins > 128) {
+                    Thread.yield();
+                } else {
+                    Thread.onSpinWait();
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link #offer} when the capacity is the array's length (a power of two), as JCTools'
+     * {@code MpmcArrayQueue} does it: a slot's sequence alone says whether it is free, so the
+     * consumer index (the consumers' cache line) is read only when the slot is not, to tell a full
+     * ring from a consumer that has claimed the slot but not yet freed it. No producer limit.
+     */
+    private boolean offerToFullLength(Object e) {
+        final long[] seq = sequences;
+        final int m = mask;
+        int spins = 0;
+        for (;;) {
+            long p = producerIndex;
+            if (p < 0) {
+                // clear() holds the producer index for a moment.
+                Thread.onSpinWait();
+                continue;
+            }
+            int i = (int) p & m;
+            long s = (long) SEQ.getAcquire(seq, i);
+            if (s == p) {
+                if (PRODUCER_INDEX.compareAndSet(this, p, p + 1)) {
+                    ELEMENT.setRelease(elements, i, e);
+                    SEQ.setRelease(seq, i, p + 1);
+                    return true;
+                }
+            } else if (s < p) {
+                if (p - length >= consumerIndex) {
+                    return false;
+                }
                 // The consumer of the previous lap has claimed this slot but not yet freed it.
                 if (++spins > 128) {
                     Thread.yield();

@@ -90,6 +90,8 @@ final class RpcStore<T> implements QueueStore<T> {
     private final ArrayDeque<Held> held = new ArrayDeque<>();
     private volatile int heldCount;
     private volatile long heldBytes;
+    /** The bytes of the held items, as they change; {@link #heldBytes} publishes it. */
+    private long heldBytesSum;
 
     /** An item taken from the server and not yet handed out: a slice of one answer's payloads. */
     private record Held(byte[] bytes, int offset, int length) {
@@ -350,6 +352,7 @@ final class RpcStore<T> implements QueueStore<T> {
             int n = 0;
             while (n < maxItems && !held.isEmpty()) {
                 Held h = held.pollFirst();
+                heldBytesSum -= h.length();
                 T item;
                 try {
                     item = codec.decode(h.bytes(), h.offset(), h.length());
@@ -358,6 +361,7 @@ final class RpcStore<T> implements QueueStore<T> {
                         throw e;
                     }
                     held.addFirst(h);
+                    heldBytesSum += h.length();
                     break;
                 }
                 sink.add(item);
@@ -377,23 +381,21 @@ final class RpcStore<T> implements QueueStore<T> {
             int pos = 0;
             for (int len : r.getBlock().getLengthsList()) {
                 held.addLast(new Held(all, pos, len));
+                heldBytesSum += len;
                 pos += len;
             }
         } else {
             for (ByteString b : r.getItemsList()) {
                 byte[] one = b.toByteArray();
                 held.addLast(new Held(one, 0, one.length));
+                heldBytesSum += one.length;
             }
         }
     }
 
     /** Publishes how many items and bytes the handle holds, for size() and metrics(). Caller holds takeLock. */
     private void noteHeld() {
-        long bytes = 0;
-        for (Held h : held) {
-            bytes += h.length();
-        }
-        heldBytes = bytes;
+        heldBytes = heldBytesSum;
         heldCount = held.size();
     }
 
@@ -421,7 +423,7 @@ final class RpcStore<T> implements QueueStore<T> {
                 Collections.reverse(part);
                 interrupted |= giveBack(part);
                 for (int i = 0; i < part.size(); i++) {
-                    held.pollLast();
+                    heldBytesSum -= held.pollLast().length();
                 }
             }
         } finally {
@@ -455,6 +457,7 @@ final class RpcStore<T> implements QueueStore<T> {
             } catch (QueueException e) {
                 int lost = held.size();
                 held.clear();
+                heldBytesSum = 0;
                 if (interrupted) {
                     Thread.currentThread().interrupt();
                 }
@@ -589,6 +592,7 @@ final class RpcStore<T> implements QueueStore<T> {
                 }
             } finally {
                 held.clear();
+                heldBytesSum = 0;
                 noteHeld();
                 takeLock.unlock();
                 remote.release();

@@ -40,7 +40,8 @@ import org.HdrHistogram.Histogram;
  * The benchmark of the rpc backend: the rpc queue, through its public API, against plain
  * grpc-java on loopback, in the same JVM and the same run: put&rarr;get throughput of 64-byte
  * items, one at a time ({@code putAsync}) and in batches of 100 ({@code putAllAsync}), taken with
- * {@code getBatch}, against a plain bidirectional stream echoing the same bytes; and unary put
+ * {@code getBatch} (batches of 100 also by a consumer taking 100 per call, with and without
+ * {@code prefetch=1000}), against a plain bidirectional stream echoing the same bytes; and unary put
  * round-trip time against a plain unary echo. Each throughput pair (queue, reference) runs
  * {@code repeats} times alternating and the medians are reported. Prints the table, writes the
  * results file when system property {@value BenchResults#RESULTS_PROPERTY} names one, and
@@ -66,6 +67,8 @@ public final class RpcBench {
     private static final int ASYNC_WINDOW = 10_000;
     /** What the consumer asks getBatch for: up to this many, it takes what is there. */
     private static final int GET_BATCH = 1_000;
+    /** The consumer's option prefetch in the row that uses it. */
+    private static final int PREFETCH = 1_000;
     private static final int WARM_UP_ROUND_TRIPS = 2_000;
     private static final String STREAM_REFERENCE = "plain grpc-java bidirectional stream";
     private static final String UNARY_REFERENCE = "plain grpc-java unary echo";
@@ -190,6 +193,7 @@ public final class RpcBench {
             queueThroughput(d.withId("warm-1"), singleItems, 1, GET_BATCH);
             queueThroughput(d.withId("warm-2"), items, BATCH, GET_BATCH);
             queueThroughput(d.withId("warm-3"), items / 4, BATCH, BATCH);
+            queueThroughput(d.withId("warm-5"), items / 4, BATCH, BATCH, PREFETCH);
             streamThroughput(echoChannel, singleItems, 1);
             streamThroughput(echoChannel, items, BATCH);
             rtt(d.withId("warm-4"), echoChannel, Math.min(WARM_UP_ROUND_TRIPS, size.roundTrips()));
@@ -213,6 +217,13 @@ public final class RpcBench {
             rows.add(row("put->get throughput, batches of 100 x 64 B (putAllAsync + getBatch(100))", "items/s",
                     batch100, STREAM_REFERENCE, true, ">= 0.8x the reference and >= 1,000,000 items/s",
                     batch100[0] >= 0.8 * batch100[1] && batch100[0] >= 1_000_000));
+            out.println("  batches of 100: putAllAsync + getBatch(100), consumer prefetch=" + PREFETCH);
+            double[] prefetched = medians(size.repeats(), r -> queueThroughput(d.withId("batch-prefetch-" + r), items,
+                    BATCH, BATCH, PREFETCH), r -> streamThroughput(echoChannel, items, BATCH));
+            rows.add(row("put->get throughput, batches of 100 x 64 B (putAllAsync + getBatch(100), consumer "
+                    + "prefetch=" + PREFETCH + ")", "items/s", prefetched, STREAM_REFERENCE, true,
+                    ">= 0.8x the reference and >= 1,000,000 items/s",
+                    prefetched[0] >= 0.8 * prefetched[1] && prefetched[0] >= 1_000_000));
             out.println("  unary put round trips, alternating with unary echoes");
             Histogram[] h = rtt(d.withId("rtt"), echoChannel, size.roundTrips());
             double[] p50 = {h[0].getValueAtPercentile(50) / 1000.0, h[1].getValueAtPercentile(50) / 1000.0};
@@ -266,9 +277,16 @@ public final class RpcBench {
      * consumer takes with {@code getBatch(take)}, one call at a time.
      */
     private static double queueThroughput(QueueDescriptor d, int items, int batch, int take) throws Exception {
+        return queueThroughput(d, items, batch, take, 0);
+    }
+
+    /** As {@link #queueThroughput(QueueDescriptor, int, int, int)}, the consumer's handle with option prefetch. */
+    private static double queueThroughput(QueueDescriptor d, int items, int batch, int take, int prefetch)
+            throws Exception {
         byte[] payload = new byte[ITEM];
+        QueueDescriptor consuming = prefetch > 0 ? d.withOption("prefetch", Integer.toString(prefetch)) : d;
         try (MessageQueue<byte[]> producer = d.open(Codecs.bytes()); MessageQueue<byte[]> consumer =
-                d.open(Codecs.bytes())) {
+                consuming.open(Codecs.bytes())) {
             producer.size();
             consumer.size();
             AtomicLong received = new AtomicLong();

@@ -24,6 +24,11 @@ abstract class PrimitiveArrayCodec<A> implements Codec<A> {
         return name;
     }
 
+    /** @return the bytes of one element */
+    final int width() {
+        return width;
+    }
+
     abstract int length(A array);
 
     abstract A allocate(int n);

@@ -467,28 +467,15 @@ final class SharedRing {
             if (s == next) {
                 if (cas(laneBase + CONSUMER_INDEX, c, next)) {
                     LONG.setRelease(buf, slot + SLOT_READER, tag(c));
-                    Object item = null;
-                    RuntimeException failure = null;
                     int length = (int) INT.get(buf, slot + SLOT_ITEM_LENGTH);
-                    if (length < 0 || length > itemSize) {
-                        failure = corrupt("the item of index " + c + " in lane " + lane + " claims " + length
-                                + " bytes, outside 0.." + itemSize + "; it was skipped");
-                    } else if (codec != null) {
-                        try {
-                            item = codec.decode(buf.slice(slot + SLOT_HEADER_LENGTH, length));
-                        } catch (RuntimeException e) {
-                            failure = e;
-                        }
-                    } else {
-                        item = DISCARDED;
-                    }
+                    Object item = read(lane, c, slot, length, codec);
                     // The free is a CAS: if a waiter recovered the slot because we looked dead, what we
                     // copied may be torn, and the item counts as lost.
                     if (!cas(slot + SLOT_SEQUENCE, next, c + ringLength)) {
                         continue;
                     }
-                    if (failure != null) {
-                        throw failure;
+                    if (item instanceof Unreadable u) {
+                        throw u.failure;
                     }
                     add(laneBase + BYTES_OUT, length);
                     return item;
@@ -515,6 +502,39 @@ final class SharedRing {
                 throw corrupt("slot of index " + c + " in lane " + lane + " has sequence 0x" + Long.toHexString(s)
                         + " ahead of the consumer index; it was turned into a tombstone");
             }
+        }
+    }
+
+    /** What {@link #read} returns for an item that could not be read. */
+    private static final class Unreadable {
+        final RuntimeException failure;
+
+        Unreadable(RuntimeException failure) {
+            this.failure = failure;
+        }
+    }
+
+    /**
+     * Decodes the item in a slot that we claimed and tagged, before the free that decides whether
+     * what we read counts.
+     *
+     * @param length the slot's length word
+     * @param codec decodes the payload; null to discard it
+     * @return the item, {@link #DISCARDED}, or an {@link Unreadable} naming a damaged length or the
+     *     codec's refusal
+     */
+    private Object read(int lane, long index, int slot, int length, Codec<?> codec) {
+        if (length < 0 || length > itemSize) {
+            return new Unreadable(corrupt("the item of index " + index + " in lane " + lane + " claims " + length
+                    + " bytes, outside 0.." + itemSize + "; it was skipped"));
+        }
+        if (codec == null) {
+            return DISCARDED;
+        }
+        try {
+            return codec.decode(buf.slice(slot + SLOT_HEADER_LENGTH, length));
+        } catch (RuntimeException e) {
+            return new Unreadable(e);
         }
     }
 
@@ -575,19 +595,8 @@ final class SharedRing {
             try {
                 for (long i = c; i < c + k; i++) {
                     slot = layout.slotOffset(lane, i);
-                    Object item = null;
-                    RuntimeException failure = null;
                     int length = (int) INT.get(buf, slot + SLOT_ITEM_LENGTH);
-                    if (length < 0 || length > itemSize) {
-                        failure = corrupt("the item of index " + i + " in lane " + lane + " claims " + length
-                                + " bytes, outside 0.." + itemSize + "; it was skipped");
-                    } else {
-                        try {
-                            item = codec.decode(buf.slice(slot + SLOT_HEADER_LENGTH, length));
-                        } catch (RuntimeException e) {
-                            failure = e;
-                        }
-                    }
+                    Object item = read(lane, i, slot, length, codec);
                     // As in tryPoll: a failed free means a waiter recovered the slot because we looked
                     // dead; what we copied may be torn, and the item counts as lost.
                     boolean freed = cas(slot + SLOT_SEQUENCE, i + 1, i + ringLength);
@@ -595,8 +604,8 @@ final class SharedRing {
                     if (!freed) {
                         continue;
                     }
-                    if (failure != null) {
-                        sink.skipped(failure);
+                    if (item instanceof Unreadable u) {
+                        sink.skipped(u.failure);
                     } else {
                         bytes += length;
                         sink.item(item);

@@ -14,14 +14,16 @@ import java.util.function.Consumer;
  * acquisition fetches anyway; a put or take then writes one lane and one slot of its array. No
  * counter is written by puts: the number of puts is derived ({@link #puts()}).
  *
- * <p>Every method except {@link #size()} must be called with the lock held ({@link #lock()}).
+ * <p>The size is published in the lock word by every release ({@link #unlock()}), so readers
+ * outside the lock pay one volatile read and writers nothing beyond the release. Every method
+ * except {@link #size()} and {@link #lock()} must be called with the lock held.
  */
 final class PriorityLanes extends SpinThenParkLock {
     private static final long serialVersionUID = 1L;
     private static final int LANES = 256;
 
-    /** Items in all lanes; written under the lock, read without it. */
-    private volatile int size;
+    /** Items in all lanes, as the holder of the lock sees it; others read {@link #size()}. */
+    private int size;
     private long bits0;
     private long bits1;
     private long bits2;
@@ -31,9 +33,19 @@ final class PriorityLanes extends SpinThenParkLock {
     private long cleared;
     private final transient Lane[] lanes = new Lane[LANES];
 
-    /** Items in all lanes, read without the lock. */
+    /** Items in all lanes as of the last release of the lock; does not take the lock. */
     int size() {
+        return (int) publishedCount();
+    }
+
+    /** Items in all lanes now; the caller holds the lock. */
+    int sizeLocked() {
         return size;
+    }
+
+    /** Releases the lock, publishing the size (see {@link SpinThenParkLock}). */
+    void unlock() {
+        unlock(size);
     }
 
     /** Items accepted by puts: every one is still here, was taken, dropped or cleared. */
@@ -67,7 +79,7 @@ final class PriorityLanes extends SpinThenParkLock {
         if (lane.add(item)) {
             setBit(priority);
         }
-        size = size + 1;
+        size++;
     }
 
     private void setBit(int p) {
@@ -140,7 +152,7 @@ final class PriorityLanes extends SpinThenParkLock {
         if (lane.isEmpty()) {
             clearBit(p);
         }
-        size = size - 1;
+        size--;
         return item;
     }
 

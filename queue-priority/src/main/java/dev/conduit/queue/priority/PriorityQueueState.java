@@ -11,9 +11,9 @@ import java.util.function.Consumer;
 /**
  * One named priority queue, shared by every handle that opens it. Every operation on the lanes runs
  * under their lock ({@link PriorityLanes} is its own {@link SpinThenParkLock}), so the queue is
- * linearizable. The size is a volatile field written inside the lock and the release of the lock is
- * a volatile store, which is what the {@link Signal} protocol needs from a publisher; it is also
- * what {@link #size()} reads without locking.
+ * linearizable. The size is published by the release of the lock, one volatile store (see
+ * {@link SpinThenParkLock}), which is what the {@link Signal} protocol needs from a publisher before
+ * it looks for waiters; it is also what {@link #size()} reads without locking.
  *
  * <p>Three signals: {@link #notEmpty} for takers; {@link #notFull} for puts of one item, each of
  * which a take wakes one of (one freed slot is of use to one of them, and waking them all on every
@@ -54,7 +54,7 @@ final class PriorityQueueState {
         PriorityLanes l = lanes;
         l.lock();
         try {
-            if (l.size() < capacity) {
+            if (l.sizeLocked() < capacity) {
                 l.add(item, priority);
             } else if (dropOldest) {
                 if (priority >= l.lowest()) {
@@ -81,11 +81,11 @@ final class PriorityQueueState {
         PriorityLanes l = lanes;
         l.lock();
         try {
-            if (l.size() + n > capacity) {
+            if (l.sizeLocked() + n > capacity) {
                 if (backpressure != Backpressure.DROP_OLDEST) {
                     return Put.FULL;
                 }
-                while (l.size() > 0 && l.size() + n > capacity) {
+                while (l.sizeLocked() > 0 && l.sizeLocked() + n > capacity) {
                     l.dropLowest();
                 }
             }
@@ -182,7 +182,7 @@ final class PriorityQueueState {
             g = l.gets();
             d = l.dropped();
             c = l.cleared();
-            size = l.size();
+            size = l.sizeLocked();
         } finally {
             l.unlock();
         }

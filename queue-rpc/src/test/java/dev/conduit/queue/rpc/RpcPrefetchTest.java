@@ -205,6 +205,33 @@ class RpcPrefetchTest {
     }
 
     @Test
+    void closeAfterAServerRestartSaysHowManyHeldItemsAreLost() throws Exception {
+        QueueServer first = QueueServer.builder().port(0).start();
+        int port = first.port();
+        QueueDescriptor d = QueueDescriptor.rpc("127.0.0.1", port, "restart").withCapacity(100)
+                .withOption("reconnectMillis", "5000");
+        MessageQueue<String> holder = prefetching(d, 100);
+        QueueServer second = null;
+        try {
+            holder.putAll(numbers(0, 10));
+            assertEquals("0", holder.get(Duration.ofSeconds(5)));
+            first.close();
+            second = QueueServer.builder().port(port).start();
+            dev.conduit.queue.QueueException e = assertThrows(dev.conduit.queue.QueueException.class, holder::close);
+            assertTrue(e.getMessage().startsWith("9 items"), e.getMessage());
+            assertInstanceOf(ServerRestartedException.class, e.getCause());
+            try (MessageQueue<String> fresh = d.open(Codecs.string())) {
+                assertEquals(0, fresh.size(), "nothing was given back to the new, empty queue");
+            }
+        } finally {
+            first.close();
+            if (second != null) {
+                second.close();
+            }
+        }
+    }
+
+    @Test
     void closingAHandleEndsItsWaitingGetAtOnce() throws Exception {
         MessageQueue<String> q = prefetching(fresh("close-wait"), 100);
         CompletableFuture<String> waiting = CompletableFuture.supplyAsync(() -> {

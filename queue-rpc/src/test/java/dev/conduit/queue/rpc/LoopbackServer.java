@@ -6,35 +6,67 @@ import io.grpc.ManagedChannelBuilder;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * The fixture of the tests that run against a real {@link QueueServer}: a server on a free loopback
- * port, a plaintext channel to it for wire-level calls, and descriptors of queues no other test
- * uses. Start it in {@code @BeforeAll}, close it in {@code @AfterAll}.
+ * The fixture of the tests that run against a real {@link QueueServer}, as a JUnit extension: a
+ * server on a free loopback port for the test class, a plaintext channel to it for wire-level
+ * calls, and descriptors of queues no other test uses. Register it in a static field:
+ * {@code @RegisterExtension static final LoopbackServer LOOPBACK = LoopbackServer.withDefaults();}.
  */
-final class LoopbackServer implements AutoCloseable {
-    /** The running server. */
-    final QueueServer server;
-    /** A channel of the test's own to the server, for calls the client backend does not make. */
-    final ManagedChannel raw;
+final class LoopbackServer implements BeforeAllCallback, AfterAllCallback {
+    private final UnaryOperator<QueueServer.Builder> settings;
     private final AtomicInteger ids = new AtomicInteger();
+    private QueueServer server;
+    private ManagedChannel raw;
 
-    private LoopbackServer(QueueServer server) {
-        this.server = server;
-        this.raw = ManagedChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+    private LoopbackServer(UnaryOperator<QueueServer.Builder> settings) {
+        this.settings = settings;
     }
 
-    /** @return a server with the default settings */
-    static LoopbackServer start() {
-        return start(UnaryOperator.identity());
+    /** @return a fixture whose server has the default settings */
+    static LoopbackServer withDefaults() {
+        return with(UnaryOperator.identity());
     }
 
     /**
      * @param settings what to change on the server's builder (port 0 is set already)
-     * @return a running server
+     * @return a fixture whose server has them
      */
-    static LoopbackServer start(UnaryOperator<QueueServer.Builder> settings) {
-        return new LoopbackServer(settings.apply(QueueServer.builder().port(0)).start());
+    static LoopbackServer with(UnaryOperator<QueueServer.Builder> settings) {
+        return new LoopbackServer(settings);
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        server = settings.apply(QueueServer.builder().port(0)).start();
+        raw = ManagedChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+    }
+
+    /** Closes the channel, then the server. */
+    @Override
+    public void afterAll(ExtensionContext context) throws InterruptedException {
+        try {
+            if (raw != null) {
+                raw.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+        } finally {
+            if (server != null) {
+                server.close();
+            }
+        }
+    }
+
+    /** @return the running server */
+    QueueServer server() {
+        return server;
+    }
+
+    /** @return a channel of the test's own to the server, for calls the client backend does not make */
+    ManagedChannel raw() {
+        return raw;
     }
 
     /**
@@ -43,15 +75,5 @@ final class LoopbackServer implements AutoCloseable {
      */
     QueueDescriptor fresh(String name) {
         return QueueDescriptor.rpc("127.0.0.1", server.port(), name + "-" + ids.incrementAndGet());
-    }
-
-    /** Closes the channel, then the server. */
-    @Override
-    public void close() throws InterruptedException {
-        try {
-            raw.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-        } finally {
-            server.close();
-        }
     }
 }

@@ -30,10 +30,9 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Pipelined batches ({@code putAllAsync}) and the packed wire form of batches, against a real
@@ -42,22 +41,11 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class RpcBatchPipelineTest {
     private static final int MAX_ITEM_BYTES = 1024;
-    private static LoopbackServer loopback;
-
-    @BeforeAll
-    static void startServer() {
-        loopback = LoopbackServer.start(b -> b.maxItemBytes(MAX_ITEM_BYTES));
-    }
-
-    @AfterAll
-    static void stopServer() throws InterruptedException {
-        if (loopback != null) {
-            loopback.close();
-        }
-    }
+    @RegisterExtension
+    static final LoopbackServer LOOPBACK = LoopbackServer.with(b -> b.maxItemBytes(MAX_ITEM_BYTES));
 
     private static QueueDescriptor fresh(String name) {
-        return loopback.fresh(name);
+        return LOOPBACK.fresh(name);
     }
 
     private static List<String> batch(String producer, int batch, int size) {
@@ -196,7 +184,7 @@ class RpcBatchPipelineTest {
         QueueDescriptor d = fresh("malformed");
         try (MessageQueue<String> q = d.open(Codecs.string())) {
             q.size();
-            QueueServiceGrpc.QueueServiceBlockingStub stub = QueueServiceGrpc.newBlockingStub(loopback.raw)
+            QueueServiceGrpc.QueueServiceBlockingStub stub = QueueServiceGrpc.newBlockingStub(LOOPBACK.raw())
                     .withDeadlineAfter(10, TimeUnit.SECONDS);
             List<ItemBlock> bad = List.of(
                     // lengths add up to more than the payloads
@@ -234,7 +222,7 @@ class RpcBatchPipelineTest {
         QueueDescriptor d = fresh("unpacked");
         try (MessageQueue<String> q = d.open(Codecs.string())) {
             q.putAll(List.of("x", "y", "z"));
-            QueueServiceGrpc.QueueServiceBlockingStub stub = QueueServiceGrpc.newBlockingStub(loopback.raw)
+            QueueServiceGrpc.QueueServiceBlockingStub stub = QueueServiceGrpc.newBlockingStub(LOOPBACK.raw())
                     .withDeadlineAfter(10, TimeUnit.SECONDS);
             GetResponse plain = stub.get(GetRequest.newBuilder().setQueue(ref(d)).setMaxItems(2).build());
             assertEquals(List.of(utf8("x"), utf8("y")), plain.getItemsList());

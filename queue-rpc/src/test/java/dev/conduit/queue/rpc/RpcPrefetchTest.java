@@ -24,10 +24,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Consumer prefetch ({@code prefetch=N}, docs/rpc.md "Prefetch") against a real QueueServer on
@@ -37,22 +36,11 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class RpcPrefetchTest {
-    private static LoopbackServer loopback;
-
-    @BeforeAll
-    static void startServer() {
-        loopback = LoopbackServer.start();
-    }
-
-    @AfterAll
-    static void stopServer() throws InterruptedException {
-        if (loopback != null) {
-            loopback.close();
-        }
-    }
+    @RegisterExtension
+    static final LoopbackServer LOOPBACK = LoopbackServer.withDefaults();
 
     private static QueueDescriptor fresh(String name) {
-        return loopback.fresh(name).withCapacity(10_000);
+        return LOOPBACK.fresh(name).withCapacity(10_000);
     }
 
     private static MessageQueue<String> prefetching(QueueDescriptor d, int n) {
@@ -141,7 +129,7 @@ class RpcPrefetchTest {
 
     @Test
     void closeGivesHeldItemsBackAtTheHeadAheadOfLaterItemsEvenWhenTheQueueIsFull() throws Exception {
-        QueueDescriptor d = loopback.fresh("full").withCapacity(4);
+        QueueDescriptor d = LOOPBACK.fresh("full").withCapacity(4);
         try (MessageQueue<String> plain = d.open(Codecs.string())) {
             plain.putAll(List.of("a", "b", "c", "d"));
             MessageQueue<String> holder = prefetching(d, 4);
@@ -199,9 +187,9 @@ class RpcPrefetchTest {
         MessageQueue<String> holder = prefetching(d, 100);
         holder.putAll(numbers(0, 10));
         assertEquals("0", holder.get(Duration.ofSeconds(5)));
-        int before = loopback.server.queueCount();
+        int before = LOOPBACK.server().queueCount();
         holder.destroy();
-        assertEquals(before - 1, loopback.server.queueCount());
+        assertEquals(before - 1, LOOPBACK.server().queueCount());
     }
 
     @Test
@@ -308,7 +296,7 @@ class RpcPrefetchTest {
      */
     @Test
     void severalPrefetchingConsumersAndProducersDeliverEveryItemExactlyOnce() throws Exception {
-        QueueDescriptor d = loopback.fresh("exactly-once").withCapacity(500);
+        QueueDescriptor d = LOOPBACK.fresh("exactly-once").withCapacity(500);
         int producers = 3;
         int perProducer = 3_000;
         int total = producers * perProducer;

@@ -40,30 +40,18 @@ import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The queue contract through the rpc client against a real QueueServer on loopback. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class RpcQueueContractTest {
-    private static LoopbackServer loopback;
-
-    @BeforeAll
-    static void startServer() {
-        loopback = LoopbackServer.start();
-    }
-
-    @AfterAll
-    static void stopServer() throws InterruptedException {
-        if (loopback != null) {
-            loopback.close();
-        }
-    }
+    @RegisterExtension
+    static final LoopbackServer LOOPBACK = LoopbackServer.withDefaults();
 
     private static QueueDescriptor fresh(String name) {
-        return loopback.fresh(name);
+        return LOOPBACK.fresh(name);
     }
 
     @Test
@@ -224,9 +212,9 @@ class RpcQueueContractTest {
         QueueDescriptor d = fresh("destroy");
         MessageQueue<String> q = d.open(Codecs.string());
         q.put("gone");
-        int before = loopback.server.queueCount();
+        int before = LOOPBACK.server().queueCount();
         q.destroy();
-        assertEquals(before - 1, loopback.server.queueCount());
+        assertEquals(before - 1, LOOPBACK.server().queueCount());
         try (MessageQueue<String> again = d.open(Codecs.string())) {
             assertEquals(0, again.size());
         }
@@ -355,7 +343,7 @@ class RpcQueueContractTest {
         QueueDescriptor d = fresh("idem");
         try (MessageQueue<byte[]> q = d.open(Codecs.bytes())) {
             q.size();
-            QueueServiceGrpc.QueueServiceBlockingStub stub = QueueServiceGrpc.newBlockingStub(loopback.raw)
+            QueueServiceGrpc.QueueServiceBlockingStub stub = QueueServiceGrpc.newBlockingStub(LOOPBACK.raw())
                     .withDeadlineAfter(10, TimeUnit.SECONDS);
             PutRequest put = PutRequest.newBuilder()
                     .setQueue(QueueRef.newBuilder().setNamespace(d.namespace()).setId(d.id()))
@@ -393,7 +381,7 @@ class RpcQueueContractTest {
             }
             LinkedBlockingQueue<Delivery> received = new LinkedBlockingQueue<>();
             CountDownLatch closed = new CountDownLatch(1);
-            ClientCall<SubscribeRequest, Delivery> call = loopback.raw.newCall(QueueServiceGrpc.getSubscribeMethod(),
+            ClientCall<SubscribeRequest, Delivery> call = LOOPBACK.raw().newCall(QueueServiceGrpc.getSubscribeMethod(),
                     io.grpc.CallOptions.DEFAULT.withDeadlineAfter(50, TimeUnit.SECONDS));
             call.start(new ClientCall.Listener<>() {
                 @Override
@@ -468,7 +456,7 @@ class RpcQueueContractTest {
 
     @Test
     void theHealthServiceReportsServing() {
-        HealthCheckResponse r = HealthGrpc.newBlockingStub(loopback.raw).withDeadlineAfter(10, TimeUnit.SECONDS)
+        HealthCheckResponse r = HealthGrpc.newBlockingStub(LOOPBACK.raw()).withDeadlineAfter(10, TimeUnit.SECONDS)
                 .check(HealthCheckRequest.newBuilder().setService(QueueServer.SERVICE_NAME).build());
         assertEquals(HealthCheckResponse.ServingStatus.SERVING, r.getStatus());
     }
@@ -485,7 +473,7 @@ class RpcQueueContractTest {
         OpenRequest bogus = OpenRequest.newBuilder().setQueue(QueueRef.newBuilder().setNamespace("default")
                 .setId("x")).setDescriptorJson("{not json").build();
         io.grpc.StatusRuntimeException e = assertThrows(io.grpc.StatusRuntimeException.class, () ->
-                QueueServiceGrpc.newBlockingStub(loopback.raw).withDeadlineAfter(5, TimeUnit.SECONDS).open(bogus));
+                QueueServiceGrpc.newBlockingStub(LOOPBACK.raw()).withDeadlineAfter(5, TimeUnit.SECONDS).open(bogus));
         assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
     }
 }

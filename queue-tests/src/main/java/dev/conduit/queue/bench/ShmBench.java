@@ -4,6 +4,7 @@ import dev.conduit.queue.MessageQueue;
 import dev.conduit.queue.QueueDescriptor;
 import dev.conduit.queue.QueueEmptyException;
 import dev.conduit.queue.codec.Codecs;
+import dev.conduit.queue.codec.RecyclingCodec;
 import dev.conduit.queue.shm.JournalQueues;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -25,6 +26,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import net.openhft.chronicle.queue.ChronicleQueue;
 import net.openhft.chronicle.queue.ExcerptAppender;
@@ -49,12 +51,13 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  * {@code get} per item and once with {@code getBatch}, as a consumer that wants throughput would
  * take (Agrona's consumer also reads every record available at once). A throughput figure is the
  * consumer's rate after the first {@value #WARM_UP_PERCENT}% of the items, for every contender
- * alike, so that start-up and JIT compilation are not measured. The {@code float[]} children run
- * with {@link #FLOATS_JVM_FLAGS}, which docs/shm.md's tuning section recommends for items of that
- * size.
+ * alike, so that start-up and JIT compilation are not measured. The {@code float[]} children follow
+ * docs/shm.md's tuning section for items of that size: a short ring ({@link #FLOATS_CAPACITY}), a
+ * consumer that hands each array back to a {@code RecyclingCodec} once it has read it, and
+ * {@link #FLOATS_JVM_FLAGS}.
  *
  * <p>Usage: {@code ShmBench [--quick | --scale X] [--docs DIR | --no-docs]}; scale 1.0 (the
- * default) is 2,000,000 messages, 100,000 round trips, 2,000 arrays of 1 MiB and 300,000 objects;
+ * default) is 2,000,000 messages, 100,000 round trips, 20,000 arrays of 1 MiB and 300,000 objects;
  * {@code --quick} is scale 0.05. Children are started with this JVM's {@code java.class.path}, so
  * it runs from the {@code conduit} jar ({@code conduit bench --shm}) as from a build's class path.
  * Children get Chronicle's JVM flags ({@link JournalQueues#jvmFlags()}) and, for Agrona,
@@ -78,6 +81,12 @@ public final class ShmBench {
      * concurrent cycle).
      */
     static final List<String> FLOATS_JVM_FLAGS = List.of("-XX:G1HeapRegionSize=4m");
+    /**
+     * The capacity of the {@code float[]} queue: docs/shm.md's tuning section tells users of items of
+     * a megabyte or more to keep the ring a few items long, so that the slots stay in cache between
+     * the two processes' copies (a ring of 8 such items is 8 MiB, beyond this machine's 2 MiB L2).
+     */
+    static final int FLOATS_CAPACITY = 4;
     /** How long a consumer waits for an item before it checks whether the rest were lost. */
     private static final Duration IDLE_CHECK = Duration.ofSeconds(2);
     /** What a batch consumer asks {@code getBatch} for (as the rpc harness does for single items). */
@@ -162,7 +171,8 @@ public final class ShmBench {
         try {
             long messages = (long) (2_000_000 * scale);
             long rounds = (long) (100_000 * scale);
-            long arrays = Math.max(50, (long) (2_000 * scale));
+            // Enough arrays that the measured part lasts most of a second at tens of GB/s.
+            long arrays = Math.max(500, (long) (20_000 * scale));
             long objects = (long) (300_000 * scale);
             out.printf(Locale.ROOT, "shm benchmark, scale %s: %,d messages, %,d round trips, %,d arrays of 1 MiB, "
                     + "%,d objects%n", scale, messages, rounds, arrays, objects);
@@ -189,7 +199,8 @@ public final class ShmBench {
                             floorRoundTrip[0], "busy-spin cache-line ping-pong", false, 2.5),
                     BenchResults.Row.measured("ping-pong round trip, p99", "ns", shmRoundTrip[1], floorRoundTrip[1],
                             "busy-spin cache-line ping-pong", false, null),
-                    BenchResults.Row.measured("1 MiB float[] via Codecs.floats() (" + String.join(" ", FLOATS_JVM_FLAGS)
+                    BenchResults.Row.measured("1 MiB float[] via Codecs.floats(), consumer recycling its arrays "
+                            + "(RecyclingCodec), capacity " + FLOATS_CAPACITY + " (" + String.join(" ", FLOATS_JVM_FLAGS)
                             + ", see docs/shm.md)", "GB/s", floatsGbPerSecond, arraycopyGbPerSecond,
                             "System.arraycopy of 1 MiB, one process", true, 0.4),
                     BenchResults.Row.measured("object items, default codec (Kryo): put + get", "msgs/s", objectRate,
@@ -309,9 +320,12 @@ public final class ShmBench {
                     new byte[MESSAGE], n);
             case "shm-consume" -> consume(shm(dir, "tp", 8192, MESSAGE).open(Codecs.bytes()), n);
             case "shm-batches-consume" -> consumeBatches(shm(dir, "tp", 8192, MESSAGE).open(Codecs.bytes()), n);
-            case "floats-produce" -> produce(shm(dir, "fl", 8, FLOATS * Float.BYTES).open(Codecs.floats()),
-                    new float[FLOATS], n);
-            case "floats-consume" -> consume(shm(dir, "fl", 8, FLOATS * Float.BYTES).open(Codecs.floats()), n);
+            case "floats-produce" -> produce(shm(dir, "fl", FLOATS_CAPACITY, FLOATS * Float.BYTES)
+                    .open(Codecs.floats()), new float[FLOATS], n);
+            case "floats-consume" -> {
+                RecyclingCodec<float[]> floats = RecyclingCodec.of(Codecs.floats());
+                consume(shm(dir, "fl", FLOATS_CAPACITY, FLOATS * Float.BYTES).open(floats), n, floats::recycle);
+            }
             case "objects-produce" -> {
                 try (MessageQueue<Object> q = shm(dir, "ob", 8192, 256).open()) {
                     for (long i = 0; i < n; i++) {
@@ -342,11 +356,16 @@ public final class ShmBench {
      * missing items as lost ({@link #lost}).
      */
     private static void consume(MessageQueue<?> queue, long n) throws InterruptedException {
-        try (MessageQueue<?> q = queue) {
+        consume(queue, n, item -> { });
+    }
+
+    /** As {@link #consume(MessageQueue, long)}, handing each item to {@code done} once taken. */
+    private static <T> void consume(MessageQueue<T> queue, long n, Consumer<T> done) throws InterruptedException {
+        try (MessageQueue<T> q = queue) {
             Meter meter = new Meter(n);
             for (long got = 0; got < n;) {
                 try {
-                    q.get(IDLE_CHECK);
+                    done.accept(q.get(IDLE_CHECK));
                 } catch (QueueEmptyException e) {
                     if (lost(q, got, n)) {
                         break;

@@ -454,7 +454,9 @@ final class RpcStore<T> implements QueueStore<T> {
                 return interrupted;
             } catch (InterruptedException e) {
                 interrupted = true;
-            } catch (QueueException e) {
+            } catch (RuntimeException e) {
+                // QueueException from the server or the call loop; UnsupportedOperationException from
+                // a server older than ReturnItems.
                 int lost = held.size();
                 held.clear();
                 heldBytesSum = 0;

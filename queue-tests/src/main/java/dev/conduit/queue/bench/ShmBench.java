@@ -183,6 +183,7 @@ public final class ShmBench {
             double[] shmRoundTrip = pingPong(out, dir, "shm", rounds);
             double[] floorRoundTrip = pingPong(out, dir, "spin", rounds);
             double floatsGbPerSecond = pair(out, dir, "floats", arrays) * FLOATS * Float.BYTES / 1e9;
+            double plainFloatsGbPerSecond = pair(out, dir, "floats-plain", arrays) * FLOATS * Float.BYTES / 1e9;
             double arraycopyGbPerSecond = arraycopyGbPerSecond();
             double objectRate = pair(out, dir, "objects", objects);
 
@@ -203,6 +204,9 @@ public final class ShmBench {
                             + "(RecyclingCodec), capacity " + FLOATS_CAPACITY + " (" + String.join(" ", FLOATS_JVM_FLAGS)
                             + ", see docs/shm.md)", "GB/s", floatsGbPerSecond, arraycopyGbPerSecond,
                             "System.arraycopy of 1 MiB, one process", true, 0.4),
+                    BenchResults.Row.measured("1 MiB float[] via Codecs.floats(), a fresh array per item (no "
+                            + "recycling), capacity " + FLOATS_CAPACITY, "GB/s", plainFloatsGbPerSecond,
+                            arraycopyGbPerSecond, "System.arraycopy of 1 MiB, one process", true, null),
                     BenchResults.Row.measured("object items, default codec (Kryo): put + get", "msgs/s", objectRate,
                             shmRate, "the same queue with the bytes codec", true, null));
             return BenchResults.now(SECTION, "Shared memory: `shm` between two processes", command,
@@ -322,6 +326,10 @@ public final class ShmBench {
             case "shm-batches-consume" -> consumeBatches(shm(dir, "tp", 8192, MESSAGE).open(Codecs.bytes()), n);
             case "floats-produce" -> produce(shm(dir, "fl", FLOATS_CAPACITY, FLOATS * Float.BYTES)
                     .open(Codecs.floats()), new float[FLOATS], n);
+            case "floats-plain-produce" -> produce(shm(dir, "fp", FLOATS_CAPACITY, FLOATS * Float.BYTES)
+                    .open(Codecs.floats()), new float[FLOATS], n);
+            case "floats-plain-consume" -> consume(shm(dir, "fp", FLOATS_CAPACITY, FLOATS * Float.BYTES)
+                    .open(Codecs.floats()), n);
             case "floats-consume" -> {
                 RecyclingCodec<float[]> floats = RecyclingCodec.of(Codecs.floats());
                 consume(shm(dir, "fl", FLOATS_CAPACITY, FLOATS * Float.BYTES).open(floats), n, floats::recycle);

@@ -6,14 +6,14 @@ import dev.conduit.queue.QueueMetrics;
 import dev.conduit.queue.spi.MetricsCounters;
 import dev.conduit.queue.spi.Signal;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
- * One named priority queue, shared by every handle that opens it. Every operation on the lanes runs
- * under their lock ({@link PriorityLanes} is its own {@link SpinThenParkLock}), so the queue is
- * linearizable. The size is published by the release of the lock, one volatile store (see
- * {@link SpinThenParkLock}), which is what the {@link Signal} protocol needs from a publisher before
- * it looks for waiters; it is also what {@link #size()} reads without locking.
+ * One named priority queue, shared by every handle that opens it. Every operation on the lanes
+ * runs under a {@link SpinLock}, so the queue is linearizable; the item count is also kept in an
+ * atomic, updated inside the lock with a read-modify-write, which is what the {@link Signal}
+ * protocol needs and what {@link #size()} reads without locking.
  *
  * <p>Three signals: {@link #notEmpty} for takers; {@link #notFull} for puts of one item, each of
  * which a take wakes one of (one freed slot is of use to one of them, and waking them all on every
@@ -30,7 +30,13 @@ final class PriorityQueueState {
     final MetricsCounters slowCounters = new MetricsCounters();
     volatile boolean destroyed;
 
+    private final SpinLock lock = new SpinLock();
     private final PriorityLanes lanes = new PriorityLanes();
+    private final AtomicInteger count = new AtomicInteger();
+    private long puts;
+    private long gets;
+    private long dropped;
+    private long cleared;
 
     PriorityQueueState(QueueDescriptor descriptor) {
         this.descriptor = descriptor;
@@ -39,7 +45,7 @@ final class PriorityQueueState {
     }
 
     int size() {
-        return lanes.size();
+        return count.get();
     }
 
     /** Outcome of a put attempt that does not wait. */
@@ -47,53 +53,59 @@ final class PriorityQueueState {
 
     /** Adds one item now, dropping per DROP_OLDEST when full. */
     Put tryAdd(Object item, int priority) {
-        boolean dropOldest = backpressure == Backpressure.DROP_OLDEST;
-        if (!dropOldest && lanes.size() >= capacity) {
+        if (backpressure != Backpressure.DROP_OLDEST && count.get() >= capacity) {
             return Put.FULL;
         }
-        PriorityLanes l = lanes;
-        l.lock();
+        boolean added = false;
+        lock.lock();
         try {
-            if (l.sizeLocked() < capacity) {
-                l.add(item, priority);
-            } else if (dropOldest) {
-                if (priority >= l.lowest()) {
-                    l.dropLowest();
-                    l.add(item, priority);
-                } else {
-                    // The new item is the lowest and would be the oldest of its lane: it is the one dropped.
-                    l.droppedNewItem();
+            if (lanes.size() < capacity) {
+                lanes.add(item, priority);
+                puts++;
+                count.incrementAndGet();
+                added = true;
+            } else if (backpressure == Backpressure.DROP_OLDEST) {
+                puts++;
+                dropped++;
+                if (priority >= lanes.lowest()) {
+                    lanes.pollLowest();
+                    lanes.add(item, priority);
                 }
+                // else the new item is the lowest and oldest-to-be: it is the one dropped.
                 return Put.ADDED;
-            } else {
-                return Put.FULL;
             }
         } finally {
-            l.unlock();
+            lock.unlock();
         }
-        notEmpty.signalOne();
-        return Put.ADDED;
+        if (added) {
+            notEmpty.signalOne();
+            return Put.ADDED;
+        }
+        return Put.FULL;
     }
 
     /** Adds all items now if they fit (making room per DROP_OLDEST). */
     Put tryAddAll(List<?> items, int[] priorities) {
         int n = items.size();
-        PriorityLanes l = lanes;
-        l.lock();
+        lock.lock();
         try {
-            if (l.sizeLocked() + n > capacity) {
+            if (lanes.size() + n > capacity) {
                 if (backpressure != Backpressure.DROP_OLDEST) {
                     return Put.FULL;
                 }
-                while (l.sizeLocked() > 0 && l.sizeLocked() + n > capacity) {
-                    l.dropLowest();
+                while (lanes.size() + n > capacity) {
+                    lanes.pollLowest();
+                    dropped++;
+                    count.decrementAndGet();
                 }
             }
             for (int i = 0; i < n; i++) {
-                l.add(items.get(i), priorities[i]);
+                lanes.add(items.get(i), priorities[i]);
             }
+            puts += n;
+            count.addAndGet(n);
         } finally {
-            l.unlock();
+            lock.unlock();
         }
         notEmpty.signalAll();
         return Put.ADDED;
@@ -101,21 +113,41 @@ final class PriorityQueueState {
 
     /** Removes the highest-priority item, or returns null. */
     Object tryTake() {
-        if (lanes.size() == 0) {
+        if (count.get() == 0) {
             return null;
         }
         Object item;
-        PriorityLanes l = lanes;
-        l.lock();
+        lock.lock();
         try {
-            item = l.takeHighest();
+            item = lanes.pollHighest();
+            if (item != null) {
+                gets++;
+                count.decrementAndGet();
+            }
         } finally {
-            l.unlock();
+            lock.unlock();
         }
         if (item != null) {
             freed(false);
         }
         return item;
+    }
+
+    /** Moves up to max items, highest first, in one critical section. */
+    int drain(Consumer<Object> sink, int max) {
+        int n;
+        lock.lock();
+        try {
+            n = lanes.drain(sink, max);
+            gets += n;
+            count.addAndGet(-n);
+        } finally {
+            lock.unlock();
+        }
+        if (n > 0) {
+            freed(n > 1);
+        }
+        return n;
     }
 
     /** Wakes the puts that room made by a take (one item or many) may let through. */
@@ -128,40 +160,24 @@ final class PriorityQueueState {
         notFullForBatch.signalAll();
     }
 
-    /** Moves up to max items, highest first, in one critical section. */
-    int drain(Consumer<Object> sink, int max) {
-        int n;
-        PriorityLanes l = lanes;
-        l.lock();
-        try {
-            n = l.drain(sink, max);
-        } finally {
-            l.unlock();
-        }
-        if (n > 0) {
-            freed(n > 1);
-        }
-        return n;
-    }
-
     Object peek() {
-        PriorityLanes l = lanes;
-        l.lock();
+        lock.lock();
         try {
-            return l.peekHighest();
+            return lanes.peekHighest();
         } finally {
-            l.unlock();
+            lock.unlock();
         }
     }
 
     int clear() {
         int n;
-        PriorityLanes l = lanes;
-        l.lock();
+        lock.lock();
         try {
-            n = l.clear();
+            n = lanes.clear();
+            cleared += n;
+            count.addAndGet(-n);
         } finally {
-            l.unlock();
+            lock.unlock();
         }
         if (n > 0) {
             freed(true);
@@ -175,16 +191,15 @@ final class PriorityQueueState {
         long d;
         long c;
         int size;
-        PriorityLanes l = lanes;
-        l.lock();
+        lock.lock();
         try {
-            p = l.puts();
-            g = l.gets();
-            d = l.dropped();
-            c = l.cleared();
-            size = l.sizeLocked();
+            p = puts;
+            g = gets;
+            d = dropped;
+            c = cleared;
+            size = lanes.size();
         } finally {
-            l.unlock();
+            lock.unlock();
         }
         QueueMetrics slow = slowCounters.snapshot(size, capacity, -1);
         return new QueueMetrics(size, capacity, p, g, slow.rejected(), d, slow.waits(), 0, 0, -1, c);

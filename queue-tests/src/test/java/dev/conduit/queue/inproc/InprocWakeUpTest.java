@@ -1,4 +1,4 @@
-package dev.conduit.queue.local;
+package dev.conduit.queue.inproc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,24 +11,32 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * A take wakes one waiting single-item put and every waiting batch put: these check that the wake-up
- * reaches the put that can use the room, whoever else waits, well within the signal's 200 ms
- * safety re-check.
+ * In the in-JVM backends ({@code local} and {@code priority}) a take wakes one waiting single-item
+ * put and every waiting batch put: these check that the wake-up reaches the put that can use the
+ * room, whoever else waits, well within the signal's 200 ms safety re-check.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
-class LocalWakeUpTest {
+class InprocWakeUpTest {
     private static final Duration PROMPT = Duration.ofMillis(150);
+
+    /** The backend under test, by type name. */
+    private static QueueDescriptor queue(String type, String id) {
+        return type.equals("local") ? QueueDescriptor.local(id) : QueueDescriptor.priority(id);
+    }
 
     /** Gives a just-started put time to find the queue full and go to sleep. */
     private static void awaitWaiting() throws InterruptedException {
         Thread.sleep(50);
     }
 
-    @Test
-    void aTakeLetsAWaitingSinglePutInEvenWhileABatchPutThatCannotFitWaitsToo() throws Exception {
-        try (MessageQueue<String> q = QueueDescriptor.local("wake-single").withCapacity(2).open()) {
+    @ParameterizedTest
+    @ValueSource(strings = {"local", "priority"})
+    void aTakeLetsAWaitingSinglePutInEvenWhileABatchPutThatCannotFitWaitsToo(String type) throws Exception {
+        try (MessageQueue<String> q = queue(type, "wake-single").withCapacity(2).open()) {
             q.put("a");
             q.put("b");
             CompletableFuture<Void> batch = CompletableFuture.runAsync(() -> {
@@ -59,9 +67,10 @@ class LocalWakeUpTest {
         }
     }
 
-    @Test
-    void everyTakeLetsOneOfSeveralWaitingSinglePutsIn() throws Exception {
-        try (MessageQueue<Integer> q = QueueDescriptor.local("wake-many").withCapacity(1).open()) {
+    @ParameterizedTest
+    @ValueSource(strings = {"local", "priority"})
+    void everyTakeLetsOneOfSeveralWaitingSinglePutsIn(String type) throws Exception {
+        try (MessageQueue<Integer> q = queue(type, "wake-many").withCapacity(1).open()) {
             q.put(0);
             int waiting = 4;
             CompletableFuture<?>[] puts = new CompletableFuture<?>[waiting];
@@ -88,6 +97,21 @@ class LocalWakeUpTest {
             assertEquals(0, q.size());
             assertEquals(5, q.metrics().puts());
             assertEquals(5, q.metrics().gets());
+            q.destroy();
+        }
+    }
+
+    @Test
+    void priorityDropOldestBatchCountsEveryDroppedItemAndTheMetricsAddUp() throws Exception {
+        QueueDescriptor d = QueueDescriptor.priority("drop-batch").withCapacity(3).withOption("backpressure", "DROP_OLDEST");
+        try (MessageQueue<String> q = d.open()) {
+            q.put("low", 10);
+            q.put("mid", 100);
+            q.putAll(List.of("h1", "h2"), 200, Duration.ZERO);
+            assertEquals(1, q.metrics().dropped());
+            assertEquals(List.of("h1", "h2", "mid"), q.getBatch(10, Duration.ZERO));
+            assertEquals(4, q.metrics().puts());
+            assertEquals(3, q.metrics().gets());
             q.destroy();
         }
     }

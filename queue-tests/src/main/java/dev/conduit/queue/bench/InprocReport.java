@@ -171,8 +171,10 @@ final class InprocReport {
                     + " | **" + c.verdict(figures).name().replace('_', ' ') + "** |");
         }
         line("");
-        line("Ratios are Conduit's throughput divided by the reference's, both measured in this run. "
-                + "± is JMH's 99.9% confidence half-width.");
+        line("Ratios are Conduit's throughput divided by the reference's, both measured in this run. A figure is "
+                + "the median of the measured iterations of every fork (forks of one benchmark can settle in "
+                + "different modes, and one odd fork should not decide a verdict); ± is JMH's 99.9% confidence "
+                + "half-width of their mean, so a wide ± says the forks disagreed.");
         line("");
     }
 

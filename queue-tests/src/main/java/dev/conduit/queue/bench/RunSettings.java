@@ -32,12 +32,12 @@ record RunSettings(boolean quick, String include, List<String> profilers, Map<St
 
     /** @return forks per benchmark */
     int forks() {
-        return 1;
+        return quick ? 1 : 3;
     }
 
     /** @return warm-up iterations per fork */
     int warmupIterations() {
-        return quick ? 1 : 3;
+        return quick ? 1 : 2;
     }
 
     /** @return the length of one warm-up iteration */
@@ -47,12 +47,12 @@ record RunSettings(boolean quick, String include, List<String> profilers, Map<St
 
     /** @return measured iterations per fork */
     int measurementIterations() {
-        return quick ? 2 : 5;
+        return quick ? 2 : 3;
     }
 
     /** @return the length of one measured iteration */
     TimeValue measurementTime() {
-        return quick ? TimeValue.milliseconds(250) : TimeValue.seconds(2);
+        return quick ? TimeValue.milliseconds(250) : TimeValue.seconds(1);
     }
 
     /** @return the JMH version on the class path */
@@ -62,8 +62,8 @@ record RunSettings(boolean quick, String include, List<String> profilers, Map<St
 
     /** @return the settings in words, for the report */
     String describe() {
-        return String.format(Locale.ROOT, "%d fork, %d warm-up iteration%s of %s, %d measured iterations of %s per "
-                + "benchmark%s", forks(), warmupIterations(), warmupIterations() == 1 ? "" : "s", warmupTime(),
+        return String.format(Locale.ROOT, "%d fork%s, %d warm-up iteration%s of %s, %d measured iterations of %s per "
+                + "benchmark%s", forks(), forks() == 1 ? "" : "s", warmupIterations(), warmupIterations() == 1 ? "" : "s", warmupTime(),
                 measurementIterations(), measurementTime(),
                 quick ? " (quick mode runs only the `yield` loop of the non-blocking benchmark)" : "");
     }

@@ -1,6 +1,7 @@
 /** The in-JVM priority backend, type {@code priority}. */
 module dev.conduit.queue.priority {
     requires dev.conduit.queue;
+    requires org.jctools.core;
 
     exports dev.conduit.queue.priority;
 

@@ -1,5 +1,7 @@
 package dev.conduit.queue.priority;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.function.Consumer;
 
 /**
@@ -9,6 +11,15 @@ import java.util.function.Consumer;
  */
 final class PriorityLanes {
     private static final int LANES = 256;
+    private static final VarHandle SIZE;
+
+    static {
+        try {
+            SIZE = MethodHandles.lookup().findVarHandle(PriorityLanes.class, "size", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final Lane[] lanes = new Lane[LANES];
     private final long[] nonEmpty = new long[LANES / 64];
@@ -16,6 +27,14 @@ final class PriorityLanes {
 
     int size() {
         return size;
+    }
+
+    /**
+     * The size as last published by a lock holder, read without the lock: a hint that lets a
+     * taker skip the lock when there is nothing to take.
+     */
+    int sizeHint() {
+        return (int) SIZE.getAcquire(this);
     }
 
     void add(Object item, int priority) {
@@ -26,7 +45,7 @@ final class PriorityLanes {
         }
         lane.add(item);
         nonEmpty[priority >>> 6] |= 1L << (priority & 63);
-        size++;
+        SIZE.setRelease(this, size + 1);
     }
 
     /** The highest non-empty priority, or -1. */
@@ -69,7 +88,7 @@ final class PriorityLanes {
         if (lane.isEmpty()) {
             nonEmpty[p >>> 6] &= ~(1L << (p & 63));
         }
-        size--;
+        SIZE.setRelease(this, size - 1);
         return item;
     }
 
@@ -104,7 +123,7 @@ final class PriorityLanes {
             }
             nonEmpty[w] = 0;
         }
-        size = 0;
+        SIZE.setRelease(this, 0);
         return n;
     }
 

@@ -1,7 +1,6 @@
 /** The in-JVM priority backend, type {@code priority}. */
 module dev.conduit.queue.priority {
     requires dev.conduit.queue;
-    requires org.jctools.core;
 
     exports dev.conduit.queue.priority;
 

@@ -1,7 +1,5 @@
 package dev.conduit.queue.priority;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.util.function.Consumer;
 
 /**
@@ -11,15 +9,6 @@ import java.util.function.Consumer;
  */
 final class PriorityLanes {
     private static final int LANES = 256;
-    private static final VarHandle SIZE;
-
-    static {
-        try {
-            SIZE = MethodHandles.lookup().findVarHandle(PriorityLanes.class, "size", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
 
     private final Lane[] lanes = new Lane[LANES];
     private final long[] nonEmpty = new long[LANES / 64];
@@ -27,14 +16,6 @@ final class PriorityLanes {
 
     int size() {
         return size;
-    }
-
-    /**
-     * The size as last published by a lock holder, read without the lock: a hint that lets a
-     * taker skip the lock when there is nothing to take.
-     */
-    int sizeHint() {
-        return (int) SIZE.getAcquire(this);
     }
 
     void add(Object item, int priority) {
@@ -45,7 +26,7 @@ final class PriorityLanes {
         }
         lane.add(item);
         nonEmpty[priority >>> 6] |= 1L << (priority & 63);
-        SIZE.setRelease(this, size + 1);
+        size++;
     }
 
     /** The highest non-empty priority, or -1. */
@@ -88,7 +69,7 @@ final class PriorityLanes {
         if (lane.isEmpty()) {
             nonEmpty[p >>> 6] &= ~(1L << (p & 63));
         }
-        SIZE.setRelease(this, size - 1);
+        size--;
         return item;
     }
 
@@ -123,7 +104,7 @@ final class PriorityLanes {
             }
             nonEmpty[w] = 0;
         }
-        SIZE.setRelease(this, 0);
+        size = 0;
         return n;
     }
 

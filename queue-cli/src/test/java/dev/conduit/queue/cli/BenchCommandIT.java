@@ -153,7 +153,7 @@ class BenchCommandIT {
         JsonNode json = ConduitProcess.JSON.readTree(results.toFile());
         assertEquals("rpc", json.get("section").asText());
         assertEquals("java -jar queue-cli/target/conduit.jar bench --rpc --quick", json.get("command").asText());
-        assertEquals(5, json.get("rows").size(), json::toString);
+        assertEquals(6, json.get("rows").size(), json::toString); // single items; batches of 100 with getBatch(1000), getBatch(100), getBatch(100)+prefetch; unary p50, p99
         for (JsonNode row : json.get("rows")) {
             assertTrue(row.get("conduit").asDouble() > 0, () -> "no figure: " + row);
             assertTrue(row.get("reference").asDouble() > 0, () -> "no reference figure: " + row);

@@ -8,6 +8,7 @@ import dev.conduit.queue.QueueDescriptor;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -22,6 +23,15 @@ import org.junit.jupiter.params.provider.ValueSource;
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class InprocWakeUpTest {
     private static final Duration PROMPT = Duration.ofMillis(150);
+    /**
+     * Each waiting put on its own thread: the common pool may have a single thread on a 2-core
+     * machine (JDK 25 uses it even then), where the second put would only start once the first ended.
+     */
+    private static final Executor THREAD_PER_TASK = task -> {
+        Thread t = new Thread(task, "wake-up-test-put");
+        t.setDaemon(true);
+        t.start();
+    };
 
     /** The backend under test, by type name. */
     private static QueueDescriptor queue(String type, String id) {
@@ -45,7 +55,7 @@ class InprocWakeUpTest {
                 } catch (InterruptedException e) {
                     throw new IllegalStateException(e);
                 }
-            });
+            }, THREAD_PER_TASK);
             awaitWaiting();
             CompletableFuture<Void> single = CompletableFuture.runAsync(() -> {
                 try {
@@ -53,7 +63,7 @@ class InprocWakeUpTest {
                 } catch (InterruptedException e) {
                     throw new IllegalStateException(e);
                 }
-            });
+            }, THREAD_PER_TASK);
             awaitWaiting();
             long start = System.nanoTime();
             assertEquals("a", q.get(Duration.ofSeconds(1)));
@@ -82,7 +92,7 @@ class InprocWakeUpTest {
                     } catch (InterruptedException e) {
                         throw new IllegalStateException(e);
                     }
-                });
+                }, THREAD_PER_TASK);
             }
             awaitWaiting();
             long start = System.nanoTime();

@@ -29,7 +29,7 @@ class RaySoakTest {
                 .run("ray", RaySoak.queue(RayTestCluster.freshNamespace("soak")), RaySoak.javaWorkersRss());
         System.out.println(RaySoak.summary(r, 4));
         assertTrue(r.items() > 0, "no item moved through the ray queue");
-        assertEquals(0, r.lost(), "items lost (or checksum mismatch) on ray");
+        assertEquals(0, r.lost(), () -> "items lost on ray" + (r.problem() == null ? "" : ": " + r.problem()));
         assertEquals(0, r.duplicated(), "items duplicated on ray");
         assertTrue(r.memoryFlat(), "heap grew from " + r.warmHeapMib() + " to " + r.endHeapMib() + " MiB on ray");
     }

@@ -95,9 +95,11 @@ public final class SoakWorkload {
      * @param endHeapMib heap after GC at the end
      * @param peakRssMib highest resident memory sampled
      * @param samples every interval's figures, in order
+     * @param problem why the run failed when {@code lost} is -1 (a worker's exception with its stack,
+     *     or the checksum mismatch), else null
      */
     public record Result(String backend, int seconds, long items, long lost, long duplicated, double warmHeapMib,
-            double endHeapMib, double peakRssMib, List<Sample> samples) {
+            double endHeapMib, double peakRssMib, List<Sample> samples, String problem) {
 
         /** @return whether the heap after GC at the end is within the margin of the heap after warm-up */
         public boolean memoryFlat() {
@@ -163,24 +165,27 @@ public final class SoakWorkload {
     public Result run(String label, QueueDescriptor d, Probe probe) throws Exception {
         System.out.printf(Locale.ROOT, "%n== %s: %d s, %d producers, %d consumers, queue %s%n", label, seconds,
                 producers, consumers, d.qualifiedName());
-        AtomicBoolean stop = new AtomicBoolean();
+        AtomicBoolean stopProducers = new AtomicBoolean();
+        AtomicBoolean stopConsumers = new AtomicBoolean();
         LongAdder put = new LongAdder();
         LongAdder got = new LongAdder();
         LongAdder putSum = new LongAdder();
         LongAdder gotSum = new LongAdder();
-        List<Thread> threads = new ArrayList<>();
+        List<Thread> producerThreads = new ArrayList<>();
+        List<Thread> consumerThreads = new ArrayList<>();
         List<Throwable> failures = new CopyOnWriteArrayList<>();
         List<Sample> samples = new ArrayList<>();
         MessageQueue<byte[]> admin = d.open(Codecs.bytes());
         admin.clear();
         for (int p = 0; p < producers; p++) {
             long base = (long) p << 40;
-            threads.add(thread("soak-producer-" + p, failures, () -> produce(d, base, stop, put, putSum)));
+            producerThreads.add(thread("soak-producer-" + p, failures, () -> produce(d, base, stopProducers, put, putSum)));
         }
         for (int c = 0; c < consumers; c++) {
-            threads.add(thread("soak-consumer-" + c, failures, () -> consume(d, stop, got, gotSum)));
+            consumerThreads.add(thread("soak-consumer-" + c, failures, () -> consume(d, stopConsumers, got, gotSum)));
         }
-        threads.forEach(Thread::start);
+        producerThreads.forEach(Thread::start);
+        consumerThreads.forEach(Thread::start);
         long start = System.nanoTime();
         long lastGot = 0;
         double warmHeap = -1;
@@ -211,9 +216,16 @@ public final class SoakWorkload {
                     rss, probe == null ? "" : String.format(Locale.ROOT, "   %7.1f MiB", extra));
             lastGot = now;
         }
-        stop.set(true);
-        for (Thread th : threads) {
-            th.join(30_000);
+        // Producers stop first while consumers keep taking, so that a put waiting for room (a
+        // transaction waits without a timeout) always gets it and returns; then the consumers stop.
+        stopProducers.set(true);
+        List<String> stuck = new ArrayList<>(joinAll(producerThreads));
+        stopConsumers.set(true);
+        stuck.addAll(joinAll(consumerThreads));
+        if (!stuck.isEmpty()) {
+            // Destroying the queue under a live thread would fail it for the wrong reason: report this instead.
+            failures.add(new IllegalStateException("still running " + JOIN_MILLIS + " ms after being told to stop: "
+                    + stuck));
         }
         // Whatever is still queued is counted as delivered by draining it here.
         for (List<byte[]> rest = admin.getBatch(1024, Duration.ofMillis(200)); !rest.isEmpty();
@@ -228,20 +240,58 @@ public final class SoakWorkload {
             Throwable f = failures.get(0);
             System.out.println("  FAILED: " + f);
             f.printStackTrace(System.out);
-            return new Result(label, seconds, got.sum(), -1, -1, warmHeap, endHeap, peakRss, List.copyOf(samples));
+            return new Result(label, seconds, got.sum(), -1, -1, warmHeap, endHeap, peakRss, List.copyOf(samples),
+                    failures.size() + " worker thread(s) failed; the first: " + oneLine(f));
         }
         long lost = Math.max(0, put.sum() - got.sum());
         long duplicated = Math.max(0, got.sum() - put.sum());
+        String problem = null;
         if (lost == 0 && duplicated == 0 && putSum.sum() != gotSum.sum()) {
             lost = -1; // same count, different items: report as a failure
+            problem = "as many items delivered as put (" + put.sum() + ") but the checksums differ: put "
+                    + putSum.sum() + ", delivered " + gotSum.sum();
         }
         if (warmHeap < 0) {
             warmHeap = endHeap;
         }
         Result r = new Result(label, seconds, got.sum(), lost, duplicated, warmHeap, endHeap, peakRss,
-                List.copyOf(samples));
+                List.copyOf(samples), problem);
         System.out.println("  " + (r.passed() ? "PASS" : "FAIL") + ": " + r.row());
         return r;
+    }
+
+    /**
+     * A failure on one line, so that a test report's summary shows it whole: each exception of the
+     * cause chain with the frames that threw it.
+     */
+    private static String oneLine(Throwable f) {
+        StringBuilder b = new StringBuilder();
+        for (Throwable t = f; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (b.length() > 0) {
+                b.append(" | caused by ");
+            }
+            b.append(t);
+            StackTraceElement[] stack = t.getStackTrace();
+            for (int i = 0; i < Math.min(4, stack.length); i++) {
+                b.append(i == 0 ? " at " : " < ").append(stack[i]);
+            }
+        }
+        return b.toString();
+    }
+
+    /** How long the end of a run waits for each worker thread. */
+    private static final long JOIN_MILLIS = 30_000;
+
+    /** Waits for each thread; returns the names of those still running. */
+    private static List<String> joinAll(List<Thread> threads) throws InterruptedException {
+        List<String> stuck = new ArrayList<>();
+        for (Thread th : threads) {
+            th.join(JOIN_MILLIS);
+            if (th.isAlive()) {
+                stuck.add(th.getName());
+            }
+        }
+        return stuck;
     }
 
     private interface Body {

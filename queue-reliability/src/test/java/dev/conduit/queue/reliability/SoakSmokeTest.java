@@ -21,7 +21,7 @@ class SoakSmokeTest {
     void mixedWorkloadLosesNothingAndKeepsMemoryFlat(String backend) throws Exception {
         SoakWorkload.Result r = new SoakRunner(SECONDS, 2, 2, 2).run(backend);
         assertTrue(r.items() > 0, "no item moved through " + backend);
-        assertEquals(0, r.lost(), "items lost (or checksum mismatch) on " + backend);
+        assertEquals(0, r.lost(), () -> "items lost on " + backend + (r.problem() == null ? "" : ": " + r.problem()));
         assertEquals(0, r.duplicated(), "items duplicated on " + backend);
         assertTrue(r.memoryFlat(), "heap grew from " + r.warmHeapMib() + " to " + r.endHeapMib() + " MiB on " + backend);
     }

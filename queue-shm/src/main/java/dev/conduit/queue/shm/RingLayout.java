@@ -12,8 +12,10 @@ import java.nio.ByteOrder;
  * <pre>
  * 0       header (read-only after creation; the creator writes {@link #MAGIC_OFFSET} last)
  *           magic, layout version, capacity per lane, ring length, item size, slot length,
- *           lanes, file length, creator pid, creator start time, creation time, and
- *           {@link #STATE_OFFSET}: 0 while the queue lives, 1 once destroyed
+ *           lanes, file length, creator pid, creator start time, creation time,
+ *           {@link #STATE_OFFSET}: 0 while the queue lives, 1 once destroyed,
+ *           {@link #PRODUCERS_OFFSET}: the producer mode, and {@link #PRODUCER_OWNER_OFFSET}: the
+ *           tag of the process that is the producer of a single-producer queue
  * 128     counters line (slow paths only): waits, rejected, abandoned claims, skipped
  *           tombstones, cleared, lost reads, dropped
  * 192     clear line: the tag of the process clearing the queue now
@@ -34,6 +36,13 @@ import java.nio.ByteOrder;
  * reader tag names it while it copies). A slot abandoned by a dead producer becomes
  * {@code (i + 1) | TOMBSTONE}, which consumers skip.
  *
+ * <p>In a single-producer queue ({@link #singleProducer()}, option {@code producers=single}) one
+ * process at a time produces, named by {@link #PRODUCER_OWNER_OFFSET}; its threads still claim
+ * indices with the CAS (which keeps {@code clear()} linearizable), but a slot goes straight from
+ * {@code i} to {@code i + 1}: no {@code WRITING} step, since no other process may take over a claim
+ * of a live producer. Such files carry {@link #LAYOUT_VERSION_SINGLE_PRODUCER}, so that a Conduit
+ * that does not know the mode refuses them.
+ *
  * <p>Instances are immutable geometry values; thread-safe.
  */
 public final class RingLayout {
@@ -41,6 +50,11 @@ public final class RingLayout {
     public static final long MAGIC = 0x31544955444E4F43L;
     /** The version of this layout; files of another version are refused. */
     public static final long LAYOUT_VERSION = 1;
+    /**
+     * The version of a single-producer file: the same layout, plus the producer mode and owner
+     * words, which a reader of version {@link #LAYOUT_VERSION} alone would ignore.
+     */
+    public static final long LAYOUT_VERSION_SINGLE_PRODUCER = 2;
 
     /** The cache-line size everything hot is aligned to. */
     public static final int CACHE_LINE = 64;
@@ -74,6 +88,18 @@ public final class RingLayout {
     public static final int STATE_OFFSET = 88;
     /** {@link #STATE_OFFSET} value of a destroyed queue. */
     public static final long STATE_DESTROYED = 1;
+    /** {@link #PRODUCERS_MULTI} or {@link #PRODUCERS_SINGLE}; written once by the creator. */
+    public static final int PRODUCERS_OFFSET = 96;
+    /** {@link #PRODUCERS_OFFSET}: any number of processes may produce (CAS claims, the default). */
+    public static final long PRODUCERS_MULTI = 0;
+    /** {@link #PRODUCERS_OFFSET}: one producing process at a time (option {@code producers=single}). */
+    public static final long PRODUCERS_SINGLE = 1;
+    /**
+     * In a single-producer file: the tag ({@link #tag}, index 0) of the process that produces now,
+     * 0 when none. A process takes it on its first put, by CAS from 0 or from a dead process, and
+     * gives it back when it closes its last handle; any other process's put is refused meanwhile.
+     */
+    public static final int PRODUCER_OWNER_OFFSET = 104;
 
     // ---- counters line: updated on slow paths only, by any process
     /** Times a put or get had to wait. */
@@ -168,8 +194,10 @@ public final class RingLayout {
     private final int lanes;
     private final long slotsOffset;
     private final long fileLength;
+    private final boolean singleProducer;
 
-    private RingLayout(long capacity, long ringLength, long itemSize, long slotLength, int lanes) {
+    private RingLayout(long capacity, long ringLength, long itemSize, long slotLength, int lanes,
+            boolean singleProducer) {
         this.capacity = capacity;
         this.ringLength = ringLength;
         this.itemSize = itemSize;
@@ -177,6 +205,7 @@ public final class RingLayout {
         this.lanes = lanes;
         this.slotsOffset = align(LANES_TABLE_OFFSET + (long) lanes * LANE_LENGTH, PAGE);
         this.fileLength = slotsOffset + lanes * ringLength * slotLength;
+        this.singleProducer = singleProducer;
     }
 
     /**
@@ -190,6 +219,21 @@ public final class RingLayout {
      *     would exceed {@link #MAX_FILE_LENGTH}
      */
     public static RingLayout of(long capacity, long itemSize, int lanes) {
+        return of(capacity, itemSize, lanes, false);
+    }
+
+    /**
+     * The geometry of a new file, in either producer mode.
+     *
+     * @param capacity items per lane, at least 1
+     * @param itemSize the largest encoded item, at least 1
+     * @param lanes priority lanes, 1 to {@link #MAX_LANES}
+     * @param singleProducer whether one process at a time produces (option {@code producers=single})
+     * @return the layout
+     * @throws IllegalArgumentException naming the option when a value is out of range or the file
+     *     would exceed {@link #MAX_FILE_LENGTH}
+     */
+    public static RingLayout of(long capacity, long itemSize, int lanes, boolean singleProducer) {
         if (capacity < 1 || capacity > (1 << 30)) {
             throw new IllegalArgumentException("capacity must be 1 to 2^30, not " + capacity);
         }
@@ -200,7 +244,7 @@ public final class RingLayout {
             throw new IllegalArgumentException("option 'lanes' must be 1 to " + MAX_LANES + ", not " + lanes);
         }
         RingLayout l = new RingLayout(capacity, ringLengthFor(capacity), itemSize,
-                align(SLOT_HEADER_LENGTH + itemSize, CACHE_LINE), lanes);
+                align(SLOT_HEADER_LENGTH + itemSize, CACHE_LINE), lanes, singleProducer);
         if (l.fileLength > MAX_FILE_LENGTH) {
             throw new IllegalArgumentException("a shm queue of capacity " + capacity + " x itemSize " + itemSize
                     + " x lanes " + lanes + " needs " + l.fileLength + " bytes, more than the 2 GiB one mapping holds;"
@@ -232,15 +276,23 @@ public final class RingLayout {
                     + Long.toHexString(MAGIC) + " (not a Conduit shm queue, or never finished initializing)");
         }
         long version = h.getLong(VERSION_OFFSET);
-        if (version != LAYOUT_VERSION) {
-            throw corrupt(name, "its layout version is " + version + "; this Conduit reads version " + LAYOUT_VERSION);
+        if (version != LAYOUT_VERSION && version != LAYOUT_VERSION_SINGLE_PRODUCER) {
+            throw corrupt(name, "its layout version is " + version + "; this Conduit reads versions " + LAYOUT_VERSION
+                    + " and " + LAYOUT_VERSION_SINGLE_PRODUCER);
+        }
+        boolean singleProducer = version == LAYOUT_VERSION_SINGLE_PRODUCER;
+        long producers = h.getLong(PRODUCERS_OFFSET);
+        if (producers != (singleProducer ? PRODUCERS_SINGLE : PRODUCERS_MULTI)) {
+            throw corrupt(name, "its header is damaged: producer mode " + producers + " in a file of layout version "
+                    + version);
         }
         long capacity = h.getLong(CAPACITY_OFFSET);
         long itemSize = h.getLong(ITEM_SIZE_OFFSET);
         long lanes = h.getLong(LANES_OFFSET);
         RingLayout expected;
         try {
-            expected = of(capacity, itemSize, (int) Math.max(Math.min(lanes, Integer.MAX_VALUE), Integer.MIN_VALUE));
+            expected = of(capacity, itemSize, (int) Math.max(Math.min(lanes, Integer.MAX_VALUE), Integer.MIN_VALUE),
+                    singleProducer);
         } catch (IllegalArgumentException e) {
             throw corrupt(name, "its header is damaged: " + e.getMessage());
         }
@@ -275,7 +327,8 @@ public final class RingLayout {
      * @param createdAtMillis now
      */
     void writeHeaderWithoutMagic(ByteBuffer h, long creatorPid, long creatorStartMillis, long createdAtMillis) {
-        h.putLong(VERSION_OFFSET, LAYOUT_VERSION);
+        h.putLong(VERSION_OFFSET, singleProducer ? LAYOUT_VERSION_SINGLE_PRODUCER : LAYOUT_VERSION);
+        h.putLong(PRODUCERS_OFFSET, singleProducer ? PRODUCERS_SINGLE : PRODUCERS_MULTI);
         h.putLong(CAPACITY_OFFSET, capacity);
         h.putLong(RING_LENGTH_OFFSET, ringLength);
         h.putLong(ITEM_SIZE_OFFSET, itemSize);
@@ -393,6 +446,11 @@ public final class RingLayout {
         return lanes;
     }
 
+    /** @return whether one process at a time produces (option {@code producers=single}) */
+    public boolean singleProducer() {
+        return singleProducer;
+    }
+
     /** @return where the first slot starts */
     public long slotsOffset() {
         return slotsOffset;
@@ -406,6 +464,7 @@ public final class RingLayout {
     @Override
     public String toString() {
         return "RingLayout[capacity=" + capacity + ", ringLength=" + ringLength + ", itemSize=" + itemSize
-                + ", slotLength=" + slotLength + ", lanes=" + lanes + ", fileLength=" + fileLength + "]";
+                + ", slotLength=" + slotLength + ", lanes=" + lanes + ", fileLength=" + fileLength
+                + (singleProducer ? ", producers=single" : "") + "]";
     }
 }

@@ -11,6 +11,7 @@ import static dev.conduit.queue.shm.RingLayout.INDEX_MASK;
 import static dev.conduit.queue.shm.RingLayout.LOST_READS_OFFSET;
 import static dev.conduit.queue.shm.RingLayout.PRODUCER_INDEX;
 import static dev.conduit.queue.shm.RingLayout.PRODUCER_LIMIT;
+import static dev.conduit.queue.shm.RingLayout.PRODUCER_OWNER_OFFSET;
 import static dev.conduit.queue.shm.RingLayout.SKIPPED_OFFSET;
 import static dev.conduit.queue.shm.RingLayout.SLOT_BATCH;
 import static dev.conduit.queue.shm.RingLayout.SLOT_HEADER_LENGTH;
@@ -43,11 +44,18 @@ import java.util.concurrent.TimeUnit;
  * process is dead; a claimed slot not yet tagged (the owner died in the nanoseconds between its
  * index CAS and its tag) only after the stall timeout.
  *
+ * <p>A single-producer file ({@link RingLayout#singleProducer()}) has one producing process at a
+ * time, which takes the role on its first put ({@link #claimProducerRole}); its threads claim with
+ * the same index CAS, then tag and write the slot and publish it with ordered stores: no
+ * {@code WRITING} CAS, because a claim is taken over only once its process is dead, and no atomic
+ * add for the bytes-in counter, which its threads update in claim order ({@link #countBytesIn}).
+ *
  * <p>Thread-safe.
  */
 final class SharedRing {
     static final VarHandle LONG = MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.nativeOrder());
     static final VarHandle INT = MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.nativeOrder());
+    private static final VarHandle LONG_ARRAY = MethodHandles.arrayElementVarHandle(long[].class);
 
     /** {@link #tryOffer}: written and published. */
     static final int OK = 0;
@@ -91,6 +99,18 @@ final class SharedRing {
     private final ShmUsers users;
     private final int user;
     private final long generation;
+    /** Whether the file is single-producer ({@code producers=single}). */
+    private final boolean singleProducer;
+    /** Single-producer files: whether this process holds the producer role. */
+    private volatile boolean producing;
+    private final Object producerRole = new Object();
+    /**
+     * Single-producer files, while this process holds the role: per lane, the producer index up to
+     * which the lane's bytes-in counter counts (the bytes-in turn, read with acquire and moved with
+     * release through {@link #LONG_ARRAY}), and that counter's value.
+     */
+    private final long[] bytesInCountedTo;
+    private final long[] bytesIn;
 
     SharedRing(String name, MappedByteBuffer buf, RingLayout layout, ShmUsers users, long stallTimeoutNanos) {
         this.name = name;
@@ -105,6 +125,9 @@ final class SharedRing {
         this.users = users;
         this.user = users.user();
         this.generation = users.generation();
+        this.singleProducer = layout.singleProducer();
+        this.bytesInCountedTo = new long[lanes];
+        this.bytesIn = new long[lanes];
     }
 
     /** The encoded form of one item, ready to be copied into a slot. */
@@ -235,6 +258,9 @@ final class SharedRing {
      *     when not precise) {@link #NOT_FREE}
      */
     int tryOffer(int lane, Payload item, Stall stall, boolean precise) {
+        if (singleProducer && !producing) {
+            claimProducerRole();
+        }
         final int laneBase = layout.laneOffset(lane);
         for (;;) {
             long p = claimableProducerIndex(laneBase);
@@ -252,6 +278,9 @@ final class SharedRing {
             long s = get(slot + SLOT_SEQUENCE);
             if (s == p) {
                 if (cas(laneBase + PRODUCER_INDEX, p, p + 1)) {
+                    if (singleProducer) {
+                        return writeSingleProducerClaim(lane, laneBase, slot, p, item);
+                    }
                     if (!beginWrite(slot, p, 1)) {
                         continue; // taken over while we stalled: its claim is a tombstone now
                     }
@@ -285,6 +314,145 @@ final class SharedRing {
     }
 
     /**
+     * Writes and publishes the item of a single-producer claim: tag, length and payload with plain
+     * stores, then the sequence {@code p + 1} with a release store, so that a consumer (which acts
+     * on the sequence only) never sees a torn item, and a producer killed before that store leaves
+     * a claim that is tagged (or, in the nanoseconds before the tag, owned by a dead producer) and
+     * recovered as a tombstone.
+     */
+    private int writeSingleProducerClaim(int lane, int laneBase, int slot, long p, Payload item) {
+        INT.set(buf, slot + SLOT_BATCH, 1);
+        LONG.setRelease(buf, slot + SLOT_WRITER, tag(p));
+        int size = item.size();
+        try {
+            writePayload(slot, item);
+        } catch (RuntimeException | Error e) {
+            LONG.setRelease(buf, slot + SLOT_SEQUENCE, (p + 1) | TOMBSTONE);
+            add(ABANDONED_OFFSET, 1);
+            countBytesIn(lane, laneBase, p, 1, 0);
+            throw e;
+        }
+        LONG.setRelease(buf, slot + SLOT_SEQUENCE, p + 1);
+        countBytesIn(lane, laneBase, p, 1, size);
+        return OK;
+    }
+
+    /**
+     * Adds a single-producer claim's bytes to the lane's bytes-in counter without an atomic add: the
+     * producer's threads take turns in claim order ({@link #bytesInCountedTo}), so the counter has
+     * one writer at a time. A thread waits here only for an earlier claim of its own process that is
+     * still being written; one producing thread never waits.
+     */
+    private void countBytesIn(int lane, int laneBase, long p, long n, long bytes) {
+        for (int spins = 0; (long) LONG_ARRAY.getAcquire(bytesInCountedTo, lane) < p; spins++) {
+            if (spins > 128) {
+                Thread.yield();
+            } else {
+                Thread.onSpinWait();
+            }
+        }
+        long total = bytesIn[lane] + bytes;
+        bytesIn[lane] = total;
+        LONG.setRelease(buf, laneBase + BYTES_IN, total);
+        LONG_ARRAY.setRelease(bytesInCountedTo, lane, p + n);
+    }
+
+    /**
+     * Takes the producer role of a single-producer file for this process: from nobody, from a
+     * process that closed its last handle, or from a dead one, whose unfinished claims are then
+     * tombstoned (see {@link #tombstoneUntaggedClaims}).
+     *
+     * @throws QueueException when another live process holds the role
+     */
+    void claimProducerRole() {
+        synchronized (producerRole) {
+            if (producing) {
+                return;
+            }
+            long me = tag(0);
+            for (;;) {
+                long owner = get(PRODUCER_OWNER_OFFSET);
+                if (owner != 0 && owner != me && users.isAlive(owner)) {
+                    int u = RingLayout.tagUser(owner);
+                    long pid = (long) LONG.getAcquire(buf, RingLayout.userOffset(u) + RingLayout.USER_PID);
+                    throw new QueueException("shared-memory queue " + name + " was created with producers=single,"
+                            + " and process " + pid + " is its producer: only one process may put into it at a"
+                            + " time (another may once that one has closed its handles or died); use producers=multi"
+                            + " for several producing processes");
+                }
+                if (owner == me || cas(PRODUCER_OWNER_OFFSET, owner, me)) {
+                    for (int lane = 0; lane < lanes; lane++) {
+                        tombstoneUntaggedClaims(lane);
+                    }
+                    producing = true;
+                    return;
+                }
+            }
+        }
+    }
+
+    /**
+     * Gives the producer role back (the last handle of this process on the file is closing), so
+     * that another process may produce. Puts on this process's closed handles are refused before
+     * they reach the ring.
+     */
+    void releaseProducerRole() {
+        synchronized (producerRole) {
+            if (producing) {
+                producing = false;
+                cas(PRODUCER_OWNER_OFFSET, tag(0), 0);
+            }
+        }
+    }
+
+    /**
+     * Run by a process that has just taken the producer role: the previous producer's claims that
+     * carry no writer tag (it died between its index CAS and its tag) become tombstones, since
+     * consumers recover an untagged claim only while the role names a dead process. Tagged claims
+     * name their dead process and are recovered by consumers as in a multi-producer file. Then the
+     * bytes-in turn starts at the producer index (bytes of a dead producer's uncounted claims are
+     * not counted). The caller publishes what this sets by its volatile write of {@link #producing}.
+     */
+    private void tombstoneUntaggedClaims(int lane) {
+        final int laneBase = layout.laneOffset(lane);
+        long c = get(laneBase + CONSUMER_INDEX);
+        long p = producerIndexOf(laneBase);
+        Stall stall = new Stall();
+        for (long i = Math.max(c, p - capacity); i < p; i++) {
+            int slot = layout.slotOffset(lane, i);
+            long writer = get(slot + SLOT_WRITER);
+            if (RingLayout.tagIndex(writer) == i) {
+                int batch = (int) INT.get(buf, slot + SLOT_BATCH);
+                i += (batch >= 1 && batch <= capacity ? batch : 1) - 1;
+                continue;
+            }
+            for (int attempt = 0;; attempt++) {
+                long s = get(slot + SLOT_SEQUENCE);
+                if (s == i) {
+                    if (cas(slot + SLOT_SEQUENCE, i, (i + 1) | TOMBSTONE)) {
+                        add(ABANDONED_OFFSET, 1);
+                        break;
+                    }
+                    continue;
+                }
+                if ((s & INDEX_MASK) > i) {
+                    break; // published, a tombstone already, or taken since
+                }
+                // Its previous item is still being read: wait for it (or recover a dead reader).
+                stall.at(lane, i, s);
+                checkStall(stall);
+                if (attempt > 1000) {
+                    Thread.yield();
+                } else {
+                    Thread.onSpinWait();
+                }
+            }
+        }
+        bytesIn[lane] = get(laneBase + BYTES_IN);
+        bytesInCountedTo[lane] = p;
+    }
+
+    /**
      * Whether a lane has room for {@code wanted} more items, judged from the slot the last of them
      * needs rather than from the consumers' index: a full producer waiting here reads a slot that
      * consumers will reach only {@code wanted} items later, so it does not pull the lines they are
@@ -308,6 +476,9 @@ final class SharedRing {
      * @return {@link #OK} or {@link #FULL}
      */
     int tryOfferAll(int lane, Payload[] items) {
+        if (singleProducer && !producing) {
+            claimProducerRole();
+        }
         final int laneBase = layout.laneOffset(lane);
         final int n = items.length;
         for (;;) {
@@ -336,6 +507,9 @@ final class SharedRing {
                 }
             } catch (RuntimeException | Error e) {
                 abandon(lane, p, written, n, 0);
+                if (singleProducer) {
+                    countBytesIn(lane, laneBase, p, n, 0);
+                }
                 throw e;
             }
             if (takenOver) {
@@ -350,7 +524,11 @@ final class SharedRing {
                 LONG.setRelease(buf, layout.slotOffset(lane, p + k) + SLOT_SEQUENCE, p + k + 1);
                 bytes += items[k].size();
             }
-            add(laneBase + BYTES_IN, bytes);
+            if (singleProducer) {
+                countBytesIn(lane, laneBase, p, n, bytes);
+            } else {
+                add(laneBase + BYTES_IN, bytes);
+            }
             return OK;
         }
     }
@@ -384,7 +562,7 @@ final class SharedRing {
         for (int k = n - 1; k >= 0; k--) {
             long index = p + k;
             int slot = layout.slotOffset(lane, index);
-            if (k < written) {
+            if (k < written && !singleProducer) {
                 cas(slot + SLOT_SEQUENCE, index | WRITING, (index + 1) | TOMBSTONE);
             } else {
                 awaitFreeOrTombstoned(lane, index, slot, stall);
@@ -424,7 +602,9 @@ final class SharedRing {
     private boolean beginWrite(int slot, long index, int batch) {
         INT.set(buf, slot + SLOT_BATCH, batch);
         LONG.setRelease(buf, slot + SLOT_WRITER, tag(index));
-        return cas(slot + SLOT_SEQUENCE, index, index | WRITING);
+        // Single producer: nobody takes over a live producer's claim, so the slot stays at `index`
+        // until it is published.
+        return singleProducer || cas(slot + SLOT_SEQUENCE, index, index | WRITING);
     }
 
     private void writePayload(int slot, Payload item) {
@@ -745,7 +925,8 @@ final class SharedRing {
             }
             long writer = get(slot + SLOT_WRITER);
             boolean tagged = RingLayout.tagIndex(writer) == index;
-            boolean dead = tagged ? !users.isAlive(writer) : (s == index && timedOut);
+            boolean dead = tagged ? !users.isAlive(writer)
+                    : singleProducer ? producerRoleHolderIsDead() : (s == index && timedOut);
             if (!dead) {
                 return false;
             }
@@ -768,6 +949,16 @@ final class SharedRing {
             }
         }
         return false;
+    }
+
+    /**
+     * Single-producer files: whether the process holding the producer role is dead, so that its
+     * untagged claims may be taken over (a live producer's never are, however long it stalls: it
+     * publishes with a plain store, not a CAS that a takeover would make fail).
+     */
+    private boolean producerRoleHolderIsDead() {
+        long owner = get(PRODUCER_OWNER_OFFSET);
+        return owner != 0 && !users.isAlive(owner);
     }
 
     /**

@@ -18,7 +18,9 @@ import java.util.Set;
  * <p>Options: {@code itemSize} (bytes per item, default 4096), {@code lanes} (priority lanes,
  * 1–256, default 1), {@code idle} ({@code backoff} or {@code busy-spin}), {@code backpressure},
  * {@code dir}, {@code auto_cleanup}, {@code stallTimeoutMs}, {@code openTimeoutMs},
- * {@code durable}.
+ * {@code durable}, {@code producers} ({@code multi}, the default, or {@code single}: one producing
+ * process at a time, whose puts take no atomic besides the index claim; another process's put is
+ * refused while it lives).
  *
  * <p>Thread-safe; cheap to construct.
  */

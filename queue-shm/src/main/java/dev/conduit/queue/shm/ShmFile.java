@@ -128,8 +128,10 @@ final class ShmFile {
             Attachment a = ATTACHED.get(key);
             if (a != null && a.ring == ring && --a.handles == 0) {
                 ATTACHED.remove(key);
+                ring.releaseProducerRole();
                 ring.users().detach();
             } else if (a == null || a.ring != ring) {
+                ring.releaseProducerRole();
                 ring.users().detach();
             }
         }
@@ -145,6 +147,7 @@ final class ShmFile {
         Path key = path.toAbsolutePath().normalize();
         synchronized (ATTACHED) {
             ring.markDestroyed();
+            ring.releaseProducerRole();
             ring.users().detach();
             Attachment a = ATTACHED.get(key);
             if (a != null && a.ring == ring) {
@@ -249,12 +252,17 @@ final class ShmFile {
 
     private static void checkGeometry(RingLayout layout, RingLayout wanted, String name) {
         if (layout.capacity() != wanted.capacity() || layout.itemSize() != wanted.itemSize()
-                || layout.lanes() != wanted.lanes()) {
+                || layout.lanes() != wanted.lanes() || layout.singleProducer() != wanted.singleProducer()) {
             throw new QueueException("shared-memory queue " + name + " exists with capacity " + layout.capacity()
-                    + ", itemSize " + layout.itemSize() + ", lanes " + layout.lanes() + "; the descriptor asks for "
-                    + wanted.capacity() + ", " + wanted.itemSize() + ", " + wanted.lanes()
+                    + ", itemSize " + layout.itemSize() + ", lanes " + layout.lanes() + ", producers "
+                    + producers(layout) + "; the descriptor asks for " + wanted.capacity() + ", " + wanted.itemSize()
+                    + ", " + wanted.lanes() + ", " + producers(wanted)
                     + ": open it with the descriptor it was created with");
         }
+    }
+
+    private static String producers(RingLayout layout) {
+        return layout.singleProducer() ? "single" : "multi";
     }
 
     private static SharedRing check(MappedByteBuffer buf, long size, Path path, String name, RingLayout wanted,

@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
  *
  * @param dir where the file lives (option {@code dir})
  * @param path the file
- * @param layout its geometry (capacity, option {@code itemSize}, option {@code lanes})
+ * @param layout its geometry (capacity, option {@code itemSize}, option {@code lanes}) and producer
+ *     mode (option {@code producers}: {@code multi}, the default, or {@code single})
  * @param idle how waiters pass time (option {@code idle}: {@code backoff} or {@code busy-spin})
  * @param backpressure what a full queue does to a put (option {@code backpressure})
  * @param stallTimeoutNanos how long an untagged claim may stall before it is taken over (option
@@ -32,7 +33,7 @@ record ShmOptions(Path dir, Path path, RingLayout layout, IdleStrategy.Kind idle
     /** The default largest encoded item, in bytes. */
     static final long DEFAULT_ITEM_SIZE = 4096;
     static final Set<String> KNOWN = Set.of("dir", "itemSize", "lanes", "idle", "backpressure", "stallTimeoutMs",
-            "openTimeoutMs", "auto_cleanup", "durable", "fsync", "rollCycle", "broadcast");
+            "openTimeoutMs", "auto_cleanup", "durable", "fsync", "rollCycle", "broadcast", "producers");
 
     /**
      * Reads a descriptor's options.
@@ -55,7 +56,12 @@ record ShmOptions(Path dir, Path path, RingLayout layout, IdleStrategy.Kind idle
         if (lanes < 1 || lanes > RingLayout.MAX_LANES) {
             throw new IllegalArgumentException("option 'lanes' must be 1 to " + RingLayout.MAX_LANES + ", not " + lanes);
         }
-        RingLayout layout = RingLayout.of(d.capacity(), itemSize, (int) lanes);
+        String producers = d.option("producers", "multi").trim().toLowerCase(Locale.ROOT);
+        if (!producers.equals("multi") && !producers.equals("single")) {
+            throw new IllegalArgumentException("option 'producers' must be multi or single, not '"
+                    + d.option("producers", "") + "'");
+        }
+        RingLayout layout = RingLayout.of(d.capacity(), itemSize, (int) lanes, producers.equals("single"));
         String bp = d.option("backpressure", "BLOCK").trim().toUpperCase(Locale.ROOT).replace('-', '_');
         Backpressure backpressure;
         try {

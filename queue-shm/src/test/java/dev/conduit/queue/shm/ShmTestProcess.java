@@ -48,6 +48,7 @@ public final class ShmTestProcess {
             case "halt-mid-write" -> haltMidWrite(d, Integer.parseInt(args[2]));
             case "halt-mid-read" -> haltMidRead(d);
             case "halt-mid-clear" -> haltMidClear(d);
+            case "halt-after-claim" -> haltAfterClaim(d);
             case "journal-put" -> journalPut(d, Integer.parseInt(args[2]));
             case "journal-get" -> journalGet(d, Integer.parseInt(args[2]));
             default -> throw new IllegalArgumentException("unknown mode " + mode);
@@ -243,6 +244,22 @@ public final class ShmTestProcess {
         int index = ring.layout.laneOffset(0) + RingLayout.PRODUCER_INDEX;
         long p = (long) SharedRing.LONG.getAcquire(ring.buf, index);
         SharedRing.LONG.setRelease(ring.buf, index, p | RingLayout.CLEARING);
+        Runtime.getRuntime().halt(3);
+    }
+
+    /**
+     * Dies as a producer of a single-producer queue would if killed between its index CAS and its
+     * writer tag: holding the producer role, with an index claimed and its slot untouched.
+     */
+    private static void haltAfterClaim(QueueDescriptor d) throws IOException {
+        ShmOptions o = ShmOptions.of(d);
+        SharedRing ring = ShmFile.acquire(o.path(), o.layout(), o.openTimeoutNanos(), o.stallTimeoutNanos());
+        ring.claimProducerRole();
+        int index = ring.layout.laneOffset(0) + RingLayout.PRODUCER_INDEX;
+        long p = (long) SharedRing.LONG.getAcquire(ring.buf, index);
+        if (!SharedRing.LONG.compareAndSet(ring.buf, index, p, p + 1)) {
+            throw new IOException("lane 0's producer index moved");
+        }
         Runtime.getRuntime().halt(3);
     }
 

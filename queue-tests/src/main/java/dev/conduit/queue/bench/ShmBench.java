@@ -56,7 +56,10 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  * consumer that hands each array back to a {@code RecyclingCodec} once it has read it, and
  * {@link #FLOATS_JVM_FLAGS}.
  *
- * <p>Usage: {@code ShmBench [--quick | --scale X] [--docs DIR | --no-docs]}; scale 1.0 (the
+ * <p>Usage: {@code ShmBench [--quick | --scale X] [--docs DIR | --no-docs] [--throughput-only N]};
+ * {@code --throughput-only N} runs only the 64-byte throughput pairs (Agrona, Chronicle, shm,
+ * shm with {@code producers=single}) N times in turn, prints each round's ratios and writes
+ * nothing. Scale 1.0 (the
  * default) is 2,000,000 messages, 100,000 round trips, 20,000 arrays of 1 MiB and 300,000 objects;
  * {@code --quick} is scale 0.05. Children are started with this JVM's {@code java.class.path}, so
  * it runs from the {@code conduit} jar ({@code conduit bench --shm}) as from a build's class path.
@@ -129,6 +132,7 @@ public final class ShmBench {
         double scale = 1.0;
         Path docs = Path.of("docs");
         boolean writeDocs = true;
+        int throughputRounds = 0;
         try {
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
@@ -136,8 +140,11 @@ public final class ShmBench {
                     case "--scale" -> scale = Double.parseDouble(value(args, ++i, "--scale"));
                     case "--docs" -> docs = Path.of(value(args, ++i, "--docs"));
                     case "--no-docs" -> writeDocs = false;
+                    case "--throughput-only" -> throughputRounds = Integer.parseInt(value(args, ++i,
+                            "--throughput-only"));
                     case "--help", "-h" -> {
-                        out.println("Usage: ShmBench [--quick | --scale X] [--docs DIR | --no-docs]");
+                        out.println("Usage: ShmBench [--quick | --scale X] [--docs DIR | --no-docs]"
+                                + " [--throughput-only ROUNDS]");
                         return 0;
                     }
                     default -> throw new IllegalArgumentException("unknown option '" + args[i] + "'");
@@ -153,6 +160,15 @@ public final class ShmBench {
         String command = System.getProperty("conduit.bench.command", "java -cp CLASSPATH " + ShmBench.class.getName()
                 + (args.length == 0 ? "" : " " + String.join(" ", args)));
         double chosen = scale;
+        if (throughputRounds > 0) {
+            try {
+                throughput(out, chosen, throughputRounds);
+                return 0;
+            } catch (Exception e) {
+                out.println("bench: " + e);
+                return 1;
+            }
+        }
         return ResultsReport.publish(out, "shm", () -> measure(out, chosen, command), writeDocs ? docs : null);
     }
 
@@ -178,6 +194,7 @@ public final class ShmBench {
                     + "%,d objects%n", scale, messages, rounds, arrays, objects);
             double shmRate = pair(out, dir, "shm", messages);
             double shmBatchRate = pair(out, dir, "shm-batches", messages);
+            double singleProducerBatchRate = pair(out, dir, "shm-single-batches", messages);
             double chronicleRate = pair(out, dir, "chronicle", messages);
             double agronaRate = pair(out, dir, "agrona", messages);
             double[] shmRoundTrip = pingPong(out, dir, "shm", rounds);
@@ -189,11 +206,17 @@ public final class ShmBench {
 
             String batches = "throughput, 64-byte items, bytes codec: put + getBatch(" + GET_BATCH + ")";
             String singles = "throughput, 64-byte items, bytes codec: put + get";
+            String singleProducer = "throughput, 64-byte items, bytes codec, producers=single: put + getBatch("
+                    + GET_BATCH + ")";
             String chronicle = "Chronicle Queue append + tail";
             String agrona = "Agrona OneToOneRingBuffer, mapped file";
             List<BenchResults.Row> rows = List.of(
                     BenchResults.Row.measured(batches, "msgs/s", shmBatchRate, chronicleRate, chronicle, true, 1.0),
                     BenchResults.Row.measured(batches, "msgs/s", shmBatchRate, agronaRate, agrona, true, 1.0),
+                    BenchResults.Row.measured(singleProducer, "msgs/s", singleProducerBatchRate, chronicleRate,
+                            chronicle, true, 1.0),
+                    BenchResults.Row.measured(singleProducer, "msgs/s", singleProducerBatchRate, agronaRate, agrona,
+                            true, 1.0),
                     BenchResults.Row.measured(singles, "msgs/s", shmRate, chronicleRate, chronicle, true, 1.0),
                     BenchResults.Row.measured(singles, "msgs/s", shmRate, agronaRate, agrona, true, 1.0),
                     BenchResults.Row.measured("ping-pong round trip, median", "ns", shmRoundTrip[0],
@@ -211,6 +234,31 @@ public final class ShmBench {
                             shmRate, "the same queue with the bytes codec", true, null));
             return BenchResults.now(SECTION, "Shared memory: `shm` between two processes", command,
                     machine.describe(MachineInfo.currentLoadAverage()), rows);
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    /**
+     * The 64-byte throughput pairs only, {@code rounds} times in turn, each shm figure as a ratio to
+     * the references of its own round: a short, targeted run that writes no results and no docs.
+     */
+    private static void throughput(PrintStream out, double scale, int rounds) throws Exception {
+        Path shm = Path.of("/dev/shm");
+        Path dir = Files.createTempDirectory(Files.isDirectory(shm) ? shm : Path.of(System.getProperty(
+                "java.io.tmpdir")), "conduit-bench");
+        try {
+            long messages = (long) (2_000_000 * scale);
+            for (int r = 0; r < rounds; r++) {
+                double agrona = pair(out, dir, "agrona", messages);
+                double chronicle = pair(out, dir, "chronicle", messages);
+                double batches = pair(out, dir, "shm-batches", messages);
+                double single = pair(out, dir, "shm-single-batches", messages);
+                out.printf(Locale.ROOT, "round %d: agrona %.2f M/s, chronicle %.2f M/s; shm put+getBatch %.2f M/s"
+                        + " (%.2fx agrona, %.2fx chronicle); producers=single %.2f M/s (%.2fx agrona, %.2fx chronicle,"
+                        + " %.2fx multi)%n", r, agrona / 1e6, chronicle / 1e6, batches / 1e6, batches / agrona,
+                        batches / chronicle, single / 1e6, single / agrona, single / chronicle, single / batches);
+            }
         } finally {
             deleteTree(dir);
         }
@@ -318,12 +366,21 @@ public final class ShmBench {
                 .withOption("itemSize", Integer.toString(itemSize)).withOption("idle", "busy-spin");
     }
 
+    /** The same queue in single-producer mode (docs/shm.md, option {@code producers}). */
+    private static QueueDescriptor singleProducer(QueueDescriptor d) {
+        return d.withOption("producers", "single");
+    }
+
     private static void child(String role, Path dir, long n) throws Exception {
         switch (role) {
             case "shm-produce", "shm-batches-produce" -> produce(shm(dir, "tp", 8192, MESSAGE).open(Codecs.bytes()),
                     new byte[MESSAGE], n);
             case "shm-consume" -> consume(shm(dir, "tp", 8192, MESSAGE).open(Codecs.bytes()), n);
             case "shm-batches-consume" -> consumeBatches(shm(dir, "tp", 8192, MESSAGE).open(Codecs.bytes()), n);
+            case "shm-single-batches-produce" -> produce(singleProducer(shm(dir, "sp", 8192, MESSAGE))
+                    .open(Codecs.bytes()), new byte[MESSAGE], n);
+            case "shm-single-batches-consume" -> consumeBatches(singleProducer(shm(dir, "sp", 8192, MESSAGE))
+                    .open(Codecs.bytes()), n);
             case "floats-produce" -> produce(shm(dir, "fl", FLOATS_CAPACITY, FLOATS * Float.BYTES)
                     .open(Codecs.floats()), new float[FLOATS], n);
             case "floats-plain-produce" -> produce(shm(dir, "fp", FLOATS_CAPACITY, FLOATS * Float.BYTES)

@@ -70,7 +70,7 @@ final class PriorityStore<T> implements QueueStore<T> {
         if (wait > 0) {
             q.slowCounters.waited();
             Signal signal = room == 1 ? q.notFull : q.notFullForBatch;
-            if (signal.retryWhenReady(() -> q.size() + room <= q.capacity || isClosed(), closedCheck,
+            if (signal.retryWhenReady(() -> q.hasRoom(room) || isClosed(), closedCheck,
                     Deadline.deadline(wait), this::checkOpen,
                     () -> attempt.get() == PriorityQueueState.Put.ADDED ? Boolean.TRUE : null) != null) {
                 return true;

@@ -24,6 +24,7 @@ import static dev.conduit.queue.shm.RingLayout.WRITING;
 
 import dev.conduit.queue.QueueException;
 import dev.conduit.queue.codec.Codec;
+import dev.conduit.queue.codec.Codecs;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
@@ -56,6 +57,7 @@ final class SharedRing {
     static final VarHandle LONG = MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.nativeOrder());
     static final VarHandle INT = MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.nativeOrder());
     private static final VarHandle LONG_ARRAY = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final Codec<byte[]> RAW_BYTES = Codecs.bytes();
 
     /** {@link #tryOffer}: written and published. */
     static final int OK = 0;
@@ -710,6 +712,12 @@ final class SharedRing {
         }
         if (codec == null) {
             return DISCARDED;
+        }
+        if (codec == RAW_BYTES) {
+            // The raw bytes codec's item is the bytes: copy them out without a slice per item.
+            byte[] bytes = new byte[length];
+            buf.get(slot + SLOT_HEADER_LENGTH, bytes, 0, length);
+            return bytes;
         }
         try {
             return codec.decode(buf.slice(slot + SLOT_HEADER_LENGTH, length));

@@ -7,6 +7,7 @@ import dev.conduit.queue.QueueClosedException;
 import dev.conduit.queue.QueueDescriptor;
 import dev.conduit.queue.QueueMetrics;
 import dev.conduit.queue.codec.Codec;
+import dev.conduit.queue.codec.Codecs;
 import dev.conduit.queue.spi.Deadline;
 import dev.conduit.queue.spi.IdleStrategy;
 import dev.conduit.queue.spi.QueueStore;
@@ -45,6 +46,8 @@ final class ShmStore<T> implements QueueStore<T> {
     private static final int ROOM_ATTEMPTS = 256;
 
     private final int roomWanted;
+    /** Whether the codec is {@link Codecs#bytes()}, whose encode and decode are the bytes themselves. */
+    private final boolean rawBytes;
     private volatile boolean closed;
 
 
@@ -58,6 +61,7 @@ final class ShmStore<T> implements QueueStore<T> {
         this.lanes = ring.lanes();
         this.itemSize = ring.layout.itemSize();
         this.roomWanted = (int) Math.max(1, Math.min(64, ring.layout.capacity() / 8));
+        this.rawBytes = codec == Codecs.bytes();
     }
 
     private void checkOpen() {
@@ -99,7 +103,9 @@ final class ShmStore<T> implements QueueStore<T> {
     }
 
     private Encoded<T> encode(T item) {
-        int size = codec.encodedSize(item);
+        // The raw bytes codec's encode() is the item itself: copying it with an absolute put is
+        // cheaper than encodeTo(), which needs a slice of the mapping per item.
+        int size = rawBytes ? -1 : codec.encodedSize(item);
         byte[] bytes = null;
         if (size < 0) {
             bytes = codec.encode(item);

@@ -1,12 +1,32 @@
 package dev.conduit.queue.spi;
 
 import dev.conduit.queue.QueueClosedException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+
+/** Padding before {@link SignalWaiters#waiters}: superclass fields are laid out first. */
+abstract class SignalPad0 {
+    long p01, p02, p03, p04, p05, p06, p07, p08;
+}
+
+/**
+ * The waiter count, on a cache line of its own: every put and take of a queue reads it, so a field
+ * written on the same line (another queue's counter, an object the allocator put next to it)
+ * would cost each of them a cache miss.
+ */
+abstract class SignalWaiters extends SignalPad0 {
+    volatile int waiters;
+}
+
+/** Padding after {@link SignalWaiters#waiters}. */
+abstract class SignalPad1 extends SignalWaiters {
+    long q01, q02, q03, q04, q05, q06, q07, q08;
+}
 
 /**
  * The blocking wait of in-JVM queues: a waiter spins briefly, then sleeps on a condition without
@@ -21,16 +41,21 @@ import java.util.function.Supplier;
  *
  * <p>Thread-safe.
  */
-public final class Signal {
+public final class Signal extends SignalPad1 {
     private static final int SPINS = 64;
     /** Belt and braces: sleepers re-check at least this often even without a signal. */
     private static final long MAX_SLEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
-    @SuppressWarnings("unused")
-    private long p01, p02, p03, p04, p05, p06, p07;
-    private final AtomicInteger waiters = new AtomicInteger();
-    @SuppressWarnings("unused")
-    private long q01, q02, q03, q04, q05, q06, q07;
+    private static final VarHandle WAITERS;
+
+    static {
+        try {
+            WAITERS = MethodHandles.lookup().findVarHandle(SignalWaiters.class, "waiters", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
 
@@ -40,7 +65,7 @@ public final class Signal {
      * Call after publishing the change with an atomic read-modify-write.
      */
     public void signalOne() {
-        if (waiters.get() > 0) {
+        if (waiters > 0) {
             lock.lock();
             try {
                 changed.signal();
@@ -56,7 +81,7 @@ public final class Signal {
      * read-modify-write.
      */
     public void signalAll() {
-        if (waiters.get() > 0) {
+        if (waiters > 0) {
             lock.lock();
             try {
                 changed.signalAll();
@@ -68,7 +93,7 @@ public final class Signal {
 
     /** @return whether a caller is waiting */
     public boolean hasWaiters() {
-        return waiters.get() > 0;
+        return waiters > 0;
     }
 
     /**
@@ -144,7 +169,7 @@ public final class Signal {
         if (Thread.interrupted()) {
             throw new InterruptedException();
         }
-        waiters.incrementAndGet();
+        WAITERS.getAndAdd(this, 1);
         try {
             lock.lockInterruptibly();
             try {
@@ -170,7 +195,7 @@ public final class Signal {
                 lock.unlock();
             }
         } finally {
-            waiters.decrementAndGet();
+            WAITERS.getAndAdd(this, -1);
         }
     }
 }

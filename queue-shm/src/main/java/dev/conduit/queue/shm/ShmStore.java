@@ -354,30 +354,52 @@ final class ShmStore<T> implements QueueStore<T> {
 
     @Override
     public int drainTo(Collection<? super T> sink, int maxItems, long timeoutNanos) throws InterruptedException {
-        T first = poll(timeoutNanos);
-        if (first == null) {
-            return 0;
-        }
-        sink.add(first);
-        // The rest in runs, highest lane first: one claim of the consumer index per run.
+        checkOpen();
+        // Items ready now are taken in runs from the start, highest lane first: one claim of the
+        // consumer index per run. Only when none is ready does the first item go through poll(),
+        // which waits (and recovers stalled slots); the rest then follow in runs.
         Drain drain = new Drain(sink);
-        while (drain.taken + 1 < maxItems && !drain.failed) {
+        drainRuns(drain, maxItems);
+        if (drain.taken == 0) {
+            if (drain.failure != null) {
+                throw drain.failure; // the unreadable item was the only one: as a single get would
+            }
+            T first = poll(timeoutNanos);
+            if (first == null) {
+                return 0;
+            }
+            sink.add(first);
+            drain.taken = 1;
+            drainRuns(drain, maxItems);
+        }
+        if (drain.failure != null) {
+            // Healthy items were taken with it: those are the caller's now and must not be lost
+            // with the exception. The bad item is skipped either way.
+            LOG.warn("queue {}: a batch get skipped an item it could not read and returns the items it took "
+                    + "with it: {}", descriptor.qualifiedName(), drain.failure.toString());
+        }
+        return drain.taken;
+    }
+
+    /** Takes runs of ready items until {@code maxItems} are taken, none is ready, or one failed. */
+    private void drainRuns(Drain drain, int maxItems) {
+        while (drain.taken < maxItems && drain.failure == null) {
             int claimed = 0;
             for (int lane = lanes - 1; lane >= 0 && claimed == 0; lane--) {
-                claimed = ring.pollRun(lane, codec, maxItems - 1 - drain.taken, drain);
+                claimed = ring.pollRun(lane, codec, maxItems - drain.taken, drain);
             }
             if (claimed == 0) {
-                break;
+                return;
             }
         }
-        return 1 + drain.taken;
     }
 
     /** Hands a batch get's runs to the caller's collection. Not thread-safe: one per call. */
     private final class Drain implements SharedRing.RunSink {
         private final Collection<? super T> sink;
         int taken;
-        boolean failed;
+        /** The first item that could not be read (a damaged slot, or the codec refused it). */
+        RuntimeException failure;
 
         Drain(Collection<? super T> sink) {
             this.sink = sink;
@@ -392,13 +414,10 @@ final class ShmStore<T> implements QueueStore<T> {
 
         @Override
         public void skipped(RuntimeException failure) {
-            // A damaged slot or an item the codec refuses, met after healthy items were taken:
-            // those are the caller's now and must not be lost with the exception. The bad item is
-            // skipped either way; a batch reports it here (and ends after this run), a single get
-            // throws.
-            LOG.warn("queue {}: a batch get skipped an item it could not read and returns the items it took "
-                    + "with it: {}", descriptor.qualifiedName(), failure.toString());
-            failed = true;
+            // The batch ends after this run; drainTo reports the item, or throws if it took nothing.
+            if (this.failure == null) {
+                this.failure = failure;
+            }
         }
     }
 

@@ -1,7 +1,5 @@
 package dev.conduit.queue.priority;
 
-import java.util.function.Consumer;
-
 /**
  * 256 FIFO lanes, one per priority, and a bitmap of the non-empty ones, so taking the highest
  * priority item and finding the lowest priority item are both a few bit operations. Not
@@ -76,20 +74,6 @@ final class PriorityLanes {
     Object peekHighest() {
         int p = highest();
         return p < 0 ? null : lanes[p].peek();
-    }
-
-    /** Moves up to max items, highest first, to the sink; returns the count. */
-    int drain(Consumer<Object> sink, int max) {
-        int n = 0;
-        while (n < max) {
-            Object item = pollHighest();
-            if (item == null) {
-                break;
-            }
-            sink.accept(item);
-            n++;
-        }
-        return n;
     }
 
     int clear() {

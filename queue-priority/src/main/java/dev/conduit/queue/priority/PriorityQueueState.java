@@ -24,7 +24,9 @@ import java.util.function.Consumer;
  * waiting for a put that has claimed but not yet written. That read is the operation's
  * linearization point: the lanes then hold exactly the items of every put that took effect before
  * it, less those removed, so the highest priority is chosen among all of them and a batch is seen
- * whole. The holder then removes, and adds to {@code removed} before it unlocks.
+ * whole. The holder then removes, and adds to {@code removed} as it unlocks: {@code removed} is the
+ * count the lock word carries ({@link SpinLock#countOf}), so one word says both how many items
+ * left and whether a removal is under way.
  *
  * <p><b>Reading the state without the lock.</b> Outside the lock {@code claimed - removed} is the
  * exact size; inside it, between the linearization point and the update of {@code removed}, it can
@@ -33,11 +35,15 @@ import java.util.function.Consumer;
  *   <li>a take answers "empty" without the lock only when it reads {@code removed} and then
  *       {@code claimed} equal, which, as both only grow and {@code removed <= claimed}, means empty
  *       at the second read;</li>
- *   <li>{@link #size()}, and a put's verdict "full", read {@code removed} and {@code claimed}
- *       between two reads of the lock's version and keep them only if it was the same even number
- *       (no holder inside meanwhile); otherwise they read again, or take the lock.</li>
+ *   <li>a put answers "full" when {@code claimed}, read first, and then {@code removed}, read from
+ *       an even lock word (no holder inside, so exact), leave no room: at the read of the word
+ *       the size was at least that;</li>
+ *   <li>{@link #size()} reads the lock word, then {@code claimed}, then the word again, and keeps
+ *       the result only if the word was the same even number both times: {@code removed} was
+ *       then exact at the read of {@code claimed}. Otherwise it reads again, or takes the lock.</li>
  * </ul>
- * The lock word, {@code removed} and {@code moved} share one cache line, so that read is one line.
+ * The lock word has a cache line of its own, which a consumer writes twice per take (lock and
+ * unlock) and a put reads only when its cached limit says full.
  *
  * <p><b>Room in the ring.</b> The inbox has {@code min(capacity, 4096)} slots rounded up to a
  * power of two; when it is shorter than the capacity the claim limit is also
@@ -51,8 +57,8 @@ import java.util.function.Consumer;
  * which a take wakes one of (one freed slot is of use to one of them, and waking them all on every
  * take is a stampede that costs more than the take); {@link #notFullForBatch} for batch puts, every
  * one of which a take wakes, since only each batch knows whether the room now suffices. The change
- * a signal announces is published first with a CAS or volatile write (a claim, or {@code removed}),
- * as {@link Signal} requires. Thread-safe.
+ * a signal announces is published first with a CAS or volatile write (a claim, or the unlock that
+ * adds to {@code removed}), as {@link Signal} requires. Thread-safe.
  */
 final class PriorityQueueState {
     /** The longest inbox; a longer capacity has the rest of its items in the lanes. */
@@ -61,9 +67,8 @@ final class PriorityQueueState {
     private static final int CLAIMED = 16;
     private static final int PRODUCER_LIMIT = 32;
     private static final int LOCK = 48;
-    private static final int REMOVED = 49;
-    private static final int MOVED = 50;
-    private static final int COUNTER_CELLS = 66;
+    private static final int MOVED = 64;
+    private static final int COUNTER_CELLS = 80;
     /** Optimistic reads of {@link #size()} before it takes the lock. */
     private static final int SIZE_READS = 64;
 
@@ -77,14 +82,17 @@ final class PriorityQueueState {
     volatile boolean destroyed;
 
     /**
-     * {@code claimed} (written by puts), the producers' cached claim limit (written and read by
-     * puts), and on one line the lock word, {@code removed} and {@code moved} (written by lock
-     * holders only).
+     * Each on its own cache lines: {@code claimed} (written by puts), the producers' cached claim
+     * limit (written and read by puts), the lock word, which counts {@code removed}, and
+     * {@code moved} (written by lock holders, read by puts only when the inbox is shorter than the
+     * capacity).
      */
     private final AtomicLongArray counters = new AtomicLongArray(COUNTER_CELLS);
     private final SpinLock lock = new SpinLock(counters, LOCK);
     private final Inbox inbox;
     private final int inboxLength;
+    /** Whether the inbox can fill before the queue does, so that a claim must also respect {@code moved}. */
+    private final boolean inboxShorter;
     // Under the lock.
     private final PriorityLanes lanes = new PriorityLanes();
     private long gets;
@@ -97,25 +105,25 @@ final class PriorityQueueState {
         this.backpressure = Backpressure.parse(descriptor.option("backpressure", null));
         this.inbox = new Inbox(Integer.highestOneBit(Math.min(capacity, MAX_INBOX) * 2 - 1));
         this.inboxLength = inbox.length();
+        this.inboxShorter = inboxLength < capacity;
         counters.set(PRODUCER_LIMIT, Math.min(capacity, inboxLength));
     }
 
     /** Items in the queue at one moment during the call: exact, never a count inside a take. */
     int size() {
         for (int i = 0; i < SIZE_READS; i++) {
-            long v = lock.version();
-            if ((v & 1) == 0) {
-                long r = counters.get(REMOVED);
+            long w = lock.word();
+            if ((w & 1) == 0) {
                 long c = counters.get(CLAIMED);
-                if (lock.version() == v) {
-                    return (int) (c - r);
+                if (lock.word() == w) {
+                    return (int) (c - SpinLock.countOf(w));
                 }
             }
             Thread.onSpinWait();
         }
         lock.lock();
         try {
-            return (int) (counters.get(CLAIMED) - counters.getPlain(REMOVED));
+            return (int) (counters.get(CLAIMED) - removed());
         } finally {
             lock.unlock();
         }
@@ -123,7 +131,7 @@ final class PriorityQueueState {
 
     /** Whether a put of n items may find room now: a hint for a waiting put, which then tries. */
     boolean hasRoom(int n) {
-        long r = counters.get(REMOVED);
+        long r = removed();
         return counters.get(CLAIMED) - r + n <= capacity;
     }
 
@@ -142,9 +150,10 @@ final class PriorityQueueState {
             if (backpressure == Backpressure.DROP_OLDEST) {
                 return addUnderLock(item, priority, null, null, 1);
             }
-            if (isFull(1)) {
+            if (claim == FULL) {
                 return Put.FULL;
             }
+            makeInboxRoom();
         }
     }
 
@@ -171,25 +180,42 @@ final class PriorityQueueState {
                 if (backpressure == Backpressure.DROP_OLDEST) {
                     break;
                 }
-                if (isFull(n)) {
+                if (claim == FULL) {
                     return Put.FULL;
                 }
+                makeInboxRoom();
             }
         }
         return addUnderLock(null, 0, items, priorities, n);
     }
 
+    /** {@link #claim}: the queue has no room for the items. */
+    private static final long FULL = -1;
+    /** {@link #claim}: the queue has room but the inbox has not; move it into the lanes and claim again. */
+    private static final long INBOX_FULL = -2;
+
     /**
-     * Claims n slots without waiting: the claim number of the first, or -1 when the cached limit
-     * and then the re-read one leave no room (full, or the inbox full: see {@link #isFull}).
+     * Claims n slots without waiting: the claim number of the first, {@link #FULL} when the queue
+     * had no room for n items at one moment during the call, or {@link #INBOX_FULL}.
      */
     private long claim(int n) {
         for (;;) {
             long c = counters.get(CLAIMED);
             if (c + n > counters.get(PRODUCER_LIMIT)) {
-                long limit = limit();
+                long w = evenWord();
+                // No removal was under way at the read of w, so the size then was claimed - countOf(w),
+                // and claimed was at least c: the verdict "full" holds at that moment.
+                long limit = SpinLock.countOf(w) + capacity;
                 if (c + n > limit) {
-                    return -1;
+                    return FULL;
+                }
+                if (inboxShorter) {
+                    // moved, stored with release after the moved slots were cleared, makes a claimed slot free.
+                    long inboxLimit = counters.get(MOVED) + inboxLength;
+                    if (c + n > inboxLimit) {
+                        return INBOX_FULL;
+                    }
+                    limit = Math.min(limit, inboxLimit);
                 }
                 // A stale smaller value written over this one by another put only costs a re-read.
                 counters.setRelease(PRODUCER_LIMIT, limit);
@@ -201,43 +227,16 @@ final class PriorityQueueState {
     }
 
     /**
-     * The claim limit: never above the capacity, and never onto a slot not yet moved. Reading
-     * {@code moved} (a release store after the slots were cleared) is what makes a claimed slot free.
+     * Reads the lock word until it is even: a moment when no holder was inside, so no removal was
+     * taking effect and {@code removed} (its count) was exact. The read is a volatile one of the
+     * word a holder stores with release after clearing the slots it moved, which is also what
+     * makes a slot a put claims free.
      */
-    private long limit() {
-        long m = counters.get(MOVED);
-        long r = counters.get(REMOVED);
-        return Math.min(r + capacity, m + inboxLength);
-    }
-
-    /**
-     * After a failed claim of n items: true if the queue had no room for them at one moment during
-     * this call; false if there is room to claim again (having moved the inbox into the lanes if
-     * it was the inbox that was full).
-     */
-    private boolean isFull(int n) {
+    private long evenWord() {
         for (int i = 0;; i++) {
-            long v = lock.version();
-            if ((v & 1) == 0) {
-                long r = counters.get(REMOVED);
-                long m = counters.get(MOVED);
-                long c = counters.get(CLAIMED);
-                if (lock.version() == v) {
-                    // No holder was inside: removed was r throughout, so the size at the read of
-                    // claimed was exactly c - r.
-                    if (c + n > r + capacity) {
-                        return true;
-                    }
-                    if (c + n > m + inboxLength) {
-                        lock.lock();
-                        try {
-                            moveAll();
-                        } finally {
-                            lock.unlock();
-                        }
-                    }
-                    return false;
-                }
+            long w = lock.word();
+            if ((w & 1) == 0) {
+                return w;
             }
             if (i < 64) {
                 Thread.onSpinWait();
@@ -247,18 +246,32 @@ final class PriorityQueueState {
         }
     }
 
+    /** Moves the inbox into the lanes, for a put that found the inbox full and the queue not. */
+    private void makeInboxRoom() {
+        lock.lock();
+        try {
+            moveAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Items ever removed, counted at unlock: a volatile read of the lock word. */
+    private long removed() {
+        return SpinLock.countOf(lock.word());
+    }
+
     /**
      * Under the lock: the put that found no room in the inbox path (a batch longer than the inbox,
      * or DROP_OLDEST with the queue or the inbox full). One item when {@code items} is null.
      */
     private Put addUnderLock(Object item, int priority, List<?> items, int[] priorities, int n) {
-        boolean added = false;
         int drops = 0;
         lock.lock();
         try {
             for (;;) {
                 long c = moveAll();
-                long r = counters.getPlain(REMOVED);
+                long r = removed();
                 boolean fits = c + n <= r + capacity;
                 if (!fits && backpressure != Backpressure.DROP_OLDEST) {
                     // Holding the lock, removed stays r: the size at the read of claimed was c - r.
@@ -284,22 +297,16 @@ final class PriorityQueueState {
                     }
                 }
                 counters.setRelease(MOVED, c + n);
-                if (drops > 0) {
-                    dropped += drops;
-                    counters.set(REMOVED, r + drops);
-                }
-                added = true;
+                dropped += drops;
                 break;
             }
         } finally {
-            lock.unlock();
+            lock.unlock(drops);
         }
-        if (added) {
-            if (n == 1) {
-                notEmpty.signalOne();
-            } else {
-                notEmpty.signalAll();
-            }
+        if (n == 1) {
+            notEmpty.signalOne();
+        } else {
+            notEmpty.signalAll();
         }
         return Put.ADDED;
     }
@@ -318,29 +325,23 @@ final class PriorityQueueState {
         return c;
     }
 
-    /** Under the lock: counts n items removed (a volatile write: waiting puts are signalled after it). */
-    private void removed(int n) {
-        counters.set(REMOVED, counters.getPlain(REMOVED) + n);
-    }
-
     /** Removes the highest-priority item, or returns null. */
     Object tryTake() {
         // removed first: both only grow and removed <= claimed, so equal means empty at the second read.
-        long r = counters.get(REMOVED);
+        long r = removed();
         if (counters.get(CLAIMED) == r) {
             return null;
         }
-        Object item;
+        Object item = null;
         lock.lock();
         try {
             moveAll();
             item = lanes.pollHighest();
             if (item != null) {
                 gets++;
-                removed(1);
             }
         } finally {
-            lock.unlock();
+            lock.unlock(item != null ? 1 : 0);
         }
         if (item != null) {
             freed(false);
@@ -350,17 +351,19 @@ final class PriorityQueueState {
 
     /** Moves up to max items, highest first, in one critical section. */
     int drain(Consumer<Object> sink, int max) {
-        int n;
+        int n = 0;
         lock.lock();
         try {
             moveAll();
-            n = lanes.drain(sink, max);
-            if (n > 0) {
-                gets += n;
-                removed(n);
+            Object item;
+            while (n < max && (item = lanes.pollHighest()) != null) {
+                // Counted before the sink sees it: a sink that throws does not unbalance the counts.
+                n++;
+                gets++;
+                sink.accept(item);
             }
         } finally {
-            lock.unlock();
+            lock.unlock(n);
         }
         if (n > 0) {
             freed(n > 1);
@@ -389,17 +392,14 @@ final class PriorityQueueState {
     }
 
     int clear() {
-        int n;
+        int n = 0;
         lock.lock();
         try {
             moveAll();
             n = lanes.clear();
-            if (n > 0) {
-                cleared += n;
-                removed(n);
-            }
+            cleared += n;
         } finally {
-            lock.unlock();
+            lock.unlock(n);
         }
         if (n > 0) {
             freed(true);
@@ -417,7 +417,7 @@ final class PriorityQueueState {
         try {
             // Every admitted item is claimed once, dropped ones included; under the lock nothing is half-removed.
             p = counters.get(CLAIMED);
-            size = (int) (p - counters.getPlain(REMOVED));
+            size = (int) (p - removed());
             g = gets;
             d = dropped;
             c = cleared;

@@ -384,11 +384,14 @@ final class ShmStore<T> implements QueueStore<T> {
     /** Takes runs of ready items until {@code maxItems} are taken, none is ready, or one failed. */
     private void drainRuns(Drain drain, int maxItems) {
         while (drain.taken < maxItems && drain.failure == null) {
+            int wanted = maxItems - drain.taken;
             int claimed = 0;
             for (int lane = lanes - 1; lane >= 0 && claimed == 0; lane--) {
-                claimed = ring.pollRun(lane, codec, maxItems - drain.taken, drain);
+                claimed = ring.pollRun(lane, codec, wanted, drain);
             }
-            if (claimed == 0) {
+            // A run ends at the first slot not yet published: with one lane, asking again at once
+            // would only read that slot again (whose line its producer is writing).
+            if (claimed == 0 || lanes == 1 && claimed < Math.min(wanted, ring.layout.capacity())) {
                 return;
             }
         }

@@ -49,7 +49,9 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  *
  * <p>The shm producer calls {@code put} for each item; its consumer is measured twice, once with
  * {@code get} per item and once with {@code getBatch}, as a consumer that wants throughput would
- * take (Agrona's consumer also reads every record available at once). A throughput figure is the
+ * take (Agrona's consumer also reads every record available at once); the {@code getBatch} pair
+ * runs again on a queue created with {@code producers=single} (docs/shm.md), whose puts skip the
+ * atomics only several producing processes need. A throughput figure is the
  * consumer's rate after the first {@value #WARM_UP_PERCENT}% of the items, for every contender
  * alike, so that start-up and JIT compilation are not measured. The {@code float[]} children follow
  * docs/shm.md's tuning section for items of that size: a short ring ({@link #FLOATS_CAPACITY}), a

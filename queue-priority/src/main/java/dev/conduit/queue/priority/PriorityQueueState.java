@@ -68,7 +68,11 @@ final class PriorityQueueState {
     private static final int PRODUCER_LIMIT = 32;
     private static final int LOCK = 48;
     private static final int MOVED = 64;
-    private static final int COUNTER_CELLS = 80;
+    /** Metrics counts, written under the lock, beside moved: kept off the lines puts read. */
+    private static final int GETS = 65;
+    private static final int DROPPED = 66;
+    private static final int CLEARED = 67;
+    private static final int COUNTER_CELLS = 84;
     /** Optimistic reads of {@link #size()} before it takes the lock. */
     private static final int SIZE_READS = 64;
 
@@ -84,8 +88,9 @@ final class PriorityQueueState {
     /**
      * Each on its own cache lines: {@code claimed} (written by puts), the producers' cached claim
      * limit (written and read by puts), the lock word, which counts {@code removed}, and
-     * {@code moved} (written by lock holders, read by puts only when the inbox is shorter than the
-     * capacity).
+     * {@code moved} with the metrics counts (written by lock holders; puts read {@code moved} only
+     * when the inbox is shorter than the capacity). No lock holder writes a line that every put
+     * reads.
      */
     private final AtomicLongArray counters = new AtomicLongArray(COUNTER_CELLS);
     private final SpinLock lock = new SpinLock(counters, LOCK);
@@ -93,11 +98,8 @@ final class PriorityQueueState {
     private final int inboxLength;
     /** Whether the inbox can fill before the queue does, so that a claim must also respect {@code moved}. */
     private final boolean inboxShorter;
-    // Under the lock.
+    /** Under the lock. */
     private final PriorityLanes lanes = new PriorityLanes();
-    private long gets;
-    private long dropped;
-    private long cleared;
 
     PriorityQueueState(QueueDescriptor descriptor) {
         this.descriptor = descriptor;
@@ -297,7 +299,7 @@ final class PriorityQueueState {
                     }
                 }
                 counters.setRelease(MOVED, c + n);
-                dropped += drops;
+                countUnderLock(DROPPED, drops);
                 break;
             }
         } finally {
@@ -325,6 +327,11 @@ final class PriorityQueueState {
         return c;
     }
 
+    /** Under the lock: adds n to a metrics count (plain: the lock orders it; metrics() reads it under the lock). */
+    private void countUnderLock(int cell, long n) {
+        counters.setPlain(cell, counters.getPlain(cell) + n);
+    }
+
     /** Removes the highest-priority item, or returns null. */
     Object tryTake() {
         // removed first: both only grow and removed <= claimed, so equal means empty at the second read.
@@ -338,7 +345,7 @@ final class PriorityQueueState {
             moveAll();
             item = lanes.pollHighest();
             if (item != null) {
-                gets++;
+                countUnderLock(GETS, 1);
             }
         } finally {
             lock.unlock(item != null ? 1 : 0);
@@ -359,7 +366,7 @@ final class PriorityQueueState {
             while (n < max && (item = lanes.pollHighest()) != null) {
                 // Counted before the sink sees it: a sink that throws does not unbalance the counts.
                 n++;
-                gets++;
+                countUnderLock(GETS, 1);
                 sink.accept(item);
             }
         } finally {
@@ -397,7 +404,7 @@ final class PriorityQueueState {
         try {
             moveAll();
             n = lanes.clear();
-            cleared += n;
+            countUnderLock(CLEARED, n);
         } finally {
             lock.unlock(n);
         }
@@ -418,9 +425,9 @@ final class PriorityQueueState {
             // Every admitted item is claimed once, dropped ones included; under the lock nothing is half-removed.
             p = counters.get(CLAIMED);
             size = (int) (p - removed());
-            g = gets;
-            d = dropped;
-            c = cleared;
+            g = counters.getPlain(GETS);
+            d = counters.getPlain(DROPPED);
+            c = counters.getPlain(CLEARED);
         } finally {
             lock.unlock();
         }

@@ -765,12 +765,12 @@ final class SharedRing {
                 skipTombstone(lane, c, slot, s);
                 continue;
             }
-            long k = 0;
+            if (s != c + 1) {
+                return 0;
+            }
+            long k = 1;
             while (k < most && get(layout.slotOffset(lane, c + k) + SLOT_SEQUENCE) == c + k + 1) {
                 k++;
-            }
-            if (k == 0) {
-                return 0;
             }
             if (!cas(laneBase + CONSUMER_INDEX, c, c + k)) {
                 continue;

@@ -41,7 +41,12 @@ final class Inbox {
     /** Writes the item of claim number {@code claim}, whose slot the claim has made this put's. */
     void publish(long claim, Object item, int priority) {
         int i = (int) claim & mask;
-        priorities[i] = (byte) priority;
+        byte p = (byte) priority;
+        // Most puts repeat the priority the slot already holds: reading it leaves the line shared
+        // with the consumer instead of pulling it over for a write.
+        if (priorities[i] != p) {
+            priorities[i] = p;
+        }
         items.setRelease(i, item);
     }
 

@@ -58,8 +58,20 @@ final class ActorQueue {
     record Slice(byte[] bytes, int offset, int length) {
     }
 
-    /** Items that arrive together and enter the queue together. */
+    /**
+     * Items that arrive together and enter the queue together.
+     *
+     * <p>An item normally stays a slice of the request that carried it. But the items of one request
+     * can leave at very different times (a coalesced send mixes priorities; a low-priority item
+     * waits behind every higher one), and one slice keeps its whole request alive: a queue of
+     * 4096 items could hold 4096 requests of a megabyte. So an item whose request is more than
+     * {@value #SHARED_REQUEST_BYTES} bytes and more than twice its own length is copied out of it:
+     * what the queue keeps stays about the size of its items.
+     */
     record Batch(Slice[] items, int[] priorities) {
+        /** The request size above which an item that is less than half of it gets its own array. */
+        static final int SHARED_REQUEST_BYTES = 64 * 1024;
+
         int count() {
             return items.length;
         }
@@ -72,8 +84,11 @@ final class ActorQueue {
             Slice[] items = new Slice[n];
             int[] priorities = new int[n];
             int[] next = {0};
+            boolean large = frames.length > SHARED_REQUEST_BYTES;
             Frames.read(frames, offset, (priority, b, off, len) -> {
-                items[next[0]] = new Slice(b, off, len);
+                items[next[0]] = large && b.length > 2L * len
+                        ? new Slice(java.util.Arrays.copyOfRange(b, off, off + len), 0, len)
+                        : new Slice(b, off, len);
                 priorities[next[0]++] = priority;
             });
             return new Batch(items, priorities);

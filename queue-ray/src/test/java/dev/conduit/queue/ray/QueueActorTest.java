@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -57,6 +58,35 @@ class QueueActorTest {
         int[] p = new int[n];
         java.util.Arrays.fill(p, 128);
         return p;
+    }
+
+    @Test
+    void itemsOfALargeRequestDoNotKeepTheWholeRequestAlive() {
+        int n = 2000; // 2000 x 64 B: a request of about 138 KB, as a coalesced send of pipelined puts makes
+        List<byte[]> payloads = new ArrayList<>();
+        int[] priorities = new int[n];
+        for (int i = 0; i < n; i++) {
+            byte[] item = new byte[64];
+            item[0] = (byte) i;
+            item[63] = (byte) (i >> 8);
+            payloads.add(item);
+            priorities[i] = i % 256;
+        }
+        byte[] frames = Frames.write(payloads, priorities);
+        assertTrue(frames.length > ActorQueue.Batch.SHARED_REQUEST_BYTES, "the request must count as large");
+        ActorQueue.Batch batch = ActorQueue.Batch.of(frames, 0);
+        assertEquals(n, batch.count());
+        for (int i = 0; i < n; i++) {
+            ActorQueue.Slice s = batch.items()[i];
+            assertNotSame(frames, s.bytes(), "item " + i + " still points into the request");
+            assertEquals(64, s.bytes().length, "item " + i + " has an array of its own, no larger than itself");
+            assertArrayEquals(payloads.get(i), java.util.Arrays.copyOfRange(s.bytes(), s.offset(), s.offset() + s.length()));
+            assertEquals(i % 256, batch.priorities()[i]);
+        }
+        // A small request stays shared: copying there would only cost.
+        ActorQueue.Batch small = ActorQueue.Batch.of(Frames.write(payloads.subList(0, 16), priorities(16)), 0);
+        assertEquals(16, small.count());
+        assertTrue(small.items()[0].bytes() == small.items()[15].bytes(), "a small request's items share it");
     }
 
     @Test

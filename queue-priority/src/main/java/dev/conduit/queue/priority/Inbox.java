@@ -1,7 +1,8 @@
 package dev.conduit.queue.priority;
 
+import dev.conduit.queue.spi.BackoffIdleStrategy;
+import dev.conduit.queue.spi.IdleStrategy;
 import java.util.concurrent.atomic.AtomicReferenceArray;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * The ring that puts write into without a lock: the item of claim number {@code k} (the k-th item
@@ -15,7 +16,7 @@ import java.util.concurrent.locks.LockSupport;
  * {@link #moveTo} by one thread at a time (the lock holder).
  */
 final class Inbox {
-    /** Sleep between re-checks when the put that claimed a slot has lost its core before writing it. */
+    /** The longest sleep between re-checks when the put that claimed a slot has lost its core before writing it. */
     private static final long NAP_NANOS = 10_000;
 
     private final AtomicReferenceArray<Object> items;
@@ -68,20 +69,18 @@ final class Inbox {
         }
     }
 
-    /** The claim is made and the write is a few instructions behind it, unless that thread lost its core. */
+    /**
+     * The claim is made and the write is a few instructions behind it, unless that thread lost its
+     * core: spin, yield, then nap (at most {@value #NAP_NANOS} ns at a time) until it is written.
+     */
     private Object awaitPublished(int i) {
-        for (int spins = 0;; spins++) {
+        IdleStrategy idle = new BackoffIdleStrategy(NAP_NANOS);
+        for (int attempt = 0;; attempt++) {
             Object item = items.getAcquire(i);
             if (item != null) {
                 return item;
             }
-            if (spins < 100) {
-                Thread.onSpinWait();
-            } else if (spins < 132) {
-                Thread.yield();
-            } else {
-                LockSupport.parkNanos(this, NAP_NANOS);
-            }
+            idle.idle(attempt);
         }
     }
 }

@@ -3,6 +3,8 @@ package dev.conduit.queue.priority;
 import dev.conduit.queue.Backpressure;
 import dev.conduit.queue.QueueDescriptor;
 import dev.conduit.queue.QueueMetrics;
+import dev.conduit.queue.spi.BackoffIdleStrategy;
+import dev.conduit.queue.spi.IdleStrategy;
 import dev.conduit.queue.spi.MetricsCounters;
 import dev.conduit.queue.spi.Signal;
 import java.util.List;
@@ -73,6 +75,8 @@ final class PriorityQueueState {
     private static final int DROPPED = 66;
     private static final int CLEARED = 67;
     private static final int COUNTER_CELLS = 84;
+    /** The longest nap of a put waiting for the lock word to be even (a holder that lost its core). */
+    private static final long EVEN_WORD_MAX_NAP_NANOS = 20_000;
     /** Optimistic reads of {@link #size()} before it takes the lock. */
     private static final int SIZE_READS = 64;
 
@@ -235,15 +239,17 @@ final class PriorityQueueState {
      * makes a slot a put claims free.
      */
     private long evenWord() {
-        for (int i = 0;; i++) {
-            long w = lock.word();
+        long w = lock.word();
+        if ((w & 1) == 0) {
+            return w;
+        }
+        // A holder is inside for a few dozen instructions, unless it lost its core.
+        IdleStrategy idle = new BackoffIdleStrategy(EVEN_WORD_MAX_NAP_NANOS);
+        for (int attempt = 0;; attempt++) {
+            idle.idle(attempt);
+            w = lock.word();
             if ((w & 1) == 0) {
                 return w;
-            }
-            if (i < 64) {
-                Thread.onSpinWait();
-            } else {
-                Thread.yield();
             }
         }
     }

@@ -135,6 +135,7 @@ public final class ShmBench {
         Path docs = Path.of("docs");
         boolean writeDocs = true;
         int throughputRounds = 0;
+        boolean throughputOnly = false;
         try {
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
@@ -142,8 +143,10 @@ public final class ShmBench {
                     case "--scale" -> scale = Double.parseDouble(value(args, ++i, "--scale"));
                     case "--docs" -> docs = Path.of(value(args, ++i, "--docs"));
                     case "--no-docs" -> writeDocs = false;
-                    case "--throughput-only" -> throughputRounds = Integer.parseInt(value(args, ++i,
-                            "--throughput-only"));
+                    case "--throughput-only" -> {
+                        throughputOnly = true;
+                        throughputRounds = Integer.parseInt(value(args, ++i, "--throughput-only"));
+                    }
                     case "--help", "-h" -> {
                         out.println("Usage: ShmBench [--quick | --scale X] [--docs DIR | --no-docs]"
                                 + " [--throughput-only ROUNDS]");
@@ -154,6 +157,10 @@ public final class ShmBench {
             }
             if (!(scale > 0 && scale <= 10)) {
                 throw new IllegalArgumentException("--scale must be above 0 and at most 10, not " + scale);
+            }
+            if (throughputOnly && throughputRounds < 1) {
+                throw new IllegalArgumentException("--throughput-only takes a number of rounds, at least 1, not "
+                        + throughputRounds);
             }
         } catch (IllegalArgumentException e) {
             out.println("bench: " + e.getMessage());

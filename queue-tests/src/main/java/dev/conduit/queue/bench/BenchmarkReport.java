@@ -5,9 +5,10 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Collection;
+import java.util.List;
 import org.openjdk.jmh.results.RunResult;
-import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.results.format.ResultFormatFactory;
+import org.openjdk.jmh.results.format.ResultFormatType;
 import org.openjdk.jmh.runner.RunnerException;
 
 /**
@@ -17,9 +18,12 @@ import org.openjdk.jmh.runner.RunnerException;
  * in-JVM section of {@code docs/benchmarks.md} with tables and PNG charts ({@code docs/img/}).
  * Other sections of the page (shared memory, rpc, ray) are left as they are.
  *
- * <p>Usage: {@code BenchmarkReport [--quick] [--docs DIR] [--include REGEX] [--profiler NAME]...
- * [--param NAME=VALUE,...]... [--json FILE] [--no-docs]}. {@code --quick} is a smoke run for CI
- * (under two minutes on a quiet machine); the full run takes about twelve minutes. System
+ * <p>Usage: {@code BenchmarkReport [--quick] [--rounds N] [--docs DIR] [--include REGEX]
+ * [--profiler NAME]... [--param NAME=VALUE,...]... [--json FILE] [--no-docs] [--verbose]}. The
+ * suite runs as rounds of one fork per benchmark ({@link InterleavedRounds}), and each target is
+ * judged on the median of its per-round paired ratios ({@link PairedRatio}). {@code --quick} is a
+ * smoke run for CI (one round, under two minutes on a quiet machine); the full run (five rounds)
+ * takes about fifteen minutes. System
  * property {@code conduit.bench.command} names the command to print as the way to reproduce the
  * run ({@code scripts/bench.sh} sets it); with system property {@value BenchResults#RESULTS_PROPERTY}
  * the targets are also written to that file ({@link BenchResults}).
@@ -87,17 +91,25 @@ public final class BenchmarkReport {
     private static int runParsed(PrintStream out, RunSettings.Parsed parsed) throws RunnerException, IOException {
         RunSettings settings = parsed.settings();
         MachineInfo machine = MachineInfo.current();
+        Path json = null;
         if (parsed.jsonResult() != null) {
-            Path json = Path.of(parsed.jsonResult()).toAbsolutePath();
+            json = Path.of(parsed.jsonResult()).toAbsolutePath();
             Files.createDirectories(json.getParent());
         }
-        Collection<RunResult> runs = new Runner(settings.jmhOptions(parsed.jsonResult()).build()).run();
+        List<InterleavedRounds.Fork> forks = new InterleavedRounds(settings, out).run();
+        List<RunResult> runs = InterleavedRounds.merged(forks);
+        if (json != null) {
+            ResultFormatFactory.getInstance(ResultFormatType.JSON, json.toString()).writeOut(runs);
+        }
         Figures figures = Figures.of(runs);
         if (figures.isEmpty()) {
             out.println("bench: no benchmark matched '" + settings.include() + "'");
             return 1;
         }
-        InprocReport report = new InprocReport(figures, settings, machine, MachineInfo.currentLoadAverage());
+        List<PairedRatio> paired = Comparison.TARGETS.stream()
+                .map(c -> PairedRatio.of(c, forks, settings.rounds())).toList();
+        InprocReport report = new InprocReport(figures, paired, forks, settings, machine,
+                MachineInfo.currentLoadAverage());
         out.println();
         out.println("Conduit in-JVM targets (" + (settings.quick() ? "quick" : "full") + " run, " + machine.cores()
                 + " cores, load average " + String.format(java.util.Locale.ROOT, "%.2f", machine.loadAverage())
@@ -131,13 +143,17 @@ public final class BenchmarkReport {
     private static String usage() {
         return """
                 Usage: BenchmarkReport [options]
-                  --quick            a short smoke run (about a minute and a half) instead of the full one (~12 min)
+                  --quick            a short smoke run (one round, about two minutes) instead of the full one
+                                     (five rounds, ~15 min)
+                  --rounds N         rounds of one fork per benchmark (default 5, 1 with --quick); the
+                                     contenders of a scenario run back to back in each round
                   --docs DIR         the directory of benchmarks.md and img/ (default: docs)
                   --include REGEX    run only the JMH benchmarks matching REGEX
                   --profiler NAME    add a JMH profiler (gc, stack, ...); repeatable
                   --param NAME=V,... run only these values of a JMH parameter (impl, backoff, capacity)
                   --json FILE        also write JMH's JSON result (every counter) to FILE
                   --no-docs          print the verdicts only; do not touch the page
+                  --verbose          print JMH's own progress for every fork
                 """;
     }
 }

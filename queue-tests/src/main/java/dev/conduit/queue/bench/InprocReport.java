@@ -56,19 +56,26 @@ final class InprocReport {
             HAND_OFF_CHART, ROUND_TRIP_CHART);
 
     private final Figures figures;
+    private final List<PairedRatio> paired;
+    private final List<InterleavedRounds.Fork> forks;
     private final RunSettings settings;
     private final MachineInfo machine;
     private final double loadAtEnd;
     private final StringBuilder out = new StringBuilder();
 
     /**
-     * @param figures the run's figures
+     * @param figures the run's figures, every round's forks pooled
+     * @param paired the paired ratio of every target, in {@link Comparison#TARGETS} order
+     * @param forks every fork of the run, with its round and host floor
      * @param settings how the run was made
      * @param machine the machine, taken when the run started
      * @param loadAtEnd the load average when the run ended
      */
-    InprocReport(Figures figures, RunSettings settings, MachineInfo machine, double loadAtEnd) {
+    InprocReport(Figures figures, List<PairedRatio> paired, List<InterleavedRounds.Fork> forks, RunSettings settings,
+            MachineInfo machine, double loadAtEnd) {
         this.figures = figures;
+        this.paired = List.copyOf(paired);
+        this.forks = List.copyOf(forks);
         this.settings = settings;
         this.machine = machine;
         this.loadAtEnd = loadAtEnd;
@@ -89,15 +96,25 @@ final class InprocReport {
     /** @return the table of targets, as plain text for the console */
     String targetsAsText() {
         StringBuilder s = new StringBuilder();
-        s.append(String.format(Locale.ROOT, "%-8s %-22s %-19s %10s %10s %8s  %-22s %s%n", "conduit", "reference",
-                "threads", "conduit", "reference", "ratio", "target", "verdict"));
-        for (Comparison c : Comparison.TARGETS) {
-            s.append(String.format(Locale.ROOT, "%-8s %-22s %-19s %10s %10s %8s  %-22s %s%n", c.subject().label(),
-                    c.reference().label(), c.scenario().shortName, score(c.scenario(), c.subject()),
-                    score(c.scenario(), c.reference()), c.ratio(figures).map(InprocReport::ratio).orElse("-"),
-                    c.targetText(), c.verdict(figures)));
+        s.append(String.format(Locale.ROOT, "%-8s %-22s %-19s %10s %10s %8s %-15s %6s  %-22s %s%n", "conduit",
+                "reference", "threads", "conduit", "reference", "median", "range", "met", "target", "verdict"));
+        for (PairedRatio p : paired) {
+            Comparison c = p.comparison();
+            s.append(String.format(Locale.ROOT, "%-8s %-22s %-19s %10s %10s %8s %-15s %6s  %-22s %s%n",
+                    c.subject().label(), c.reference().label(), c.scenario().shortName, score(c.scenario(), c.subject()),
+                    score(c.scenario(), c.reference()), p.median().map(InprocReport::ratio).orElse("-"), range(p),
+                    p.roundsMet() + "/" + p.rounds().size(), c.targetText(), p.verdict()));
         }
-        s.append("(throughput in million items/s)\n");
+        s.append("(throughput in million items/s, every round pooled; median, range and met are the per-round "
+                + "paired ratios: rounds at the target / rounds)\n");
+        for (PairedRatio p : paired) {
+            if (!p.rounds().isEmpty()) {
+                s.append(p.comparison().subject().label()).append(" vs ").append(p.comparison().reference().label())
+                        .append(", ").append(p.comparison().scenario().shortName).append(": ")
+                        .append(p.describeRounds()).append('\n');
+            }
+        }
+        s.append("(each round's ratio, with the host floor sampled before the subject's and the reference's fork)\n");
         return s.toString();
     }
 
@@ -109,14 +126,14 @@ final class InprocReport {
      */
     BenchResults results() {
         List<BenchResults.Row> rows = new java.util.ArrayList<>();
-        for (Comparison c : Comparison.TARGETS) {
+        for (PairedRatio p : paired) {
+            Comparison c = p.comparison();
             Optional<Figure> subject = figures.get(c.scenario(), c.subject());
             Optional<Figure> reference = figures.get(c.scenario(), c.reference());
-            if (subject.isPresent() && reference.isPresent()) {
+            if (subject.isPresent() && reference.isPresent() && p.median().isPresent()) {
                 rows.add(new BenchResults.Row("`" + c.subject().label() + "` offer/poll, " + c.scenario().shortName,
                         "M items/s", subject.get().score(), reference.get().score(), c.reference().label(), true,
-                        c.ratio(figures).orElseThrow(), c.targetText(),
-                        c.verdict(figures) == Comparison.Verdict.PASS));
+                        p.median().orElseThrow(), c.targetText(), p.verdict() == Comparison.Verdict.PASS));
             }
         }
         return rows.isEmpty() ? null : BenchResults.now(SECTION, "In-JVM backends: `local` and `priority` (JMH)",
@@ -161,20 +178,36 @@ final class InprocReport {
     private void targets() {
         line("### Targets");
         line("");
-        line("| Conduit | reference | threads | Conduit (M items/s) | reference (M items/s) | ratio | target "
-                + "| verdict |");
-        line("|---|---|---|---:|---:|---:|---|---|");
-        for (Comparison c : Comparison.TARGETS) {
+        line("| Conduit | reference | threads | Conduit (M items/s) | reference (M items/s) | paired ratio, median "
+                + "| range | rounds at target | target | verdict |");
+        line("|---|---|---|---:|---:|---:|---:|---:|---|---|");
+        for (PairedRatio p : paired) {
+            Comparison c = p.comparison();
             line("| `" + c.subject().label() + "` | " + c.reference().label() + " | " + c.scenario().shortName + " | "
                     + scoreWithError(c.scenario(), c.subject()) + " | " + scoreWithError(c.scenario(), c.reference())
-                    + " | " + c.ratio(figures).map(InprocReport::ratio).orElse("–") + " | " + c.targetText()
-                    + " | **" + c.verdict(figures).name().replace('_', ' ') + "** |");
+                    + " | " + p.median().map(InprocReport::ratio).orElse("–") + " | " + range(p) + " | "
+                    + p.roundsMet() + " of " + p.rounds().size() + " | " + c.targetText()
+                    + " | **" + p.verdict().name().replace('_', ' ') + "** |");
         }
         line("");
-        line("Ratios are Conduit's throughput divided by the reference's, both measured in this run. A figure is "
-                + "the median of the measured iterations of every fork (forks of one benchmark can settle in "
-                + "different modes, and one odd fork should not decide a verdict); ± is JMH's 99.9% confidence "
-                + "half-width of their mean, so a wide ± says the forks disagreed.");
+        line("The suite runs in rounds: each round runs one fork of every benchmark, the contenders of one scenario "
+                + "back to back, so that a Conduit backend and its reference are measured seconds apart. A round's "
+                + "paired ratio is Conduit's fork divided by the reference's fork of that round; the verdict is the "
+                + "median of the rounds' ratios, and the range and the count of rounds at the target say how far "
+                + "they agree. Before every fork the harness samples the host's floor, the round trip of a "
+                + "two-thread busy-spin ping-pong: this run saw " + floorRange() + ". On a VM it moves with where "
+                + "the host puts the two vCPUs, and the in-JVM figures move with it (see \"What the figures say\"). "
+                + "Each round's ratio, with the floors before Conduit's and the reference's fork:");
+        line("");
+        for (PairedRatio p : paired) {
+            if (!p.rounds().isEmpty()) {
+                line("- `" + p.comparison().subject().label() + "` / " + p.comparison().reference().label() + ", "
+                        + p.comparison().scenario().shortName + ": " + p.describeRounds());
+            }
+        }
+        line("");
+        line("A figure in M items/s is the median of every measured iteration of every round; ± is JMH's 99.9% "
+                + "confidence half-width of their mean, so a wide ± says the rounds disagreed.");
         line("");
     }
 
@@ -291,6 +324,16 @@ final class InprocReport {
             return "–";
         }
         return ratio(Figures.advantage(a.get(), b.get()));
+    }
+
+    private static String range(PairedRatio p) {
+        return p.rounds().isEmpty() ? "–" : ratio(p.min()) + "–" + ratio(p.max());
+    }
+
+    private String floorRange() {
+        double lo = forks.stream().mapToDouble(InterleavedRounds.Fork::floorNanos).min().orElse(Double.NaN);
+        double hi = forks.stream().mapToDouble(InterleavedRounds.Fork::floorNanos).max().orElse(Double.NaN);
+        return "floors of " + number(lo) + " to " + number(hi) + " ns";
     }
 
     private String score(Scenario s, Contender c) {

@@ -19,9 +19,12 @@ import org.openjdk.jmh.util.Version;
  * @param profilers JMH profiler names ({@code gc}, {@code stack}, …) to add
  * @param params JMH parameter values that replace the benchmarks' own ({@code impl=local}, say)
  * @param command the command that reproduces this run, as the report prints it
+ * @param requestedRounds how many rounds of one fork per benchmark ({@link InterleavedRounds}); 0
+ *     for the mode's default
+ * @param verbose whether JMH prints its own progress for every fork
  */
 record RunSettings(boolean quick, String include, List<String> profilers, Map<String, List<String>> params,
-        String command) {
+        String command, int requestedRounds, boolean verbose) {
     /** @return whether this run selects the whole suite, so every target should get a verdict */
     boolean isWholeSuite() {
         return include.equals(ALL_BENCHMARKS) && params.isEmpty();
@@ -30,14 +33,17 @@ record RunSettings(boolean quick, String include, List<String> profilers, Map<St
     /** Every benchmark of this package. */
     static final String ALL_BENCHMARKS = "dev\\.conduit\\.queue\\.bench\\..*Benchmark\\..*";
 
-    /** @return forks per benchmark */
-    int forks() {
-        return quick ? 1 : 3;
+    /**
+     * @return rounds per run: each round runs one fork of every selected benchmark, the contenders
+     *     of one scenario back to back ({@link InterleavedRounds})
+     */
+    int rounds() {
+        return requestedRounds > 0 ? requestedRounds : quick ? 1 : 5;
     }
 
     /** @return warm-up iterations per fork */
     int warmupIterations() {
-        return quick ? 1 : 2;
+        return 1;
     }
 
     /** @return the length of one warm-up iteration */
@@ -47,7 +53,7 @@ record RunSettings(boolean quick, String include, List<String> profilers, Map<St
 
     /** @return measured iterations per fork */
     int measurementIterations() {
-        return quick ? 2 : 3;
+        return 2;
     }
 
     /** @return the length of one measured iteration */
@@ -62,22 +68,21 @@ record RunSettings(boolean quick, String include, List<String> profilers, Map<St
 
     /** @return the settings in words, for the report */
     String describe() {
-        return String.format(Locale.ROOT, "%d fork%s, %d warm-up iteration%s of %s, %d measured iterations of %s per "
-                + "benchmark%s", forks(), forks() == 1 ? "" : "s", warmupIterations(), warmupIterations() == 1 ? "" : "s", warmupTime(),
-                measurementIterations(), measurementTime(),
+        return String.format(Locale.ROOT, "%d round%s of one fork per benchmark, %d warm-up iteration%s of %s, "
+                + "%d measured iterations of %s per fork%s", rounds(), rounds() == 1 ? "" : "s", warmupIterations(),
+                warmupIterations() == 1 ? "" : "s", warmupTime(), measurementIterations(), measurementTime(),
                 quick ? " (quick mode runs only the `yield` loop of the non-blocking benchmark)" : "");
     }
 
     /**
-     * The JMH options for this run.
+     * The JMH options every fork of this run shares: iterations, profilers, heap; no benchmark and
+     * no parameter chosen yet ({@link InterleavedRounds} adds them fork by fork).
      *
-     * @param jsonResult where JMH writes its JSON result, or null for none
-     * @return a builder, ready to build
+     * @return a builder, ready for a benchmark and its parameters
      */
-    ChainedOptionsBuilder jmhOptions(String jsonResult) {
+    ChainedOptionsBuilder forkOptions() {
         ChainedOptionsBuilder b = new OptionsBuilder()
-                .include(include)
-                .forks(forks())
+                .forks(1)
                 .warmupIterations(warmupIterations())
                 .warmupTime(warmupTime())
                 .measurementIterations(measurementIterations())
@@ -85,17 +90,30 @@ record RunSettings(boolean quick, String include, List<String> profilers, Map<St
                 .timeout(TimeValue.seconds(30))
                 .jvmArgsAppend("-Xms512m", "-Xmx512m")
                 .shouldFailOnError(false);
-        if (quick && !params.containsKey("backoff")) {
-            b.param("backoff", "yield");
-        }
-        params.forEach((name, values) -> b.param(name, values.toArray(String[]::new)));
         for (String p : profilers) {
             b.addProfiler(p);
         }
-        if (jsonResult != null) {
-            b.result(jsonResult).resultFormat(org.openjdk.jmh.results.format.ResultFormatType.JSON);
-        }
         return b;
+    }
+
+    /**
+     * The values this run gives to some of a benchmark's parameters, replacing the benchmark's
+     * own: those of {@code --param}, and in quick mode only the {@code yield} loop.
+     *
+     * @param names the benchmark's parameters
+     * @return the values chosen for those of them that this run chooses
+     */
+    Map<String, List<String>> jmhParamsFor(java.util.Set<String> names) {
+        Map<String, List<String>> chosen = new LinkedHashMap<>();
+        if (quick && names.contains("backoff")) {
+            chosen.put("backoff", List.of("yield"));
+        }
+        params.forEach((name, values) -> {
+            if (names.contains(name)) {
+                chosen.put(name, values);
+            }
+        });
+        return chosen;
     }
 
     /**
@@ -114,6 +132,8 @@ record RunSettings(boolean quick, String include, List<String> profilers, Map<St
         String docs = "docs";
         String json = null;
         boolean writeDocs = true;
+        int rounds = 0;
+        boolean verbose = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -131,13 +151,26 @@ record RunSettings(boolean quick, String include, List<String> profilers, Map<St
                 case "--docs" -> docs = value(args, ++i, a);
                 case "--json" -> json = value(args, ++i, a);
                 case "--no-docs" -> writeDocs = false;
+                case "--verbose" -> verbose = true;
+                case "--rounds" -> {
+                    String n = value(args, ++i, a);
+                    try {
+                        rounds = Integer.parseInt(n);
+                    } catch (NumberFormatException e) {
+                        rounds = -1;
+                    }
+                    if (rounds < 1) {
+                        throw new IllegalArgumentException("--rounds wants a whole number of at least 1, not '" + n + "'");
+                    }
+                }
                 default -> throw new IllegalArgumentException("unknown option '" + a + "'; see --help");
             }
         }
         String cmd = command != null && !command.isBlank() ? command
                 : "java -cp <queue-tests classes and dependencies> " + BenchmarkReport.class.getName()
                         + (args.length == 0 ? "" : " " + String.join(" ", args));
-        RunSettings settings = new RunSettings(quick, include, List.copyOf(profilers), Map.copyOf(params), cmd);
+        RunSettings settings = new RunSettings(quick, include, List.copyOf(profilers), Map.copyOf(params), cmd, rounds,
+                verbose);
         return new Parsed(settings, docs, json, writeDocs);
     }
 

@@ -1,0 +1,97 @@
+package dev.conduit.queue.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A target judged round by round: in each round of an {@link InterleavedRounds} run, the subject's
+ * fork divided by the reference's fork, taken seconds apart; the verdict is the median of those
+ * paired ratios. Each ratio keeps the host floors sampled before its two forks, so that a reader
+ * sees which host state it was measured in. Immutable.
+ *
+ * @param comparison the target
+ * @param rounds the paired ratio of every round where both were measured, in round order
+ */
+record PairedRatio(Comparison comparison, List<Round> rounds) {
+
+    /**
+     * One round's pair.
+     *
+     * @param round the round, from 0
+     * @param ratio subject / reference, oriented so that above 1 favours the subject
+     * @param subjectFloorNanos the host floor sampled before the subject's fork
+     * @param referenceFloorNanos the host floor sampled before the reference's fork
+     */
+    record Round(int round, double ratio, double subjectFloorNanos, double referenceFloorNanos) {
+    }
+
+    /**
+     * Pairs the forks of every round.
+     *
+     * @param comparison the target
+     * @param forks every fork of the run
+     * @param roundCount how many rounds the run had
+     * @return the paired ratios (none if the run measured only one side)
+     */
+    static PairedRatio of(Comparison comparison, List<InterleavedRounds.Fork> forks, int roundCount) {
+        List<Round> rounds = new ArrayList<>();
+        for (int r = 0; r < roundCount; r++) {
+            Figures figures = Figures.of(InterleavedRounds.ofRound(forks, r));
+            Optional<Double> ratio = comparison.ratio(figures);
+            if (ratio.isPresent()) {
+                rounds.add(new Round(r, ratio.get(), floorOf(forks, r, comparison, comparison.subject()),
+                        floorOf(forks, r, comparison, comparison.reference())));
+            }
+        }
+        return new PairedRatio(comparison, List.copyOf(rounds));
+    }
+
+    /** @return the median of the paired ratios, empty when no round measured both */
+    Optional<Double> median() {
+        if (rounds.isEmpty()) {
+            return Optional.empty();
+        }
+        double[] r = rounds.stream().mapToDouble(Round::ratio).sorted().toArray();
+        int n = r.length;
+        return Optional.of(n % 2 == 1 ? r[n / 2] : (r[n / 2 - 1] + r[n / 2]) / 2);
+    }
+
+    /** @return the lowest paired ratio, NaN when none */
+    double min() {
+        return rounds.stream().mapToDouble(Round::ratio).min().orElse(Double.NaN);
+    }
+
+    /** @return the highest paired ratio, NaN when none */
+    double max() {
+        return rounds.stream().mapToDouble(Round::ratio).max().orElse(Double.NaN);
+    }
+
+    /** @return how many rounds reached the target on their own */
+    long roundsMet() {
+        return rounds.stream().filter(r -> r.ratio() >= comparison.target()).count();
+    }
+
+    /** @return the verdict of the median ratio */
+    Comparison.Verdict verdict() {
+        return median().map(m -> m >= comparison.target() ? Comparison.Verdict.PASS : Comparison.Verdict.MISS)
+                .orElse(Comparison.Verdict.NOT_RUN);
+    }
+
+    private static double floorOf(List<InterleavedRounds.Fork> forks, int round, Comparison c, Contender who) {
+        return forks.stream()
+                .filter(f -> f.round() == round && c.scenario() == Scenario.of(f.result())
+                        && who.label().equals(f.result().getParams().getParam("impl")))
+                .mapToDouble(InterleavedRounds.Fork::floorNanos).findFirst().orElse(Double.NaN);
+    }
+
+    /** @return each round's ratio with the two floors, for a report: "1.23× (110/560 ns)" */
+    String describeRounds() {
+        StringBuilder s = new StringBuilder();
+        for (Round r : rounds) {
+            s.append(s.length() == 0 ? "" : ", ").append(String.format(java.util.Locale.ROOT, "%.2f× (%s/%s ns)",
+                    r.ratio(), InprocReport.number(r.subjectFloorNanos()), InprocReport.number(r.referenceFloorNanos())));
+        }
+        return s.toString();
+    }
+}

@@ -15,7 +15,8 @@ import java.nio.ByteOrder;
  *           lanes, file length, creator pid, creator start time, creation time,
  *           {@link #STATE_OFFSET}: 0 while the queue lives, 1 once destroyed,
  *           {@link #PRODUCERS_OFFSET}: the producer mode, and {@link #PRODUCER_OWNER_OFFSET}: the
- *           tag of the process that is the producer of a single-producer queue
+ *           tag of the process that is the producer of a single-producer queue;
+ *           {@link #CONSUMERS_OFFSET} and {@link #CONSUMER_OWNER_OFFSET}: the same for consumers
  * 128     counters line (slow paths only): waits, rejected, abandoned claims, skipped
  *           tombstones, cleared, lost reads, dropped
  * 192     clear line: the tag of the process clearing the queue now
@@ -23,10 +24,12 @@ import java.nio.ByteOrder;
  *           attached now or before (pid, start time, attach time, generation, attached flag)
  * 12288   lane table: one {@link #LANE_LENGTH}-byte entry per lane; the producer line
  *           (producer index, producer limit, bytes in) and the consumer line (consumer index,
- *           bytes out) are 128 bytes apart so neither shares a prefetch pair with the other
+ *           bytes out, and in a single-consumer file the index claimed up to) are 128 bytes apart
+ *           so neither shares a prefetch pair with the other
  * slots   from {@link #slotsOffset()} (page aligned): for each lane, {@link #ringLength()} slots
  *           of {@link #slotLength()} bytes: sequence, writer tag, reader tag, length, batch,
- *           then the payload
+ *           then the payload; in a single-consumer file the dense slot: sequence, length, then
+ *           the payload ({@link #DENSE_SLOT_HEADER_LENGTH})
  * </pre>
  *
  * <p>Slot protocol (Vyukov's bounded MPMC with crash recovery). For the item of index {@code i}
@@ -43,6 +46,16 @@ import java.nio.ByteOrder;
  * of a live producer. Such files carry {@link #LAYOUT_VERSION_SINGLE_PRODUCER}, so that a Conduit
  * that does not know the mode refuses them.
  *
+ * <p>A single-consumer file ({@link #singleConsumer()}, options {@code consumers=single} and
+ * {@code producers=single}) is a one-to-one ring: one producing and one consuming process at a
+ * time, the threads of each taking turns on a lock in their process. Its slots are dense (a 16-byte
+ * header, {@link #DENSE_SLOT_ALIGNMENT}-byte alignment, so a 64-byte item takes 80 bytes, not 128)
+ * and are written by the producer only: the sequence goes {@code i} (or the previous lap's
+ * {@code i - ringLength + 1}) &rarr; {@code i + 1} (published) or {@code (i + 1) | TOMBSTONE}; the
+ * consumer frees slots by moving the lane's consumer index once per batch, after it recorded the
+ * index it has claimed up to ({@link #CONSUMER_CLAIMED}), and the producer knows its room from the
+ * consumer index. Such files carry {@link #LAYOUT_VERSION_SINGLE_CONSUMER}.
+ *
  * <p>Instances are immutable geometry values; thread-safe.
  */
 public final class RingLayout {
@@ -55,6 +68,11 @@ public final class RingLayout {
      * words, which a reader of version {@link #LAYOUT_VERSION} alone would ignore.
      */
     public static final long LAYOUT_VERSION_SINGLE_PRODUCER = 2;
+    /**
+     * The version of a single-consumer (and single-producer) file: dense slots and the consumer mode,
+     * owner and claimed words, so that a Conduit that does not know the mode refuses it.
+     */
+    public static final long LAYOUT_VERSION_SINGLE_CONSUMER = 3;
 
     /** The cache-line size everything hot is aligned to. */
     public static final int CACHE_LINE = 64;
@@ -100,6 +118,17 @@ public final class RingLayout {
      * gives it back when it closes its last handle; any other process's put is refused meanwhile.
      */
     public static final int PRODUCER_OWNER_OFFSET = 104;
+    /** {@link #CONSUMERS_MULTI} or {@link #CONSUMERS_SINGLE}; written once by the creator. */
+    public static final int CONSUMERS_OFFSET = 112;
+    /** {@link #CONSUMERS_OFFSET}: any number of processes may consume (the default). */
+    public static final long CONSUMERS_MULTI = 0;
+    /** {@link #CONSUMERS_OFFSET}: one consuming process at a time (option {@code consumers=single}). */
+    public static final long CONSUMERS_SINGLE = 1;
+    /**
+     * In a single-consumer file: the tag ({@link #tag}, index 0) of the process that consumes now, 0
+     * when none; taken and given back as {@link #PRODUCER_OWNER_OFFSET} is.
+     */
+    public static final int CONSUMER_OWNER_OFFSET = 120;
 
     // ---- counters line: updated on slow paths only, by any process
     /** Times a put or get had to wait. */
@@ -160,6 +189,12 @@ public final class RingLayout {
     public static final int CONSUMER_INDEX = 128;
     /** Within a lane: encoded bytes delivered. */
     public static final int BYTES_OUT = 136;
+    /**
+     * Within a lane of a single-consumer file: the index the consumer has claimed up to. It is stored
+     * before the consumer reads a run and the consumer index after, so that a consumer that takes the
+     * role over from a dead one counts the run as lost instead of delivering it again.
+     */
+    public static final int CONSUMER_CLAIMED = 144;
     /** Most lanes a file may have. */
     public static final int MAX_LANES = 256;
 
@@ -176,6 +211,14 @@ public final class RingLayout {
     public static final int SLOT_BATCH = 28;
     /** Bytes before the payload. */
     public static final int SLOT_HEADER_LENGTH = 32;
+    /** Within a dense slot (single-consumer file): the sequence word. */
+    public static final int DENSE_SLOT_SEQUENCE = 0;
+    /** Within a dense slot: the payload length, an int (the next 4 bytes are unused). */
+    public static final int DENSE_SLOT_ITEM_LENGTH = 8;
+    /** Bytes before the payload of a dense slot. */
+    public static final int DENSE_SLOT_HEADER_LENGTH = 16;
+    /** What dense slots are aligned to (their words stay 8-byte aligned; payloads 16-byte aligned). */
+    public static final int DENSE_SLOT_ALIGNMENT = 16;
 
     /** Sequence flag: the producer named by the writer tag is writing the slot. */
     public static final long WRITING = 1L << 62;
@@ -195,9 +238,10 @@ public final class RingLayout {
     private final long slotsOffset;
     private final long fileLength;
     private final boolean singleProducer;
+    private final boolean singleConsumer;
 
     private RingLayout(long capacity, long ringLength, long itemSize, long slotLength, int lanes,
-            boolean singleProducer) {
+            boolean singleProducer, boolean singleConsumer) {
         this.capacity = capacity;
         this.ringLength = ringLength;
         this.itemSize = itemSize;
@@ -206,6 +250,7 @@ public final class RingLayout {
         this.slotsOffset = align(LANES_TABLE_OFFSET + (long) lanes * LANE_LENGTH, PAGE);
         this.fileLength = slotsOffset + lanes * ringLength * slotLength;
         this.singleProducer = singleProducer;
+        this.singleConsumer = singleConsumer;
     }
 
     /**
@@ -234,6 +279,28 @@ public final class RingLayout {
      *     would exceed {@link #MAX_FILE_LENGTH}
      */
     public static RingLayout of(long capacity, long itemSize, int lanes, boolean singleProducer) {
+        return of(capacity, itemSize, lanes, singleProducer, false);
+    }
+
+    /**
+     * The geometry of a new file, in any producer and consumer mode.
+     *
+     * @param capacity items per lane, at least 1
+     * @param itemSize the largest encoded item, at least 1
+     * @param lanes priority lanes, 1 to {@link #MAX_LANES}
+     * @param singleProducer whether one process at a time produces (option {@code producers=single})
+     * @param singleConsumer whether one process at a time consumes (option {@code consumers=single});
+     *     requires {@code singleProducer}
+     * @return the layout
+     * @throws IllegalArgumentException naming the option when a value is out of range, the file
+     *     would exceed {@link #MAX_FILE_LENGTH}, or a single consumer is asked with several producers
+     */
+    public static RingLayout of(long capacity, long itemSize, int lanes, boolean singleProducer,
+            boolean singleConsumer) {
+        if (singleConsumer && !singleProducer) {
+            throw new IllegalArgumentException("option 'consumers=single' requires 'producers=single': a single"
+                    + " consumer with several producing processes is not supported (use consumers=multi)");
+        }
         if (capacity < 1 || capacity > (1 << 30)) {
             throw new IllegalArgumentException("capacity must be 1 to 2^30, not " + capacity);
         }
@@ -243,8 +310,10 @@ public final class RingLayout {
         if (lanes < 1 || lanes > MAX_LANES) {
             throw new IllegalArgumentException("option 'lanes' must be 1 to " + MAX_LANES + ", not " + lanes);
         }
-        RingLayout l = new RingLayout(capacity, ringLengthFor(capacity), itemSize,
-                align(SLOT_HEADER_LENGTH + itemSize, CACHE_LINE), lanes, singleProducer);
+        long slotLength = singleConsumer ? align(DENSE_SLOT_HEADER_LENGTH + itemSize, DENSE_SLOT_ALIGNMENT)
+                : align(SLOT_HEADER_LENGTH + itemSize, CACHE_LINE);
+        RingLayout l = new RingLayout(capacity, ringLengthFor(capacity), itemSize, slotLength, lanes, singleProducer,
+                singleConsumer);
         if (l.fileLength > MAX_FILE_LENGTH) {
             throw new IllegalArgumentException("a shm queue of capacity " + capacity + " x itemSize " + itemSize
                     + " x lanes " + lanes + " needs " + l.fileLength + " bytes, more than the 2 GiB one mapping holds;"
@@ -276,14 +345,21 @@ public final class RingLayout {
                     + Long.toHexString(MAGIC) + " (not a Conduit shm queue, or never finished initializing)");
         }
         long version = h.getLong(VERSION_OFFSET);
-        if (version != LAYOUT_VERSION && version != LAYOUT_VERSION_SINGLE_PRODUCER) {
+        if (version != LAYOUT_VERSION && version != LAYOUT_VERSION_SINGLE_PRODUCER
+                && version != LAYOUT_VERSION_SINGLE_CONSUMER) {
             throw corrupt(name, "its layout version is " + version + "; this Conduit reads versions " + LAYOUT_VERSION
-                    + " and " + LAYOUT_VERSION_SINGLE_PRODUCER);
+                    + ", " + LAYOUT_VERSION_SINGLE_PRODUCER + " and " + LAYOUT_VERSION_SINGLE_CONSUMER);
         }
-        boolean singleProducer = version == LAYOUT_VERSION_SINGLE_PRODUCER;
+        boolean singleConsumer = version == LAYOUT_VERSION_SINGLE_CONSUMER;
+        boolean singleProducer = version == LAYOUT_VERSION_SINGLE_PRODUCER || singleConsumer;
         long producers = h.getLong(PRODUCERS_OFFSET);
         if (producers != (singleProducer ? PRODUCERS_SINGLE : PRODUCERS_MULTI)) {
             throw corrupt(name, "its header is damaged: producer mode " + producers + " in a file of layout version "
+                    + version);
+        }
+        long consumers = h.getLong(CONSUMERS_OFFSET);
+        if (consumers != (singleConsumer ? CONSUMERS_SINGLE : CONSUMERS_MULTI)) {
+            throw corrupt(name, "its header is damaged: consumer mode " + consumers + " in a file of layout version "
                     + version);
         }
         long capacity = h.getLong(CAPACITY_OFFSET);
@@ -292,7 +368,7 @@ public final class RingLayout {
         RingLayout expected;
         try {
             expected = of(capacity, itemSize, (int) Math.max(Math.min(lanes, Integer.MAX_VALUE), Integer.MIN_VALUE),
-                    singleProducer);
+                    singleProducer, singleConsumer);
         } catch (IllegalArgumentException e) {
             throw corrupt(name, "its header is damaged: " + e.getMessage());
         }
@@ -327,8 +403,10 @@ public final class RingLayout {
      * @param createdAtMillis now
      */
     void writeHeaderWithoutMagic(ByteBuffer h, long creatorPid, long creatorStartMillis, long createdAtMillis) {
-        h.putLong(VERSION_OFFSET, singleProducer ? LAYOUT_VERSION_SINGLE_PRODUCER : LAYOUT_VERSION);
+        h.putLong(VERSION_OFFSET, singleConsumer ? LAYOUT_VERSION_SINGLE_CONSUMER
+                : singleProducer ? LAYOUT_VERSION_SINGLE_PRODUCER : LAYOUT_VERSION);
         h.putLong(PRODUCERS_OFFSET, singleProducer ? PRODUCERS_SINGLE : PRODUCERS_MULTI);
+        h.putLong(CONSUMERS_OFFSET, singleConsumer ? CONSUMERS_SINGLE : CONSUMERS_MULTI);
         h.putLong(CAPACITY_OFFSET, capacity);
         h.putLong(RING_LENGTH_OFFSET, ringLength);
         h.putLong(ITEM_SIZE_OFFSET, itemSize);
@@ -341,7 +419,7 @@ public final class RingLayout {
         for (int lane = 0; lane < lanes; lane++) {
             h.putLong(laneOffset(lane) + PRODUCER_LIMIT, capacity);
             for (long i = 0; i < ringLength; i++) {
-                h.putLong(slotOffset(lane, i) + SLOT_SEQUENCE, i);
+                h.putLong(slotOffset(lane, i) + sequenceOffset(), i);
             }
         }
     }
@@ -451,6 +529,26 @@ public final class RingLayout {
         return singleProducer;
     }
 
+    /** @return whether one process at a time consumes (option {@code consumers=single}; dense slots) */
+    public boolean singleConsumer() {
+        return singleConsumer;
+    }
+
+    /** @return where a slot's sequence word is, within the slot */
+    public int sequenceOffset() {
+        return singleConsumer ? DENSE_SLOT_SEQUENCE : SLOT_SEQUENCE;
+    }
+
+    /** @return where a slot's length word is, within the slot */
+    public int itemLengthOffset() {
+        return singleConsumer ? DENSE_SLOT_ITEM_LENGTH : SLOT_ITEM_LENGTH;
+    }
+
+    /** @return where a slot's payload starts, within the slot */
+    public int payloadOffset() {
+        return singleConsumer ? DENSE_SLOT_HEADER_LENGTH : SLOT_HEADER_LENGTH;
+    }
+
     /** @return where the first slot starts */
     public long slotsOffset() {
         return slotsOffset;
@@ -465,6 +563,6 @@ public final class RingLayout {
     public String toString() {
         return "RingLayout[capacity=" + capacity + ", ringLength=" + ringLength + ", itemSize=" + itemSize
                 + ", slotLength=" + slotLength + ", lanes=" + lanes + ", fileLength=" + fileLength
-                + (singleProducer ? ", producers=single" : "") + "]";
+                + (singleProducer ? ", producers=single" : "") + (singleConsumer ? ", consumers=single" : "") + "]";
     }
 }

@@ -6,7 +6,12 @@ import static dev.conduit.queue.shm.RingLayout.BYTES_OUT;
 import static dev.conduit.queue.shm.RingLayout.CLEARED_OFFSET;
 import static dev.conduit.queue.shm.RingLayout.CLEARING;
 import static dev.conduit.queue.shm.RingLayout.CLEAR_OWNER_OFFSET;
+import static dev.conduit.queue.shm.RingLayout.CONSUMER_CLAIMED;
 import static dev.conduit.queue.shm.RingLayout.CONSUMER_INDEX;
+import static dev.conduit.queue.shm.RingLayout.CONSUMER_OWNER_OFFSET;
+import static dev.conduit.queue.shm.RingLayout.DENSE_SLOT_HEADER_LENGTH;
+import static dev.conduit.queue.shm.RingLayout.DENSE_SLOT_ITEM_LENGTH;
+import static dev.conduit.queue.shm.RingLayout.DENSE_SLOT_SEQUENCE;
 import static dev.conduit.queue.shm.RingLayout.INDEX_MASK;
 import static dev.conduit.queue.shm.RingLayout.LOST_READS_OFFSET;
 import static dev.conduit.queue.shm.RingLayout.PRODUCER_INDEX;
@@ -31,6 +36,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The lock-free ring operations on one mapped queue file, shared by every handle of this JVM on
@@ -50,6 +56,12 @@ import java.util.concurrent.TimeUnit;
  * the same index CAS, then tag and write the slot and publish it with ordered stores: no
  * {@code WRITING} CAS, because a claim is taken over only once its process is dead, and no atomic
  * add for the bytes-in counter, which its threads update in claim order ({@link #countBytesIn}).
+ *
+ * <p>A single-consumer file ({@link RingLayout#singleConsumer()}) is a one-to-one ring with dense
+ * slots; its operations are in the section "single consumer" below: the threads of the producing
+ * process take turns on {@link #producerLock}, those of the consuming process on
+ * {@link #consumerLock}, so each side's indices have one writer, moved with ordered stores, and
+ * only the producer writes slots.
  *
  * <p>Thread-safe.
  */
@@ -113,6 +125,27 @@ final class SharedRing {
      */
     private final long[] bytesInCountedTo;
     private final long[] bytesIn;
+    /** Whether the file is single-consumer ({@code consumers=single}, with {@code producers=single}). */
+    private final boolean singleConsumer;
+    /** Single-consumer files: whether this process holds the consumer role. */
+    private volatile boolean consuming;
+    private final Object consumerRole = new Object();
+    /**
+     * Single-consumer files: the turns of this process's producing threads, and of its consuming
+     * threads. Held only for a non-blocking attempt (a copy), never while waiting, so a caller's
+     * timeout and interruption are honoured by its wait loop around the attempts.
+     */
+    private final ReentrantLock producerLock = new ReentrantLock();
+    private final ReentrantLock consumerLock = new ReentrantLock();
+    /**
+     * Single-consumer files, under {@link #producerLock} while this process produces: per lane, the
+     * producer index (this process is its only writer) and the consumer index last read (re-read
+     * only when it says the lane is full).
+     */
+    private final long[] produced;
+    private final long[] consumedSeen;
+    private final int itemLengthOffset;
+    private final int payloadOffset;
 
     SharedRing(String name, MappedByteBuffer buf, RingLayout layout, ShmUsers users, long stallTimeoutNanos) {
         this.name = name;
@@ -130,6 +163,11 @@ final class SharedRing {
         this.singleProducer = layout.singleProducer();
         this.bytesInCountedTo = new long[lanes];
         this.bytesIn = new long[lanes];
+        this.singleConsumer = layout.singleConsumer();
+        this.produced = new long[lanes];
+        this.consumedSeen = new long[lanes];
+        this.itemLengthOffset = layout.itemLengthOffset();
+        this.payloadOffset = layout.payloadOffset();
     }
 
     /** The encoded form of one item, ready to be copied into a slot. */
@@ -260,6 +298,9 @@ final class SharedRing {
      *     when not precise) {@link #NOT_FREE}
      */
     int tryOffer(int lane, Payload item, Stall stall, boolean precise) {
+        if (singleConsumer) {
+            return soloOffer(lane, item);
+        }
         if (singleProducer && !producing) {
             claimProducerRole();
         }
@@ -384,7 +425,11 @@ final class SharedRing {
                 }
                 if (owner == me || cas(PRODUCER_OWNER_OFFSET, owner, me)) {
                     for (int lane = 0; lane < lanes; lane++) {
-                        tombstoneUntaggedClaims(lane);
+                        if (singleConsumer) {
+                            soloTakeOverProducing(lane);
+                        } else {
+                            tombstoneUntaggedClaims(lane);
+                        }
                     }
                     producing = true;
                     return;
@@ -463,6 +508,10 @@ final class SharedRing {
      * @param wanted from 1 to the capacity
      */
     boolean hasRoomFor(int lane, int wanted) {
+        if (singleConsumer) {
+            int laneBase = layout.laneOffset(lane);
+            return get(laneBase + PRODUCER_INDEX) + wanted <= get(laneBase + CONSUMER_INDEX) + capacity;
+        }
         long p = producerIndexOf(layout.laneOffset(lane));
         // The slot of index w is free for its lap once the item ringLength before it was read,
         // which leaves room for `wanted` items below the limit consumerIndex + capacity.
@@ -478,6 +527,9 @@ final class SharedRing {
      * @return {@link #OK} or {@link #FULL}
      */
     int tryOfferAll(int lane, Payload[] items) {
+        if (singleConsumer) {
+            return soloOfferAll(lane, items);
+        }
         if (singleProducer && !producing) {
             claimProducerRole();
         }
@@ -640,6 +692,9 @@ final class SharedRing {
      * @throws QueueException when the slot is damaged (the slot is freed; the queue goes on)
      */
     Object tryPoll(int lane, Codec<?> codec, Stall stall, boolean precise) {
+        if (singleConsumer) {
+            return soloPoll(lane, codec, stall, precise);
+        }
         final int laneBase = layout.laneOffset(lane);
         for (;;) {
             long c = get(laneBase + CONSUMER_INDEX);
@@ -716,11 +771,11 @@ final class SharedRing {
         if (codec == RAW_BYTES) {
             // The raw bytes codec's item is the bytes: copy them out without a slice per item.
             byte[] bytes = new byte[length];
-            buf.get(slot + SLOT_HEADER_LENGTH, bytes, 0, length);
+            buf.get(slot + payloadOffset, bytes, 0, length);
             return bytes;
         }
         try {
-            return codec.decode(buf.slice(slot + SLOT_HEADER_LENGTH, length));
+            return codec.decode(buf.slice(slot + payloadOffset, length));
         } catch (RuntimeException e) {
             return new Unreadable(e);
         }
@@ -755,6 +810,9 @@ final class SharedRing {
      *     published item
      */
     int pollRun(int lane, Codec<?> codec, int max, RunSink sink) {
+        if (singleConsumer) {
+            return soloPollRun(lane, codec, max, sink);
+        }
         final int laneBase = layout.laneOffset(lane);
         final long most = Math.min(max, capacity);
         for (;;) {
@@ -822,6 +880,9 @@ final class SharedRing {
      * @return the decoded item, {@link #EMPTY} or {@link #IN_FLIGHT}
      */
     Object peek(int lane, Codec<?> codec) {
+        if (singleConsumer) {
+            return soloPeek(lane, codec);
+        }
         final int laneBase = layout.laneOffset(lane);
         for (;;) {
             long c = get(laneBase + CONSUMER_INDEX);
@@ -859,6 +920,9 @@ final class SharedRing {
      * @param stall set when the head is claimed but not yet published
      */
     boolean hasPublishedHead(int lane, Stall stall) {
+        if (singleConsumer) {
+            return soloHasPublishedHead(lane, stall);
+        }
         final int laneBase = layout.laneOffset(lane);
         for (;;) {
             long c = get(laneBase + CONSUMER_INDEX);
@@ -920,6 +984,9 @@ final class SharedRing {
      * @return true if the slot changed (by us or anyone)
      */
     boolean recover(int lane, long index, long observed, boolean timedOut) {
+        if (singleConsumer) {
+            return soloRecover(lane, index, observed);
+        }
         final int laneBase = layout.laneOffset(lane);
         int slot = layout.slotOffset(lane, index);
         long s = get(slot + SLOT_SEQUENCE);
@@ -1012,6 +1079,9 @@ final class SharedRing {
      * @return how many items were removed
      */
     long clear() {
+        if (singleConsumer) {
+            return soloClear();
+        }
         long me = tag(0);
         acquireClearTurn(me);
         try {
@@ -1132,6 +1202,536 @@ final class SharedRing {
         }
     }
 
+    // ---- single consumer (consumers=single with producers=single): a one-to-one ring
+
+    private int denseSequence(int lane, long index) {
+        return layout.slotOffset(lane, index) + DENSE_SLOT_SEQUENCE;
+    }
+
+    /**
+     * Adds one item: under {@link #producerLock}, room from the cached consumer index (re-read only
+     * when it says full), then the producer index (ordered store, so {@code size()} counts the claim),
+     * length and payload with plain stores, and the sequence {@code p + 1} with a release store.
+     *
+     * @return {@link #OK} or {@link #FULL}
+     */
+    private int soloOffer(int lane, Payload item) {
+        if (!producing) {
+            claimProducerRole();
+        }
+        final int laneBase = layout.laneOffset(lane);
+        producerLock.lock();
+        try {
+            long p = produced[lane];
+            if (p >= consumedSeen[lane] + capacity) {
+                long c = get(laneBase + CONSUMER_INDEX);
+                consumedSeen[lane] = c;
+                if (p >= c + capacity) {
+                    return FULL;
+                }
+            }
+            int slot = layout.slotOffset(lane, p);
+            int size = item.size();
+            produced[lane] = p + 1;
+            LONG.setRelease(buf, laneBase + PRODUCER_INDEX, p + 1);
+            try {
+                INT.set(buf, slot + DENSE_SLOT_ITEM_LENGTH, size);
+                item.writeTo(buf, slot + DENSE_SLOT_HEADER_LENGTH);
+            } catch (RuntimeException | Error e) {
+                LONG.setRelease(buf, slot + DENSE_SLOT_SEQUENCE, (p + 1) | TOMBSTONE);
+                add(ABANDONED_OFFSET, 1);
+                throw e;
+            }
+            LONG.setRelease(buf, slot + DENSE_SLOT_SEQUENCE, p + 1);
+            long total = bytesIn[lane] + size;
+            bytesIn[lane] = total;
+            LONG.setRelease(buf, laneBase + BYTES_IN, total);
+            return OK;
+        } finally {
+            producerLock.unlock();
+        }
+    }
+
+    /**
+     * Adds all items as one batch, or none when there is no room for all now: the producer index
+     * moves by the batch, the slots are written, then published back to front, so that the
+     * consumer (which enters the batch through its first slot) never starts it before all of it is
+     * written, and a producer killed half-way leaves a claim that {@link #soloTombstone} removes whole.
+     *
+     * @return {@link #OK} or {@link #FULL}
+     */
+    private int soloOfferAll(int lane, Payload[] items) {
+        if (!producing) {
+            claimProducerRole();
+        }
+        final int laneBase = layout.laneOffset(lane);
+        final int n = items.length;
+        producerLock.lock();
+        try {
+            long p = produced[lane];
+            if (p + n > consumedSeen[lane] + capacity) {
+                long c = get(laneBase + CONSUMER_INDEX);
+                consumedSeen[lane] = c;
+                if (p + n > c + capacity) {
+                    return FULL;
+                }
+            }
+            produced[lane] = p + n;
+            LONG.setRelease(buf, laneBase + PRODUCER_INDEX, p + n);
+            long bytes = 0;
+            try {
+                for (int k = 0; k < n; k++) {
+                    int slot = layout.slotOffset(lane, p + k);
+                    INT.set(buf, slot + DENSE_SLOT_ITEM_LENGTH, items[k].size());
+                    items[k].writeTo(buf, slot + DENSE_SLOT_HEADER_LENGTH);
+                    bytes += items[k].size();
+                }
+            } catch (RuntimeException | Error e) {
+                for (int k = n - 1; k >= 0; k--) {
+                    LONG.setRelease(buf, denseSequence(lane, p + k), (p + k + 1) | TOMBSTONE);
+                }
+                add(ABANDONED_OFFSET, n);
+                throw e;
+            }
+            for (int k = n - 1; k >= 0; k--) {
+                LONG.setRelease(buf, denseSequence(lane, p + k), p + k + 1);
+            }
+            long total = bytesIn[lane] + bytes;
+            bytesIn[lane] = total;
+            LONG.setRelease(buf, laneBase + BYTES_IN, total);
+            return OK;
+        } finally {
+            producerLock.unlock();
+        }
+    }
+
+    /**
+     * Run by a process that has just taken the producer role of a single-consumer file: the previous
+     * producer's threads took turns, so only its last claim can be unfinished, and it is the run from
+     * the first index not published (or tombstoned) to the producer index; that run becomes
+     * tombstones. Then this process's producer state starts from the file. The caller publishes
+     * these fields by its volatile write of {@link #producing}.
+     */
+    private void soloTakeOverProducing(int lane) {
+        final int laneBase = layout.laneOffset(lane);
+        long c = get(laneBase + CONSUMER_INDEX);
+        long p = producerIndexOf(laneBase);
+        for (long i = Math.max(c, p - capacity); i < p; i++) {
+            long s = get(denseSequence(lane, i));
+            if (s != i + 1 && s != ((i + 1) | TOMBSTONE)) {
+                soloTombstone(lane, i, p);
+                break;
+            }
+        }
+        produced[lane] = p;
+        consumedSeen[lane] = get(laneBase + CONSUMER_INDEX);
+        bytesIn[lane] = get(laneBase + BYTES_IN);
+    }
+
+    /**
+     * Turns a dead producer's unfinished claim {@code [from, to)} into tombstones, back to front,
+     * each by a CAS from what it holds, so that two recoverers (the consumer and a new producer)
+     * agree, and the consumer cannot enter the claim before all of it is a tombstone.
+     */
+    private void soloTombstone(int lane, long from, long to) {
+        for (long i = to - 1; i >= from; i--) {
+            int seq = denseSequence(lane, i);
+            for (;;) {
+                long s = get(seq);
+                if (s == ((i + 1) | TOMBSTONE) || (s & INDEX_MASK) > i + 1) {
+                    break;
+                }
+                if (cas(seq, s, (i + 1) | TOMBSTONE)) {
+                    add(ABANDONED_OFFSET, 1);
+                    break;
+                }
+            }
+        }
+    }
+
+    /**
+     * A consumer stalled at the unpublished head {@code index} of a single-consumer lane: if the
+     * process holding the producer role is dead, its last claim, which starts at the head, becomes
+     * tombstones. A producer that closed its handles, or that lives but stalls, is never taken over.
+     */
+    private boolean soloRecover(int lane, long index, long observed) {
+        final int laneBase = layout.laneOffset(lane);
+        long s = get(denseSequence(lane, index));
+        if (s != observed) {
+            return true;
+        }
+        long owner = get(PRODUCER_OWNER_OFFSET);
+        if (owner == 0 || users.isAlive(owner)) {
+            return false;
+        }
+        long p = producerIndexOf(laneBase);
+        // The role moves before a new producer moves the index: an unchanged owner after reading the
+        // index means the index is the dead producer's last.
+        if (get(PRODUCER_OWNER_OFFSET) != owner || index >= p) {
+            return false;
+        }
+        // Everything between the head and the stalled index must be finished: then the index starts
+        // the dead producer's last claim (its earlier claims were all published).
+        long c = get(laneBase + CONSUMER_INDEX);
+        if (index < c) {
+            return true;
+        }
+        for (long i = c; i < index; i++) {
+            long si = get(denseSequence(lane, i));
+            if (si != i + 1 && si != ((i + 1) | TOMBSTONE)) {
+                return false;
+            }
+        }
+        soloTombstone(lane, index, p);
+        return true;
+    }
+
+    /**
+     * Takes the consumer role of a single-consumer file for this process: from nobody, from a
+     * process that closed its last handle, or from a dead one, whose claimed but unfinished run is
+     * then counted as lost (never delivered twice).
+     *
+     * @throws QueueException when another live process holds the role
+     */
+    void claimConsumerRole() {
+        synchronized (consumerRole) {
+            if (consuming) {
+                return;
+            }
+            long me = tag(0);
+            for (;;) {
+                long owner = get(CONSUMER_OWNER_OFFSET);
+                if (owner != 0 && owner != me && users.isAlive(owner)) {
+                    int u = RingLayout.tagUser(owner);
+                    long pid = (long) LONG.getAcquire(buf, RingLayout.userOffset(u) + RingLayout.USER_PID);
+                    throw new QueueException("shared-memory queue " + name + " was created with consumers=single,"
+                            + " and process " + pid + " is its consumer: only one process may take from it (or"
+                            + " clear it) at a time (another may once that one has closed its handles or died); use"
+                            + " consumers=multi for several consuming processes");
+                }
+                if (owner == me || cas(CONSUMER_OWNER_OFFSET, owner, me)) {
+                    consumerLock.lock();
+                    try {
+                        for (int lane = 0; lane < lanes; lane++) {
+                            settleDeadConsumerRun(lane);
+                        }
+                    } finally {
+                        consumerLock.unlock();
+                    }
+                    consuming = true;
+                    return;
+                }
+            }
+        }
+    }
+
+    /**
+     * A previous consumer that died between recording its claim and moving the consumer index held
+     * {@code [consumer index, claimed)}: those items are lost (counted, as a dead reader's are in
+     * the other modes) and the consumer index moves past them.
+     */
+    private void settleDeadConsumerRun(int lane) {
+        final int laneBase = layout.laneOffset(lane);
+        long c = get(laneBase + CONSUMER_INDEX);
+        long claimed = get(laneBase + CONSUMER_CLAIMED);
+        if (claimed <= c) {
+            LONG.setRelease(buf, laneBase + CONSUMER_CLAIMED, c);
+            return;
+        }
+        long lost = 0;
+        long skipped = 0;
+        for (long i = c; i < claimed; i++) {
+            if ((get(denseSequence(lane, i)) & TOMBSTONE) != 0) {
+                skipped++;
+            } else {
+                lost++;
+            }
+        }
+        add(LOST_READS_OFFSET, lost);
+        add(SKIPPED_OFFSET, skipped);
+        LONG.setRelease(buf, laneBase + CONSUMER_INDEX, claimed);
+    }
+
+    /**
+     * Gives the consumer role back (the last handle of this process on the file is closing).
+     */
+    void releaseConsumerRole() {
+        synchronized (consumerRole) {
+            if (consuming) {
+                consumerLock.lock();
+                try {
+                    consuming = false;
+                    cas(CONSUMER_OWNER_OFFSET, tag(0), 0);
+                } finally {
+                    consumerLock.unlock();
+                }
+            }
+        }
+    }
+
+    /**
+     * Takes the head of a single-consumer lane if one is published (tombstones at the head are
+     * stepped over).
+     *
+     * @return as {@link #tryPoll(int, Codec, Stall, boolean)}
+     */
+    private Object soloPoll(int lane, Codec<?> codec, Stall stall, boolean precise) {
+        if (!consuming) {
+            claimConsumerRole();
+        }
+        final int laneBase = layout.laneOffset(lane);
+        consumerLock.lock();
+        try {
+            for (;;) {
+                long c = get(laneBase + CONSUMER_INDEX);
+                int slot = layout.slotOffset(lane, c);
+                long s = get(slot + DENSE_SLOT_SEQUENCE);
+                long next = c + 1;
+                if (s == next) {
+                    LONG.setRelease(buf, laneBase + CONSUMER_CLAIMED, next);
+                    int length = (int) INT.get(buf, slot + DENSE_SLOT_ITEM_LENGTH);
+                    Object item;
+                    try {
+                        item = read(lane, c, slot, length, codec);
+                    } finally {
+                        LONG.setRelease(buf, laneBase + CONSUMER_INDEX, next);
+                    }
+                    if (item instanceof Unreadable u) {
+                        throw u.failure;
+                    }
+                    LONG.setRelease(buf, laneBase + BYTES_OUT, get(laneBase + BYTES_OUT) + length);
+                    return item;
+                }
+                if (s == (next | TOMBSTONE)) {
+                    LONG.setRelease(buf, laneBase + CONSUMER_CLAIMED, next);
+                    LONG.setRelease(buf, laneBase + CONSUMER_INDEX, next);
+                    add(SKIPPED_OFFSET, 1);
+                    continue;
+                }
+                if ((s & INDEX_MASK) > next || (s & WRITING) != 0) {
+                    throw soloDamaged(lane, c, slot, s);
+                }
+                if (!precise) {
+                    return NOT_READY;
+                }
+                if (c >= producerIndexOf(laneBase)) {
+                    return EMPTY;
+                }
+                stall.at(lane, c, s);
+                return IN_FLIGHT;
+            }
+        } finally {
+            consumerLock.unlock();
+        }
+    }
+
+    /** A damaged head: turned into a tombstone so the queue goes on, and reported. */
+    private QueueException soloDamaged(int lane, long c, int slot, long s) {
+        cas(slot + DENSE_SLOT_SEQUENCE, s, (c + 1) | TOMBSTONE);
+        return corrupt("slot of index " + c + " in lane " + lane + " has sequence 0x" + Long.toHexString(s)
+                + " ahead of the consumer index; it was turned into a tombstone");
+    }
+
+    /**
+     * Takes the run of published items (and tombstones) at the head of a single-consumer lane, at
+     * most {@code max} items: records the claim ({@link RingLayout#CONSUMER_CLAIMED}), reads the run
+     * in place, then frees all of its slots with one ordered store of the consumer index.
+     *
+     * @return how many items were given to {@code sink} (as items or failures)
+     */
+    private int soloPollRun(int lane, Codec<?> codec, int max, RunSink sink) {
+        if (!consuming) {
+            claimConsumerRole();
+        }
+        final int laneBase = layout.laneOffset(lane);
+        final long most = Math.min(max, capacity);
+        consumerLock.lock();
+        try {
+            final long c = get(laneBase + CONSUMER_INDEX);
+            long end = c;
+            long items = 0;
+            long tombstones = 0;
+            while (items < most && end - c < capacity) {
+                long s = get(denseSequence(lane, end));
+                if (s == end + 1) {
+                    items++;
+                } else if (s == ((end + 1) | TOMBSTONE)) {
+                    tombstones++;
+                } else {
+                    break;
+                }
+                end++;
+            }
+            if (end == c) {
+                return 0;
+            }
+            LONG.setRelease(buf, laneBase + CONSUMER_CLAIMED, end);
+            long bytes = 0;
+            long i = c;
+            try {
+                for (; i < end; i++) {
+                    int slot = layout.slotOffset(lane, i);
+                    if (get(slot + DENSE_SLOT_SEQUENCE) != i + 1) {
+                        continue; // a tombstone
+                    }
+                    int length = (int) INT.get(buf, slot + DENSE_SLOT_ITEM_LENGTH);
+                    Object item = read(lane, i, slot, length, codec);
+                    if (item instanceof Unreadable u) {
+                        sink.skipped(u.failure);
+                    } else {
+                        bytes += length;
+                        sink.item(item);
+                    }
+                }
+            } finally {
+                // Something escaped (an Error while decoding, the sink refusing an item): the rest of
+                // the run is freed unread and counted as lost.
+                long lost = 0;
+                for (long j = i + 1; j < end; j++) {
+                    if (get(denseSequence(lane, j)) == j + 1) {
+                        lost++;
+                    }
+                }
+                if (i < end && get(denseSequence(lane, i)) == i + 1) {
+                    lost++;
+                }
+                if (lost != 0) {
+                    add(LOST_READS_OFFSET, lost);
+                }
+                if (tombstones != 0) {
+                    add(SKIPPED_OFFSET, tombstones);
+                }
+                if (bytes != 0) {
+                    LONG.setRelease(buf, laneBase + BYTES_OUT, get(laneBase + BYTES_OUT) + bytes);
+                }
+                LONG.setRelease(buf, laneBase + CONSUMER_INDEX, end);
+            }
+            return (int) items;
+        } finally {
+            consumerLock.unlock();
+        }
+    }
+
+    /**
+     * The head of a single-consumer lane without removing it, from any process: a copy validated by
+     * the consumer index not having moved (the producer rewrites a slot only after it has).
+     */
+    private Object soloPeek(int lane, Codec<?> codec) {
+        final int laneBase = layout.laneOffset(lane);
+        for (;;) {
+            long c = get(laneBase + CONSUMER_INDEX);
+            long i = c;
+            while (i - c < capacity && get(denseSequence(lane, i)) == ((i + 1) | TOMBSTONE)) {
+                i++;
+            }
+            int slot = layout.slotOffset(lane, i);
+            long s = get(slot + DENSE_SLOT_SEQUENCE);
+            if (s == i + 1) {
+                int length = (int) INT.get(buf, slot + DENSE_SLOT_ITEM_LENGTH);
+                byte[] copy = new byte[Math.max(0, (int) Math.min(length, itemSize))];
+                buf.get(slot + DENSE_SLOT_HEADER_LENGTH, copy, 0, copy.length);
+                VarHandle.acquireFence();
+                if (get(laneBase + CONSUMER_INDEX) == c && get(slot + DENSE_SLOT_SEQUENCE) == s) {
+                    if (length < 0 || length > itemSize) {
+                        throw corrupt("the item of index " + i + " in lane " + lane + " claims " + length + " bytes");
+                    }
+                    return codec.decode(ByteBuffer.wrap(copy));
+                }
+            } else if (get(laneBase + CONSUMER_INDEX) == c) {
+                return i >= producerIndexOf(laneBase) ? EMPTY : IN_FLIGHT;
+            }
+        }
+    }
+
+    /** {@link #hasPublishedHead} of a single-consumer lane: reads only. */
+    private boolean soloHasPublishedHead(int lane, Stall stall) {
+        final int laneBase = layout.laneOffset(lane);
+        for (;;) {
+            long c = get(laneBase + CONSUMER_INDEX);
+            long i = c;
+            while (i - c < capacity && get(denseSequence(lane, i)) == ((i + 1) | TOMBSTONE)) {
+                i++;
+            }
+            long s = get(denseSequence(lane, i));
+            if (s == i + 1) {
+                return true;
+            }
+            if (get(laneBase + CONSUMER_INDEX) == c) {
+                if (i < producerIndexOf(laneBase)) {
+                    stall.at(lane, i, s);
+                }
+                return false;
+            }
+        }
+    }
+
+    /**
+     * {@link #clear()} of a single-consumer file, which takes the consumer role: under
+     * {@link #consumerLock}, it takes a snapshot of every lane's producer index (read again until two
+     * passes agree: the indices only grow, so equal passes held all at once), waits for the claims
+     * below it to be published (or recovers them from a dead producer), and moves each consumer index
+     * up to it. Linearizable at the snapshot.
+     */
+    private long soloClear() {
+        if (!consuming) {
+            claimConsumerRole();
+        }
+        consumerLock.lock();
+        try {
+            long[] to = new long[lanes];
+            for (int lane = 0; lane < lanes; lane++) {
+                to[lane] = producerIndexOf(layout.laneOffset(lane));
+            }
+            for (boolean same = lanes == 1; !same;) {
+                same = true;
+                for (int lane = 0; lane < lanes; lane++) {
+                    long p = producerIndexOf(layout.laneOffset(lane));
+                    same &= p == to[lane];
+                    to[lane] = p;
+                }
+            }
+            long removed = 0;
+            long skipped = 0;
+            Stall stall = new Stall();
+            for (int lane = 0; lane < lanes; lane++) {
+                int laneBase = layout.laneOffset(lane);
+                long c = get(laneBase + CONSUMER_INDEX);
+                for (long i = c; i < to[lane]; i++) {
+                    int seq = denseSequence(lane, i);
+                    for (int attempt = 0;; attempt++) {
+                        long s = get(seq);
+                        if (s == i + 1) {
+                            removed++;
+                            break;
+                        }
+                        if (s == ((i + 1) | TOMBSTONE) || (s & INDEX_MASK) > i + 1 || (s & WRITING) != 0) {
+                            skipped++; // a tombstone, or a damaged slot, which is dropped with it
+                            break;
+                        }
+                        stall.at(lane, i, s);
+                        checkStall(stall);
+                        if (attempt > 1000) {
+                            Thread.yield();
+                        } else {
+                            Thread.onSpinWait();
+                        }
+                    }
+                }
+                if (to[lane] > c) {
+                    LONG.setRelease(buf, laneBase + CONSUMER_CLAIMED, to[lane]);
+                    LONG.setRelease(buf, laneBase + CONSUMER_INDEX, to[lane]);
+                }
+            }
+            add(CLEARED_OFFSET, removed);
+            if (skipped != 0) {
+                add(SKIPPED_OFFSET, skipped);
+            }
+            return removed;
+        } finally {
+            consumerLock.unlock();
+        }
+    }
+
     // ---- state
 
     /** @return items in a lane: claimed by producers and not yet taken, 0 to capacity */
@@ -1175,6 +1775,12 @@ final class SharedRing {
         long c = consumerIndex(lane);
         long p = producerIndex(lane);
         long limit = get(layout.laneOffset(lane) + PRODUCER_LIMIT);
+        if (singleConsumer) {
+            long claimed = get(layout.laneOffset(lane) + CONSUMER_CLAIMED);
+            if (claimed < c || claimed > p) {
+                return false;
+            }
+        }
         return c >= 0 && p >= c && p - c <= capacity && limit <= c + capacity && p <= INDEX_MASK / 2;
     }
 }

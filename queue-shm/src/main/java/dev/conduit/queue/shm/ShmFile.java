@@ -129,9 +129,11 @@ final class ShmFile {
             if (a != null && a.ring == ring && --a.handles == 0) {
                 ATTACHED.remove(key);
                 ring.releaseProducerRole();
+                ring.releaseConsumerRole();
                 ring.users().detach();
             } else if (a == null || a.ring != ring) {
                 ring.releaseProducerRole();
+                ring.releaseConsumerRole();
                 ring.users().detach();
             }
         }
@@ -148,6 +150,7 @@ final class ShmFile {
         synchronized (ATTACHED) {
             ring.markDestroyed();
             ring.releaseProducerRole();
+            ring.releaseConsumerRole();
             ring.users().detach();
             Attachment a = ATTACHED.get(key);
             if (a != null && a.ring == ring) {
@@ -252,17 +255,23 @@ final class ShmFile {
 
     private static void checkGeometry(RingLayout layout, RingLayout wanted, String name) {
         if (layout.capacity() != wanted.capacity() || layout.itemSize() != wanted.itemSize()
-                || layout.lanes() != wanted.lanes() || layout.singleProducer() != wanted.singleProducer()) {
+                || layout.lanes() != wanted.lanes() || layout.singleProducer() != wanted.singleProducer()
+                || layout.singleConsumer() != wanted.singleConsumer()) {
             throw new QueueException("shared-memory queue " + name + " exists with capacity " + layout.capacity()
                     + ", itemSize " + layout.itemSize() + ", lanes " + layout.lanes() + ", producers "
-                    + producers(layout) + "; the descriptor asks for " + wanted.capacity() + ", " + wanted.itemSize()
-                    + ", " + wanted.lanes() + ", " + producers(wanted)
+                    + producers(layout) + ", consumers " + consumers(layout) + "; the descriptor asks for "
+                    + wanted.capacity() + ", " + wanted.itemSize() + ", " + wanted.lanes() + ", " + producers(wanted)
+                    + ", " + consumers(wanted)
                     + ": open it with the descriptor it was created with");
         }
     }
 
     private static String producers(RingLayout layout) {
         return layout.singleProducer() ? "single" : "multi";
+    }
+
+    private static String consumers(RingLayout layout) {
+        return layout.singleConsumer() ? "single" : "multi";
     }
 
     private static SharedRing check(MappedByteBuffer buf, long size, Path path, String name, RingLayout wanted,

@@ -15,8 +15,10 @@ import org.slf4j.LoggerFactory;
  *
  * @param dir where the file lives (option {@code dir})
  * @param path the file
- * @param layout its geometry (capacity, option {@code itemSize}, option {@code lanes}) and producer
- *     mode (option {@code producers}: {@code multi}, the default, or {@code single})
+ * @param layout its geometry (capacity, option {@code itemSize}, option {@code lanes}), producer
+ *     mode (option {@code producers}: {@code multi}, the default, or {@code single}) and consumer mode
+ *     (option {@code consumers}: {@code multi}, the default, or {@code single}, which needs
+ *     {@code producers=single} and refuses {@code backpressure=DROP_OLDEST})
  * @param idle how waiters pass time (option {@code idle}: {@code backoff} or {@code busy-spin})
  * @param backpressure what a full queue does to a put (option {@code backpressure})
  * @param stallTimeoutNanos how long an untagged claim may stall before it is taken over (option
@@ -33,7 +35,7 @@ record ShmOptions(Path dir, Path path, RingLayout layout, IdleStrategy.Kind idle
     /** The default largest encoded item, in bytes. */
     static final long DEFAULT_ITEM_SIZE = 4096;
     static final Set<String> KNOWN = Set.of("dir", "itemSize", "lanes", "idle", "backpressure", "stallTimeoutMs",
-            "openTimeoutMs", "auto_cleanup", "durable", "fsync", "rollCycle", "broadcast", "producers");
+            "openTimeoutMs", "auto_cleanup", "durable", "fsync", "rollCycle", "broadcast", "producers", "consumers");
 
     /**
      * Reads a descriptor's options.
@@ -61,7 +63,13 @@ record ShmOptions(Path dir, Path path, RingLayout layout, IdleStrategy.Kind idle
             throw new IllegalArgumentException("option 'producers' must be multi or single, not '"
                     + d.option("producers", "") + "'");
         }
-        RingLayout layout = RingLayout.of(d.capacity(), itemSize, (int) lanes, producers.equals("single"));
+        String consumers = d.option("consumers", "multi").trim().toLowerCase(Locale.ROOT);
+        if (!consumers.equals("multi") && !consumers.equals("single")) {
+            throw new IllegalArgumentException("option 'consumers' must be multi or single, not '"
+                    + d.option("consumers", "") + "'");
+        }
+        RingLayout layout = RingLayout.of(d.capacity(), itemSize, (int) lanes, producers.equals("single"),
+                consumers.equals("single"));
         String bp = d.option("backpressure", "BLOCK").trim().toUpperCase(Locale.ROOT).replace('-', '_');
         Backpressure backpressure;
         try {
@@ -69,6 +77,11 @@ record ShmOptions(Path dir, Path path, RingLayout layout, IdleStrategy.Kind idle
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("option 'backpressure' must be BLOCK, REJECT or DROP_OLDEST, not '"
                     + d.option("backpressure", "") + "'");
+        }
+        if (backpressure == Backpressure.DROP_OLDEST && layout.singleConsumer()) {
+            throw new IllegalArgumentException("option 'backpressure=DROP_OLDEST' cannot be used with 'consumers=single':"
+                    + " dropping the oldest item is a take by the producer, and only the consuming process may take;"
+                    + " use BLOCK or REJECT, or consumers=multi");
         }
         long stallMs = d.longOption("stallTimeoutMs", 1000);
         long openMs = d.longOption("openTimeoutMs", 5000);

@@ -37,16 +37,21 @@ class ChaosTest {
     Path dir;
 
     /**
-     * @param producerMode the option {@code producers}: with {@code single}, one producer process at a
-     *     time (each replacement takes the role over from the one just killed), else two at once
+     * @param mode {@code multi}: two producer and two consumer processes at once; {@code single}
+     *     (option {@code producers=single}): one producer process at a time (each replacement takes the
+     *     role over from the one just killed); {@code single-consumer} (also {@code consumers=single}):
+     *     one producer and one consumer process at a time
      */
     @ParameterizedTest
-    @ValueSource(strings = {"multi", "single"})
-    void killingProducersAndConsumersAtRandomLosesNothingButWhatTheDeadHeld(String producerMode) throws Exception {
-        QueueDescriptor d = QueueDescriptor.shm("chaos").withNamespace("chaos-" + producerMode).withCapacity(32)
+    @ValueSource(strings = {"multi", "single", "single-consumer"})
+    void killingProducersAndConsumersAtRandomLosesNothingButWhatTheDeadHeld(String mode) throws Exception {
+        boolean singleConsumer = mode.equals("single-consumer");
+        QueueDescriptor d = QueueDescriptor.shm("chaos").withNamespace("chaos-" + mode).withCapacity(32)
                 .withOption("dir", dir.toString()).withOption("itemSize", "16").withOption("stallTimeoutMs", "200")
-                .withOption("producers", producerMode);
-        int producerProcesses = producerMode.equals("single") ? 1 : 2;
+                .withOption("producers", mode.equals("multi") ? "multi" : "single")
+                .withOption("consumers", singleConsumer ? "single" : "multi");
+        int producerProcesses = mode.equals("multi") ? 2 : 1;
+        int consumerProcesses = singleConsumer ? 1 : 2;
         long seed = Long.getLong("conduit.chaos.seed", System.nanoTime());
         Random random = new Random(seed);
         String replay = " (replay with -Dconduit.chaos.seed=" + seed + ")";
@@ -62,7 +67,10 @@ class ChaosTest {
                 if (i < producerProcesses) {
                     producers.add(startProducer(children, d, producerIds++));
                 }
-                consumers.add(children.start("chaos-consume", d.toJson(), consumerLog(consumerLogs++).toString()));
+                if (i < consumerProcesses) {
+                    consumers.add(children.start("chaos-consume", d.toJson(),
+                            consumerLog(consumerLogs++).toString()));
+                }
             }
             // Chaos starts once both first producers are putting, so that every trial kills a working
             // process (a JVM that is still starting up proves nothing).

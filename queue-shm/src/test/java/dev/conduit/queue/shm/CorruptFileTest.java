@@ -29,17 +29,23 @@ class CorruptFileTest {
     @TempDir
     Path dir;
 
-    private QueueDescriptor queue(String id) {
+    /** The queue under test; a subclass runs every check on another mode's layout. */
+    QueueDescriptor queue(String id) {
         return QueueDescriptor.shm(id).withNamespace("corrupt").withCapacity(8).withOption("dir", dir.toString())
                 .withOption("itemSize", "64").withOption("openTimeoutMs", "20").withOption("stallTimeoutMs", "20");
     }
 
-    private Path file(String id) {
+    /** The layout of {@link #queue}. */
+    RingLayout layout() {
+        return RingLayout.of(8, 64, 1);
+    }
+
+    Path file(String id) {
         return dir.resolve("conduit.corrupt@" + id + ".shm");
     }
 
     /** A healthy file with three items in it. */
-    private Path pristine() throws Exception {
+    Path pristine() throws Exception {
         try (MessageQueue<String> q = queue("pristine").open(Codecs.string())) {
             q.put("one");
             q.put("two");
@@ -48,22 +54,22 @@ class CorruptFileTest {
         return file("pristine");
     }
 
-    private Path copy(Path source, String id) throws Exception {
+    Path copy(Path source, String id) throws Exception {
         return Files.copy(source, file(id), StandardCopyOption.REPLACE_EXISTING);
     }
 
-    private static void overwrite(Path f, long offset, byte[] bytes) throws Exception {
+    static void overwrite(Path f, long offset, byte[] bytes) throws Exception {
         try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "rw")) {
             raf.seek(offset);
             raf.write(bytes);
         }
     }
 
-    private static byte[] nativeLong(long v) {
+    static byte[] nativeLong(long v) {
         return ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putLong(v).array();
     }
 
-    private QueueException refusal(String id) {
+    QueueException refusal(String id) {
         MessageQueue<String> q = queue(id).open(Codecs.string());
         return assertThrows(QueueException.class, q::size);
     }
@@ -134,7 +140,7 @@ class CorruptFileTest {
     void randomBytesInSlotsAreRefusedOrHarmless() throws Exception {
         Path source = pristine();
         Random random = new Random(7);
-        RingLayout layout = RingLayout.of(8, 64, 1);
+        RingLayout layout = layout();
         for (int t = 0; t < TRIALS; t++) {
             Path f = copy(source, "slots");
             long offset = layout.slotsOffset() + random.nextInt((int) (layout.ringLength() * layout.slotLength()));

@@ -47,6 +47,8 @@ public final class ShmTestProcess {
             case "chaos-consume" -> chaosConsume(d, Path.of(args[2]));
             case "halt-mid-write" -> haltMidWrite(d, Integer.parseInt(args[2]));
             case "halt-mid-read" -> haltMidRead(d);
+            case "halt-mid-batch-read" -> haltMidBatchRead(d, Integer.parseInt(args[2]));
+            case "get-bytes" -> getBytes(d, Integer.parseInt(args[2]));
             case "halt-mid-clear" -> haltMidClear(d);
             case "halt-after-claim" -> haltAfterClaim(d);
             case "journal-put" -> journalPut(d, Integer.parseInt(args[2]));
@@ -261,6 +263,55 @@ public final class ShmTestProcess {
             throw new IOException("lane 0's producer index moved");
         }
         Runtime.getRuntime().halt(3);
+    }
+
+    /** Takes {@code n} byte items, each within 20 s, then exits; a refusal ends it with the exception. */
+    private static void getBytes(QueueDescriptor d, int n) throws Exception {
+        try (MessageQueue<byte[]> q = d.open(Codecs.bytes())) {
+            for (int i = 0; i < n; i++) {
+                q.get(Duration.ofSeconds(20));
+            }
+        }
+    }
+
+    /** Takes a run of up to {@code n} items at the head with one batch claim and dies decoding the first. */
+    private static void haltMidBatchRead(QueueDescriptor d, int n) throws IOException {
+        ShmOptions o = ShmOptions.of(d);
+        SharedRing ring = ShmFile.acquire(o.path(), o.layout(), o.openTimeoutNanos(), o.stallTimeoutNanos());
+        SharedRing.RunSink sink = new SharedRing.RunSink() {
+            @Override
+            public void item(Object item) {
+            }
+
+            @Override
+            public void skipped(RuntimeException failure) {
+            }
+        };
+        for (int i = 0; i < 1000; i++) {
+            ring.pollRun(0, dyingCodec(), n, sink);
+        }
+        throw new IOException("the queue was empty; nothing to die in");
+    }
+
+    /** A codec whose decode halts the process. */
+    private static Codec<Object> dyingCodec() {
+        return new Codec<>() {
+            @Override
+            public String name() {
+                return "dying";
+            }
+
+            @Override
+            public byte[] encode(Object item) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public Object decode(byte[] bytes, int offset, int length) {
+                Runtime.getRuntime().halt(3);
+                return null;
+            }
+        };
     }
 
     /** Takes the head and dies while decoding it. */

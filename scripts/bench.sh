@@ -6,7 +6,7 @@
 #   - the rpc harness, a server and plain grpc-java on loopback (dev.conduit.queue.bench.RpcBench):
 #     section "rpc".
 #
-#   scripts/bench.sh                 all three, full size: about 12 minutes + a few for shm + a few for rpc
+#   scripts/bench.sh                 all three, full size: about 15 minutes + a few for shm + a few for rpc
 #   scripts/bench.sh --quick         all three, smoke size for CI: about 2 + 2 minutes + under one
 #   scripts/bench.sh --inproc ...    the in-JVM suite only
 #   scripts/bench.sh --shm ...       shm only;  scripts/bench.sh --rpc ...  rpc only
@@ -14,6 +14,9 @@
 # --quick, --docs DIR and --no-docs go to every harness; any other option goes to BenchmarkReport
 # (--help lists them) and then only the in-JVM suite runs. Each harness also writes its figures as a
 # results file in target/bench-results/ (NAME.json; format: docs/benchmarks.md, "How this page is made").
+# The in-JVM suite runs in rounds of one fork per benchmark (--rounds N, default 5), the contenders of
+# a scenario back to back, and judges each target on the median of its per-round paired ratios: this
+# VM's cache-line floor moves by 5x within minutes, and forks minutes apart were not comparable.
 #
 # The ray harness needs a Ray cluster and runs from its own module (see docs/benchmarks.md); it
 # writes a results file with -Dconduit.bench.results=FILE, which goes into the page with:

@@ -96,17 +96,21 @@ final class InprocReport {
     /** @return the table of targets, as plain text for the console */
     String targetsAsText() {
         StringBuilder s = new StringBuilder();
-        s.append(String.format(Locale.ROOT, "%-8s %-22s %-19s %10s %10s %8s %-15s %6s  %-22s %s%n", "conduit",
-                "reference", "threads", "conduit", "reference", "median", "range", "met", "target", "verdict"));
+        s.append(String.format(Locale.ROOT, "%-8s %-22s %-19s %10s %10s %8s %-15s %6s %-11s %-11s  %-22s %s%n",
+                "conduit", "reference", "threads", "conduit", "reference", "median", "range", "met", "near (n)",
+                "far (n)", "target", "verdict"));
         for (PairedRatio p : paired) {
             Comparison c = p.comparison();
-            s.append(String.format(Locale.ROOT, "%-8s %-22s %-19s %10s %10s %8s %-15s %6s  %-22s %s%n",
+            s.append(String.format(Locale.ROOT, "%-8s %-22s %-19s %10s %10s %8s %-15s %6s %-11s %-11s  %-22s %s%n",
                     c.subject().label(), c.reference().label(), c.scenario().shortName, score(c.scenario(), c.subject()),
                     score(c.scenario(), c.reference()), p.median().map(InprocReport::ratio).orElse("-"), range(p),
-                    p.roundsMet() + "/" + p.rounds().size(), c.targetText(), p.verdict()));
+                    p.roundsMet() + "/" + p.rounds().size(), inState(p, true), inState(p, false), c.targetText(),
+                    p.verdict()));
         }
         s.append("(throughput in million items/s, every round pooled; median, range and met are the per-round "
-                + "paired ratios: rounds at the target / rounds)\n");
+                + "paired ratios: rounds at the target / rounds; near and far: the median of the rounds whose two "
+                + "forks both had a host floor within " + number(PairedRatio.NEAR_FACTOR) + "x the run's lowest ("
+                + floorRange() + "), and of the others)\n");
         for (PairedRatio p : paired) {
             if (!p.rounds().isEmpty()) {
                 s.append(p.comparison().subject().label()).append(" vs ").append(p.comparison().reference().label())
@@ -179,14 +183,16 @@ final class InprocReport {
         line("### Targets");
         line("");
         line("| Conduit | reference | threads | Conduit (M items/s) | reference (M items/s) | paired ratio, median "
-                + "| range | rounds at target | target | verdict |");
-        line("|---|---|---|---:|---:|---:|---:|---:|---|---|");
+                + "| range | rounds at target | near floor: median (rounds) | far floor: median (rounds) | target "
+                + "| verdict |");
+        line("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|");
         for (PairedRatio p : paired) {
             Comparison c = p.comparison();
             line("| `" + c.subject().label() + "` | " + c.reference().label() + " | " + c.scenario().shortName + " | "
                     + scoreWithError(c.scenario(), c.subject()) + " | " + scoreWithError(c.scenario(), c.reference())
                     + " | " + p.median().map(InprocReport::ratio).orElse("–") + " | " + range(p) + " | "
-                    + p.roundsMet() + " of " + p.rounds().size() + " | " + c.targetText()
+                    + p.roundsMet() + " of " + p.rounds().size() + " | " + inState(p, true) + " | "
+                    + inState(p, false) + " | " + c.targetText()
                     + " | **" + p.verdict().name().replace('_', ' ') + "** |");
         }
         line("");
@@ -197,7 +203,10 @@ final class InprocReport {
                 + "they agree. Before every fork the harness samples the host's floor, the round trip of a "
                 + "two-thread busy-spin ping-pong: this run saw " + floorRange() + ". On a VM it moves with where "
                 + "the host puts the two vCPUs, and the in-JVM figures move with it (see \"What the figures say\"). "
-                + "Each round's ratio, with the floors before Conduit's and the reference's fork:");
+                + "A round is *near* when both of its forks had a floor within " + number(PairedRatio.NEAR_FACTOR)
+                + "× the run's lowest (the two cores share a cache), *far* otherwise (the cores are apart, or other "
+                + "work took one of them). Each round's ratio, with the floors before Conduit's and the "
+                + "reference's fork:");
         line("");
         for (PairedRatio p : paired) {
             if (!p.rounds().isEmpty()) {
@@ -328,6 +337,10 @@ final class InprocReport {
 
     private static String range(PairedRatio p) {
         return p.rounds().isEmpty() ? "–" : ratio(p.min()) + "–" + ratio(p.max());
+    }
+
+    private static String inState(PairedRatio p, boolean near) {
+        return p.medianInState(near).map(m -> ratio(m) + " (" + p.inState(near).size() + ")").orElse("–");
     }
 
     private String floorRange() {

@@ -8,12 +8,23 @@ import java.util.Optional;
  * A target judged round by round: in each round of an {@link InterleavedRounds} run, the subject's
  * fork divided by the reference's fork, taken seconds apart; the verdict is the median of those
  * paired ratios. Each ratio keeps the host floors sampled before its two forks, so that a reader
- * sees which host state it was measured in. Immutable.
+ * sees which host state it was measured in, and the rounds are also summed up by state: a pair is
+ * <em>near</em> when both of its floors are within {@value #NEAR_FACTOR} times the lowest floor of
+ * the run (the two threads' cores share a cache), <em>far</em> otherwise (the cores are apart, or
+ * other work took one of them). Immutable.
  *
  * @param comparison the target
  * @param rounds the paired ratio of every round where both were measured, in round order
+ * @param lowestFloorNanos the lowest host floor sampled in the run
  */
-record PairedRatio(Comparison comparison, List<Round> rounds) {
+record PairedRatio(Comparison comparison, List<Round> rounds, double lowestFloorNanos) {
+
+    /**
+     * How far above the run's lowest floor a pair's floors may be and still count as near. On the
+     * 2026-11-27 machine the near state's samples spread over 55–150 ns and the far state's over
+     * 410–660 ns: three times the lowest separates them.
+     */
+    static final double NEAR_FACTOR = 3.0;
 
     /**
      * One round's pair.
@@ -24,6 +35,10 @@ record PairedRatio(Comparison comparison, List<Round> rounds) {
      * @param referenceFloorNanos the host floor sampled before the reference's fork
      */
     record Round(int round, double ratio, double subjectFloorNanos, double referenceFloorNanos) {
+        /** @return the higher of the two floors: the state of the pair is that of its worse fork */
+        double floorNanos() {
+            return Math.max(subjectFloorNanos, referenceFloorNanos);
+        }
     }
 
     /**
@@ -44,11 +59,37 @@ record PairedRatio(Comparison comparison, List<Round> rounds) {
                         floorOf(forks, r, comparison, comparison.reference())));
             }
         }
-        return new PairedRatio(comparison, List.copyOf(rounds));
+        double lowest = forks.stream().mapToDouble(InterleavedRounds.Fork::floorNanos).min().orElse(Double.NaN);
+        return new PairedRatio(comparison, List.copyOf(rounds), lowest);
     }
 
     /** @return the median of the paired ratios, empty when no round measured both */
     Optional<Double> median() {
+        return medianOf(rounds);
+    }
+
+    /**
+     * The rounds of one host state.
+     *
+     * @param near true for the pairs whose floors were both within {@link #NEAR_FACTOR} times the
+     *     run's lowest, false for the others
+     * @return those rounds, in round order
+     */
+    List<Round> inState(boolean near) {
+        return rounds.stream().filter(r -> (r.floorNanos() <= NEAR_FACTOR * lowestFloorNanos) == near).toList();
+    }
+
+    /**
+     * The median ratio of the rounds of one host state.
+     *
+     * @param near see {@link #inState}
+     * @return the median, empty when no round was in that state
+     */
+    Optional<Double> medianInState(boolean near) {
+        return medianOf(inState(near));
+    }
+
+    private static Optional<Double> medianOf(List<Round> rounds) {
         if (rounds.isEmpty()) {
             return Optional.empty();
         }

@@ -36,7 +36,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The lock-free ring operations on one mapped queue file, shared by every handle of this JVM on
@@ -135,8 +134,8 @@ final class SharedRing {
      * threads. Held only for a non-blocking attempt (a copy), never while waiting, so a caller's
      * timeout and interruption are honoured by its wait loop around the attempts.
      */
-    private final ReentrantLock producerLock = new ReentrantLock();
-    private final ReentrantLock consumerLock = new ReentrantLock();
+    private final TurnLock producerLock = new TurnLock();
+    private final TurnLock consumerLock = new TurnLock();
     /**
      * Single-consumer files, under {@link #producerLock} while this process produces: per lane, the
      * producer index (this process is its only writer) and the consumer index last read (re-read

@@ -51,7 +51,9 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  * {@code get} per item and once with {@code getBatch}, as a consumer that wants throughput would
  * take (Agrona's consumer also reads every record available at once); the {@code getBatch} pair
  * runs again on a queue created with {@code producers=single} (docs/shm.md), whose puts skip the
- * atomics only several producing processes need. A throughput figure is the
+ * atomics only several producing processes need, and on one created with {@code producers=single}
+ * and {@code consumers=single}, the one-to-one ring with dense slots whose consumer frees a batch
+ * with one store (the shape of Agrona's {@code OneToOneRingBuffer}). A throughput figure is the
  * consumer's rate after the first {@value #WARM_UP_PERCENT}% of the items, for every contender
  * alike, so that start-up and JIT compilation are not measured. The {@code float[]} children follow
  * docs/shm.md's tuning section for items of that size: a short ring ({@link #FLOATS_CAPACITY}), a
@@ -60,7 +62,7 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  *
  * <p>Usage: {@code ShmBench [--quick | --scale X] [--docs DIR | --no-docs] [--throughput-only N]};
  * {@code --throughput-only N} runs only the 64-byte throughput pairs (Agrona, Chronicle, shm,
- * shm with {@code producers=single}) N times in turn, prints each round's ratios and writes
+ * shm with {@code producers=single}, shm with {@code consumers=single} too) N times in turn, prints each round's ratios and writes
  * nothing. Scale 1.0 (the
  * default) is 2,000,000 messages, 100,000 round trips, 20,000 arrays of 1 MiB and 300,000 objects;
  * {@code --quick} is scale 0.05. Children are started with this JVM's {@code java.class.path}, so
@@ -204,6 +206,7 @@ public final class ShmBench {
             double shmRate = pair(out, dir, "shm", messages);
             double shmBatchRate = pair(out, dir, "shm-batches", messages);
             double singleProducerBatchRate = pair(out, dir, "shm-single-batches", messages);
+            double oneToOneBatchRate = pair(out, dir, "shm-solo-batches", messages);
             double chronicleRate = pair(out, dir, "chronicle", messages);
             double agronaRate = pair(out, dir, "agrona", messages);
             double[] shmRoundTrip = pingPong(out, dir, "shm", rounds);
@@ -217,6 +220,8 @@ public final class ShmBench {
             String singles = "throughput, 64-byte items, bytes codec: put + get";
             String singleProducer = "throughput, 64-byte items, bytes codec, producers=single: put + getBatch("
                     + GET_BATCH + ")";
+            String oneToOne = "throughput, 64-byte items, bytes codec, producers=single consumers=single: put + "
+                    + "getBatch(" + GET_BATCH + ")";
             String chronicle = "Chronicle Queue append + tail";
             String agrona = "Agrona OneToOneRingBuffer, mapped file";
             List<BenchResults.Row> rows = List.of(
@@ -226,6 +231,9 @@ public final class ShmBench {
                             chronicle, true, 1.0),
                     BenchResults.Row.measured(singleProducer, "msgs/s", singleProducerBatchRate, agronaRate, agrona,
                             true, 1.0),
+                    BenchResults.Row.measured(oneToOne, "msgs/s", oneToOneBatchRate, chronicleRate, chronicle, true,
+                            1.0),
+                    BenchResults.Row.measured(oneToOne, "msgs/s", oneToOneBatchRate, agronaRate, agrona, true, 1.0),
                     BenchResults.Row.measured(singles, "msgs/s", shmRate, chronicleRate, chronicle, true, 1.0),
                     BenchResults.Row.measured(singles, "msgs/s", shmRate, agronaRate, agrona, true, 1.0),
                     BenchResults.Row.measured("ping-pong round trip, median", "ns", shmRoundTrip[0],
@@ -263,10 +271,13 @@ public final class ShmBench {
                 double chronicle = pair(out, dir, "chronicle", messages);
                 double batches = pair(out, dir, "shm-batches", messages);
                 double single = pair(out, dir, "shm-single-batches", messages);
+                double solo = pair(out, dir, "shm-solo-batches", messages);
                 out.printf(Locale.ROOT, "round %d: agrona %.2f M/s, chronicle %.2f M/s; shm put+getBatch %.2f M/s"
                         + " (%.2fx agrona, %.2fx chronicle); producers=single %.2f M/s (%.2fx agrona, %.2fx chronicle,"
+                        + " %.2fx multi); producers=single consumers=single %.2f M/s (%.2fx agrona, %.2fx chronicle,"
                         + " %.2fx multi)%n", r, agrona / 1e6, chronicle / 1e6, batches / 1e6, batches / agrona,
-                        batches / chronicle, single / 1e6, single / agrona, single / chronicle, single / batches);
+                        batches / chronicle, single / 1e6, single / agrona, single / chronicle, single / batches,
+                        solo / 1e6, solo / agrona, solo / chronicle, solo / batches);
             }
         } finally {
             deleteTree(dir);
@@ -380,6 +391,11 @@ public final class ShmBench {
         return d.withOption("producers", "single");
     }
 
+    /** The same queue as a one-to-one ring (docs/shm.md, options {@code producers} and {@code consumers}). */
+    private static QueueDescriptor oneToOne(QueueDescriptor d) {
+        return d.withOption("producers", "single").withOption("consumers", "single");
+    }
+
     private static void child(String role, Path dir, long n) throws Exception {
         switch (role) {
             case "shm-produce", "shm-batches-produce" -> produce(shm(dir, "tp", 8192, MESSAGE).open(Codecs.bytes()),
@@ -389,6 +405,10 @@ public final class ShmBench {
             case "shm-single-batches-produce" -> produce(singleProducer(shm(dir, "sp", 8192, MESSAGE))
                     .open(Codecs.bytes()), new byte[MESSAGE], n);
             case "shm-single-batches-consume" -> consumeBatches(singleProducer(shm(dir, "sp", 8192, MESSAGE))
+                    .open(Codecs.bytes()), n);
+            case "shm-solo-batches-produce" -> produce(oneToOne(shm(dir, "oo", 8192, MESSAGE)).open(Codecs.bytes()),
+                    new byte[MESSAGE], n);
+            case "shm-solo-batches-consume" -> consumeBatches(oneToOne(shm(dir, "oo", 8192, MESSAGE))
                     .open(Codecs.bytes()), n);
             case "floats-produce" -> produce(shm(dir, "fl", FLOATS_CAPACITY, FLOATS * Float.BYTES)
                     .open(Codecs.floats()), new float[FLOATS], n);

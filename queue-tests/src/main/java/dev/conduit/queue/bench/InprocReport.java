@@ -109,8 +109,8 @@ final class InprocReport {
         }
         s.append("(throughput in million items/s, every round pooled; median, range and met are the per-round "
                 + "paired ratios: rounds at the target / rounds; near and far: the median of the rounds whose two "
-                + "forks both had a host floor within " + number(PairedRatio.NEAR_FACTOR) + "x the run's lowest ("
-                + floorRange() + "), and of the others)\n");
+                + "forks both had a host floor within " + number(PairedRatio.NEAR_FACTOR) + "x the run's base floor, its "
+                + PairedRatio.BASE_PERCENTILE + "th percentile (" + floorRange() + "), and of the others)\n");
         for (PairedRatio p : paired) {
             if (!p.rounds().isEmpty()) {
                 s.append(p.comparison().subject().label()).append(" vs ").append(p.comparison().reference().label())
@@ -204,7 +204,8 @@ final class InprocReport {
                 + "two-thread busy-spin ping-pong: this run saw " + floorRange() + ". On a VM it moves with where "
                 + "the host puts the two vCPUs, and the in-JVM figures move with it (see \"What the figures say\"). "
                 + "A round is *near* when both of its forks had a floor within " + number(PairedRatio.NEAR_FACTOR)
-                + "× the run's lowest (the two cores share a cache), *far* otherwise (the cores are apart, or other "
+                + "× the run's base floor, the " + PairedRatio.BASE_PERCENTILE + "th percentile of its samples (the run's best "
+                + "state: most likely the two vCPUs on one core), *far* otherwise (on separate cores, or other "
                 + "work took one of them). Each round's ratio, with the floors before Conduit's and the "
                 + "reference's fork:");
         line("");
@@ -346,7 +347,8 @@ final class InprocReport {
     private String floorRange() {
         double lo = forks.stream().mapToDouble(InterleavedRounds.Fork::floorNanos).min().orElse(Double.NaN);
         double hi = forks.stream().mapToDouble(InterleavedRounds.Fork::floorNanos).max().orElse(Double.NaN);
-        return "floors of " + number(lo) + " to " + number(hi) + " ns";
+        return "floors of " + number(lo) + " to " + number(hi) + " ns, base "
+                + number(PairedRatio.baseFloorNanos(forks)) + " ns";
     }
 
     private String score(Scenario s, Contender c) {

@@ -9,20 +9,26 @@ import java.util.Optional;
  * fork divided by the reference's fork, taken seconds apart; the verdict is the median of those
  * paired ratios. Each ratio keeps the host floors sampled before its two forks, so that a reader
  * sees which host state it was measured in, and the rounds are also summed up by state: a pair is
- * <em>near</em> when both of its floors are within {@value #NEAR_FACTOR} times the lowest floor of
- * the run (the two threads' cores share a cache), <em>far</em> otherwise (the cores are apart, or
- * other work took one of them). Immutable.
+ * <em>near</em> when both of its floors are within {@value #NEAR_FACTOR} times the base floor of
+ * the run (its {@value #BASE_PERCENTILE}th percentile: its lowest but for a few odd samples), so in
+ * the run's best state (on the machine of 2026-11-27, most likely the two vCPUs on one core's SMT
+ * siblings); <em>far</em> otherwise (the vCPUs on separate cores, or other work took one of them).
+ * Immutable.
  *
  * @param comparison the target
  * @param rounds the paired ratio of every round where both were measured, in round order
- * @param lowestFloorNanos the lowest host floor sampled in the run
+ * @param baseFloorNanos the run's base floor: the {@value #BASE_PERCENTILE}th percentile of the host
+ *     floors sampled before its forks
  */
-record PairedRatio(Comparison comparison, List<Round> rounds, double lowestFloorNanos) {
+record PairedRatio(Comparison comparison, List<Round> rounds, double baseFloorNanos) {
+
+    /** Which percentile of a run's floors is its base floor. */
+    static final int BASE_PERCENTILE = 5;
 
     /**
-     * How far above the run's lowest floor a pair's floors may be and still count as near. On the
+     * How far above the run's base floor a pair's floors may be and still count as near. On the
      * 2026-11-27 machine the near state's samples spread over 55–150 ns and the far state's over
-     * 410–660 ns: three times the lowest separates them.
+     * 410–660 ns: three times the base separates them.
      */
     static final double NEAR_FACTOR = 3.0;
 
@@ -59,8 +65,7 @@ record PairedRatio(Comparison comparison, List<Round> rounds, double lowestFloor
                         floorOf(forks, r, comparison, comparison.reference())));
             }
         }
-        double lowest = forks.stream().mapToDouble(InterleavedRounds.Fork::floorNanos).min().orElse(Double.NaN);
-        return new PairedRatio(comparison, List.copyOf(rounds), lowest);
+        return new PairedRatio(comparison, List.copyOf(rounds), baseFloorNanos(forks));
     }
 
     /** @return the median of the paired ratios, empty when no round measured both */
@@ -72,11 +77,11 @@ record PairedRatio(Comparison comparison, List<Round> rounds, double lowestFloor
      * The rounds of one host state.
      *
      * @param near true for the pairs whose floors were both within {@link #NEAR_FACTOR} times the
-     *     run's lowest, false for the others
+     *     run's base floor, false for the others
      * @return those rounds, in round order
      */
     List<Round> inState(boolean near) {
-        return rounds.stream().filter(r -> (r.floorNanos() <= NEAR_FACTOR * lowestFloorNanos) == near).toList();
+        return rounds.stream().filter(r -> (r.floorNanos() <= NEAR_FACTOR * baseFloorNanos) == near).toList();
     }
 
     /**
@@ -117,6 +122,17 @@ record PairedRatio(Comparison comparison, List<Round> rounds, double lowestFloor
     Comparison.Verdict verdict() {
         return median().map(m -> m >= comparison.target() ? Comparison.Verdict.PASS : Comparison.Verdict.MISS)
                 .orElse(Comparison.Verdict.NOT_RUN);
+    }
+
+    /**
+     * The base floor of a run.
+     *
+     * @param forks every fork of the run
+     * @return the {@value #BASE_PERCENTILE}th percentile of their floors, NaN when there are none
+     */
+    static double baseFloorNanos(List<InterleavedRounds.Fork> forks) {
+        double[] f = forks.stream().mapToDouble(InterleavedRounds.Fork::floorNanos).sorted().toArray();
+        return f.length == 0 ? Double.NaN : f[(f.length - 1) * BASE_PERCENTILE / 100];
     }
 
     private static double floorOf(List<InterleavedRounds.Fork> forks, int round, Comparison c, Contender who) {

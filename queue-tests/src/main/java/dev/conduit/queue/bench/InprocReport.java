@@ -109,7 +109,7 @@ final class InprocReport {
         }
         s.append("(throughput in million items/s, every round pooled; median, range and met are the per-round "
                 + "paired ratios: rounds at the target / rounds; near and far: the median of the rounds whose two "
-                + "forks both had a host floor within " + number(PairedRatio.NEAR_FACTOR) + "x the run's base floor, its "
+                + "forks both had a host floor within " + PairedRatio.NEAR_FACTOR + "x the run's base floor, its "
                 + PairedRatio.BASE_PERCENTILE + "th percentile (" + floorRange() + "), and of the others)\n");
         for (PairedRatio p : paired) {
             if (!p.rounds().isEmpty()) {
@@ -203,7 +203,7 @@ final class InprocReport {
                 + "they agree. Before every fork the harness samples the host's floor, the round trip of a "
                 + "two-thread busy-spin ping-pong: this run saw " + floorRange() + ". On a VM it moves with where "
                 + "the host puts the two vCPUs, and the in-JVM figures move with it (see \"What the figures say\"). "
-                + "A round is *near* when both of its forks had a floor within " + number(PairedRatio.NEAR_FACTOR)
+                + "A round is *near* when both of its forks had a floor within " + PairedRatio.NEAR_FACTOR
                 + "× the run's base floor, the " + PairedRatio.BASE_PERCENTILE + "th percentile of its samples (the run's best "
                 + "state: most likely the two vCPUs on one core), *far* otherwise (on separate cores, or other "
                 + "work took one of them). Each round's ratio, with the floors before Conduit's and the "

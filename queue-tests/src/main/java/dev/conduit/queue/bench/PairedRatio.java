@@ -30,7 +30,7 @@ record PairedRatio(Comparison comparison, List<Round> rounds, double baseFloorNa
      * 2026-11-27 machine the near state's samples spread over 55–150 ns and the far state's over
      * 410–660 ns: three times the base separates them.
      */
-    static final double NEAR_FACTOR = 3.0;
+    static final int NEAR_FACTOR = 3;
 
     /**
      * One round's pair.

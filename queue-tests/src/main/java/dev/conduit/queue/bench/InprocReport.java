@@ -102,8 +102,9 @@ final class InprocReport {
         for (PairedRatio p : paired) {
             Comparison c = p.comparison();
             s.append(String.format(Locale.ROOT, "%-8s %-22s %-19s %10s %10s %8s %-15s %6s %-11s %-11s  %-22s %s%n",
-                    c.subject().label(), c.reference().label(), c.scenario().shortName, score(c.scenario(), c.subject()),
-                    score(c.scenario(), c.reference()), p.median().map(InprocReport::ratio).orElse("-"), range(p),
+                    c.subject().label(), c.reference().label(), c.scenario().shortName,
+                    score(c.scenario(), c.subject()), score(c.scenario(), c.reference()),
+                    p.median().map(InprocReport::ratio).orElse("-"), range(p),
                     p.roundsMet() + "/" + p.rounds().size(), inState(p, true), inState(p, false), c.targetText(),
                     p.verdict()));
         }
@@ -204,7 +205,8 @@ final class InprocReport {
                 + "two-thread busy-spin ping-pong: this run saw " + floorRange() + ". On a VM it moves with where "
                 + "the host puts the two vCPUs, and the in-JVM figures move with it (see \"What the figures say\"). "
                 + "A round is *near* when both of its forks had a floor within " + PairedRatio.NEAR_FACTOR
-                + "× the run's base floor, the " + PairedRatio.BASE_PERCENTILE + "th percentile of its samples (the run's best "
+                + "× the run's base floor, the " + PairedRatio.BASE_PERCENTILE
+                + "th percentile of its samples (the run's best "
                 + "state: most likely the two vCPUs on one core), *far* otherwise (on separate cores, or other "
                 + "work took one of them). Each round's ratio, with the floors before Conduit's and the "
                 + "reference's fork:");

@@ -2,6 +2,7 @@ package dev.conduit.queue.bench;
 
 import java.io.PrintStream;
 import java.time.LocalTime;
+import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -46,6 +47,8 @@ final class InterleavedRounds {
     record Fork(int round, LocalTime start, double floorNanos, RunResult result) {
     }
 
+    private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss", Locale.ROOT);
+
     private final RunSettings settings;
     private final PrintStream log;
 
@@ -88,12 +91,13 @@ final class InterleavedRounds {
                 Collection<RunResult> results = new Runner(options.build()).run();
                 if (results.isEmpty()) {
                     log.printf(Locale.ROOT, "round %d %s floor %.0f ns  %s: FAILED (rerun with --verbose)%n",
-                            round + 1, start, floor, combination);
+                            round + 1, CLOCK.format(start), floor, combination);
                 }
                 for (RunResult r : results) {
                     forks.add(new Fork(round, start, floor, r));
-                    log.printf(Locale.ROOT, "round %d %s floor %.0f ns  %s %s: %s%n", round + 1, start, floor,
-                            shortName(combination.get(BENCHMARK)), params(combination), figure(r));
+                    log.printf(Locale.ROOT, "round %d %s floor %.0f ns  %s %s: %s%n", round + 1,
+                            CLOCK.format(start), floor, shortName(combination.get(BENCHMARK)), params(combination),
+                            figure(r));
                 }
             }
         }

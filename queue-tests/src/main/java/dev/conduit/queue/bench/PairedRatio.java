@@ -147,7 +147,8 @@ record PairedRatio(Comparison comparison, List<Round> rounds, double baseFloorNa
         StringBuilder s = new StringBuilder();
         for (Round r : rounds) {
             s.append(s.length() == 0 ? "" : ", ").append(String.format(java.util.Locale.ROOT, "%.2f× (%s/%s ns)",
-                    r.ratio(), InprocReport.number(r.subjectFloorNanos()), InprocReport.number(r.referenceFloorNanos())));
+                    r.ratio(), InprocReport.number(r.subjectFloorNanos()),
+                    InprocReport.number(r.referenceFloorNanos())));
         }
         return s.toString();
     }

@@ -160,7 +160,8 @@ record RunSettings(boolean quick, String include, List<String> profilers, Map<St
                         rounds = -1;
                     }
                     if (rounds < 1) {
-                        throw new IllegalArgumentException("--rounds wants a whole number of at least 1, not '" + n + "'");
+                        throw new IllegalArgumentException(
+                                "--rounds wants a whole number of at least 1, not '" + n + "'");
                     }
                 }
                 default -> throw new IllegalArgumentException("unknown option '" + a + "'; see --help");

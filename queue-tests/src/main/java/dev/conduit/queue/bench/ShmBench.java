@@ -64,7 +64,7 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  * {@code --throughput-only N} runs only the 64-byte throughput pairs (Agrona, Chronicle, shm,
  * shm with {@code producers=single}, shm with {@code consumers=single} too) N times in turn, prints each round's ratios and writes
  * nothing. Scale 1.0 (the
- * default) is 2,000,000 messages, 100,000 round trips, 20,000 arrays of 1 MiB and 300,000 objects;
+ * default) is {@value #MESSAGES} messages, 100,000 round trips, 20,000 arrays of 1 MiB and 300,000 objects;
  * {@code --quick} is scale 0.05. Children are started with this JVM's {@code java.class.path}, so
  * it runs from the {@code conduit} jar ({@code conduit bench --shm}) as from a build's class path.
  * Children get Chronicle's JVM flags ({@link JournalQueues#jvmFlags()}) and, for Agrona,
@@ -81,6 +81,13 @@ public final class ShmBench {
     private static final int WARM_UP_ROUNDS = 10_000;
     /** The share of a throughput run's items taken before the consumer's clock starts, in percent. */
     private static final int WARM_UP_PERCENT = 20;
+    /**
+     * 64-byte messages per throughput pair at scale 1. Ten million, not two: at two million the
+     * first 20% (well under a second) ended before both JVMs had compiled shm's put and get paths, so
+     * the measured part still ran partly interpreted, and the smaller Agrona and Chronicle paths did
+     * not (shm rose by 1.3-1.9x at ten million; Agrona did not move).
+     */
+    private static final long MESSAGES = 10_000_000;
     /**
      * The JVM flags of the {@code float[]} children, as docs/shm.md's tuning section tells users of
      * large items: G1 regions large enough that a 1 MiB array is not a humongous object (with the
@@ -196,7 +203,7 @@ public final class ShmBench {
         Path dir = Files.createTempDirectory(Files.isDirectory(shm) ? shm : Path.of(System.getProperty(
                 "java.io.tmpdir")), "conduit-bench");
         try {
-            long messages = (long) (2_000_000 * scale);
+            long messages = (long) (MESSAGES * scale);
             long rounds = (long) (100_000 * scale);
             // Enough arrays that the measured part lasts most of a second at tens of GB/s.
             long arrays = Math.max(500, (long) (20_000 * scale));
@@ -265,7 +272,7 @@ public final class ShmBench {
         Path dir = Files.createTempDirectory(Files.isDirectory(shm) ? shm : Path.of(System.getProperty(
                 "java.io.tmpdir")), "conduit-bench");
         try {
-            long messages = (long) (2_000_000 * scale);
+            long messages = (long) (MESSAGES * scale);
             for (int r = 0; r < rounds; r++) {
                 double agrona = pair(out, dir, "agrona", messages);
                 double chronicle = pair(out, dir, "chronicle", messages);

@@ -29,7 +29,7 @@ import picocli.CommandLine.Spec;
  * harnesses (ray) into the page ({@code dev.conduit.queue.bench.ResultsReport}).
  *
  * <p>A harness runs in a child JVM started from a private copy of this jar: JMH forks a JVM per
- * benchmark from the class path for up to twelve minutes (the shm harness starts producer and
+ * benchmark from the class path for about fifteen minutes (the shm harness starts producer and
  * consumer JVMs the same way), and a rebuild of {@code queue-cli/target/conduit.jar} meanwhile
  * would otherwise change the classes under the running forks (scripts/bench.sh copies its class
  * path for the same reason).
@@ -37,7 +37,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Run benchmarks and rewrite their section of docs/benchmarks.md with its charts.",
             "Default: the in-JVM JMH suite, local and priority beside ArrayBlockingQueue, LinkedBlockingQueue,",
-            "MpmcArrayQueue and PriorityBlockingQueue; about 12 minutes, --quick is a smoke run of under two.",
+            "MpmcArrayQueue and PriorityBlockingQueue, in rounds of one fork each (--rounds, default 5); about",
+            "15 minutes, --quick is a smoke run of under two.",
             "--shm: the shm backend between two processes beside Chronicle Queue, Agrona and the hardware.",
             "--rpc: the rpc backend over loopback beside plain grpc-java; --quick is a run of seconds.",
             "--results FILE: run nothing, merge a results file (ray harness) into the page."})
@@ -80,6 +81,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--param", paramLabel = "NAME=V,...",
             description = "Run only these values of a JMH parameter (impl, backoff, capacity); repeatable.")
     List<String> params = new ArrayList<>();
+
+    @Option(names = "--rounds", paramLabel = "N", description = "Rounds of one fork per JMH benchmark, the "
+            + "contenders of a scenario back to back; each target is judged on the median of its rounds' paired "
+            + "ratios (default: 5, 1 with --quick).")
+    Integer rounds;
 
     @Option(names = "--profiler", paramLabel = "NAME", description = "Add a JMH profiler (gc, stack, ...); repeatable.")
     List<String> profilers = new ArrayList<>();
@@ -128,15 +134,19 @@ final class BenchCommand implements Callable<Integer> {
 
     private void validate() {
         if (!results.isEmpty() && (shm || rpc || quick || include != null || !params.isEmpty() || !profilers.isEmpty()
-                || jsonResult != null || writeResults != null || noDocs)) {
+                || jsonResult != null || writeResults != null || noDocs || rounds != null)) {
             throw new IllegalArgumentException("--results merges files and runs nothing: it goes with --docs only");
+        }
+        if (rounds != null && rounds < 1) {
+            throw new IllegalArgumentException("--rounds wants a whole number of at least 1, not " + rounds);
         }
         if (shm && rpc) {
             throw new IllegalArgumentException("--shm and --rpc are two runs: pick one");
         }
-        if ((shm || rpc) && (include != null || !params.isEmpty() || !profilers.isEmpty() || jsonResult != null)) {
-            throw new IllegalArgumentException("--include, --param, --profiler and --json-result are for the JMH "
-                    + "suite, not " + (shm ? "--shm" : "--rpc"));
+        if ((shm || rpc) && (include != null || !params.isEmpty() || !profilers.isEmpty() || jsonResult != null
+                || rounds != null)) {
+            throw new IllegalArgumentException("--include, --param, --rounds, --profiler and --json-result are for the "
+                    + "JMH suite, not " + (shm ? "--shm" : "--rpc"));
         }
         if (!noDocs && !Files.isDirectory(docs)) {
             throw new IllegalArgumentException("no directory " + docs.toAbsolutePath() + " for benchmarks.md: run "
@@ -183,6 +193,10 @@ final class BenchCommand implements Callable<Integer> {
         for (String p : params) {
             a.add("--param");
             a.add(p);
+        }
+        if (rounds != null) {
+            a.add("--rounds");
+            a.add(Integer.toString(rounds));
         }
         for (String p : profilers) {
             a.add("--profiler");

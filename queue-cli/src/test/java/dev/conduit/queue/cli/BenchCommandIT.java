@@ -108,6 +108,14 @@ class BenchCommandIT {
         ConduitProcess.Result both = ConduitProcess.run("bench", "--shm", "--rpc", "--no-docs");
         assertEquals(2, both.exit(), both::toString);
         both.assertOneLineError();
+        ConduitProcess.Result noRounds = ConduitProcess.run("bench", "--rounds", "0", "--no-docs");
+        assertEquals(2, noRounds.exit(), noRounds::toString);
+        noRounds.assertOneLineError();
+        assertTrue(noRounds.stderr().contains("--rounds"), noRounds::toString);
+        ConduitProcess.Result shmRounds = ConduitProcess.run("bench", "--shm", "--rounds", "2", "--no-docs");
+        assertEquals(2, shmRounds.exit(), shmRounds::toString);
+        shmRounds.assertOneLineError();
+        assertTrue(shmRounds.stderr().contains("for the JMH suite"), shmRounds::toString);
     }
 
     @Test

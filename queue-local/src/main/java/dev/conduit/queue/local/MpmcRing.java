@@ -103,6 +103,21 @@ final class MpmcRing extends MpmcRingPad2 {
         VarHandle.releaseFence();
     }
 
+    /**
+     * Backs off after a lost index CAS: another thread on another core moved the index, and
+     * retrying at once pulls its cache line back mid-stream. Spins 2, 4, ... up to 64 pauses.
+     *
+     * @param lost CASes this call has lost so far
+     * @return the new count
+     */
+    private static int contended(int lost) {
+        int n = 2 << Math.min(lost, 5);
+        for (int k = 0; k < n; k++) {
+            Thread.onSpinWait();
+        }
+        return lost + 1;
+    }
+
     int capacity() {
         return capacity;
     }
@@ -116,6 +131,7 @@ final class MpmcRing extends MpmcRingPad2 {
         final int m = mask;
         long limit = producerLimit;
         int spins = 0;
+        int lost = 0;
         for (;;) {
             long p = producerIndex;
             if (p < 0) {
@@ -139,6 +155,7 @@ final class MpmcRing extends MpmcRingPad2 {
                     SEQ.setRelease(seq, i, p + 1);
                     return true;
                 }
+                lost = contended(lost);
             } else if (s < p) {
                 // The consumer of the previous lap has claimed this slot but not yet freed it.
                 if (++spins > 128) {
@@ -160,6 +177,7 @@ final class MpmcRing extends MpmcRingPad2 {
         final long[] seq = sequences;
         final int m = mask;
         int spins = 0;
+        int lost = 0;
         for (;;) {
             long p = producerIndex;
             if (p < 0) {
@@ -175,6 +193,7 @@ final class MpmcRing extends MpmcRingPad2 {
                     SEQ.setRelease(seq, i, p + 1);
                     return true;
                 }
+                lost = contended(lost);
             } else if (s < p) {
                 if (p - length >= consumerIndex) {
                     return false;
@@ -230,6 +249,7 @@ final class MpmcRing extends MpmcRingPad2 {
         final long[] seq = sequences;
         final int m = mask;
         int spins = 0;
+        int lost = 0;
         for (;;) {
             long c = consumerIndex;
             int i = (int) c & m;
@@ -242,6 +262,7 @@ final class MpmcRing extends MpmcRingPad2 {
                     SEQ.setRelease(seq, i, c + length);
                     return e;
                 }
+                lost = contended(lost);
             } else if (s < expected) {
                 if (c >= (producerIndex & INDEX_MASK)) {
                     return null;

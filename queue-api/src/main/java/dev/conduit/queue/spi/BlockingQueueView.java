@@ -19,9 +19,14 @@ import java.util.concurrent.TimeUnit;
  * @param <T> the item type
  */
 final class BlockingQueueView<T> extends AbstractQueue<T> implements BlockingQueue<T> {
-    private final MessageQueue<T> q;
+    private final StoreQueue<T> q;
 
-    BlockingQueueView(MessageQueue<T> q) {
+    /**
+     * Over a {@link StoreQueue}, so that {@link #poll()} and {@link #peek()} take the store's item or
+     * null straight away: going through {@link MessageQueue#poll()} allocated an {@code Optional}
+     * per call, which C2 on JDK 17 does not remove (8 bytes per operation under JMH's gc profiler).
+     */
+    BlockingQueueView(StoreQueue<T> q) {
         this.q = q;
     }
 
@@ -58,12 +63,12 @@ final class BlockingQueueView<T> extends AbstractQueue<T> implements BlockingQue
 
     @Override
     public T poll() {
-        return q.poll().orElse(null);
+        return q.pollOrNull();
     }
 
     @Override
     public T peek() {
-        return q.peek().orElse(null);
+        return q.peekOrNull();
     }
 
     @Override

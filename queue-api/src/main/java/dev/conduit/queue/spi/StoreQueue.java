@@ -224,7 +224,12 @@ public final class StoreQueue<T> implements MessageQueue<T> {
 
     @Override
     public Optional<T> poll() {
-        return Optional.ofNullable(store().tryPoll());
+        return Optional.ofNullable(pollOrNull());
+    }
+
+    /** {@link #poll()} without the {@code Optional}, for {@link BlockingQueueView}: the item or null. */
+    T pollOrNull() {
+        return store().tryPoll();
     }
 
     @Override
@@ -242,7 +247,12 @@ public final class StoreQueue<T> implements MessageQueue<T> {
 
     @Override
     public Optional<T> peek() {
-        return Optional.ofNullable(store().peek());
+        return Optional.ofNullable(peekOrNull());
+    }
+
+    /** {@link #peek()} without the {@code Optional}, for {@link BlockingQueueView}: the head or null. */
+    T peekOrNull() {
+        return store().peek();
     }
 
     // ---- transactions and async

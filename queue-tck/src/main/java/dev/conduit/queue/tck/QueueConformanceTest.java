@@ -1473,6 +1473,9 @@ public abstract class QueueConformanceTest {
         List<String> sink = new ArrayList<>();
         assertEquals(1, view.drainTo(sink));
         assertEquals(List.of("c"), sink);
+        assertTrue(view.offer("e"));
+        assertEquals("e", view.poll());
+        assertNullish(view.peek());
         assertNullish(view.poll());
         assertNullish(view.poll(20, TimeUnit.MILLISECONDS));
         assertTrue(view.isEmpty());

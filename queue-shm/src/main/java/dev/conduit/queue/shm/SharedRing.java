@@ -411,28 +411,44 @@ final class SharedRing {
             if (producing) {
                 return;
             }
-            long me = tag(0);
-            for (;;) {
-                long owner = get(PRODUCER_OWNER_OFFSET);
-                if (owner != 0 && owner != me && users.isAlive(owner)) {
-                    int u = RingLayout.tagUser(owner);
-                    long pid = (long) LONG.getAcquire(buf, RingLayout.userOffset(u) + RingLayout.USER_PID);
-                    throw new QueueException("shared-memory queue " + name + " was created with producers=single,"
-                            + " and process " + pid + " is its producer: only one process may put into it at a"
-                            + " time (another may once that one has closed its handles or died); use producers=multi"
-                            + " for several producing processes");
+            takeRole(PRODUCER_OWNER_OFFSET, "producers", "producer", "put into it", "producing");
+            for (int lane = 0; lane < lanes; lane++) {
+                if (singleConsumer) {
+                    soloTakeOverProducing(lane);
+                } else {
+                    tombstoneUntaggedClaims(lane);
                 }
-                if (owner == me || cas(PRODUCER_OWNER_OFFSET, owner, me)) {
-                    for (int lane = 0; lane < lanes; lane++) {
-                        if (singleConsumer) {
-                            soloTakeOverProducing(lane);
-                        } else {
-                            tombstoneUntaggedClaims(lane);
-                        }
-                    }
-                    producing = true;
-                    return;
-                }
+            }
+            producing = true;
+        }
+    }
+
+    /**
+     * Makes this process the holder of a role word ({@link RingLayout#PRODUCER_OWNER_OFFSET} or
+     * {@link RingLayout#CONSUMER_OWNER_OFFSET}) by CAS: from nobody, from a process that closed its
+     * last handle (which cleared the word), or from a dead process. The caller then takes over what
+     * the previous holder left.
+     *
+     * @param option the descriptor option that made the role ({@code producers}, {@code consumers})
+     * @param role the holder's name in the message
+     * @param action what only the holder may do, in the message
+     * @param plural the adjective of several such processes, in the message
+     * @throws QueueException naming the holder's pid when another live process holds the role
+     */
+    private void takeRole(int ownerOffset, String option, String role, String action, String plural) {
+        long me = tag(0);
+        for (;;) {
+            long owner = get(ownerOffset);
+            if (owner != 0 && owner != me && users.isAlive(owner)) {
+                int u = RingLayout.tagUser(owner);
+                long pid = (long) LONG.getAcquire(buf, RingLayout.userOffset(u) + RingLayout.USER_PID);
+                throw new QueueException("shared-memory queue " + name + " was created with " + option + "=single,"
+                        + " and process " + pid + " is its " + role + ": only one process may " + action + " at a"
+                        + " time (another may once that one has closed its handles or died); use " + option
+                        + "=multi for several " + plural + " processes");
+            }
+            if (owner == me || cas(ownerOffset, owner, me)) {
+                return;
             }
         }
     }
@@ -1397,30 +1413,16 @@ final class SharedRing {
             if (consuming) {
                 return;
             }
-            long me = tag(0);
-            for (;;) {
-                long owner = get(CONSUMER_OWNER_OFFSET);
-                if (owner != 0 && owner != me && users.isAlive(owner)) {
-                    int u = RingLayout.tagUser(owner);
-                    long pid = (long) LONG.getAcquire(buf, RingLayout.userOffset(u) + RingLayout.USER_PID);
-                    throw new QueueException("shared-memory queue " + name + " was created with consumers=single,"
-                            + " and process " + pid + " is its consumer: only one process may take from it (or"
-                            + " clear it) at a time (another may once that one has closed its handles or died); use"
-                            + " consumers=multi for several consuming processes");
+            takeRole(CONSUMER_OWNER_OFFSET, "consumers", "consumer", "take from it (or clear it)", "consuming");
+            consumerLock.lock();
+            try {
+                for (int lane = 0; lane < lanes; lane++) {
+                    settleDeadConsumerRun(lane);
                 }
-                if (owner == me || cas(CONSUMER_OWNER_OFFSET, owner, me)) {
-                    consumerLock.lock();
-                    try {
-                        for (int lane = 0; lane < lanes; lane++) {
-                            settleDeadConsumerRun(lane);
-                        }
-                    } finally {
-                        consumerLock.unlock();
-                    }
-                    consuming = true;
-                    return;
-                }
+            } finally {
+                consumerLock.unlock();
             }
+            consuming = true;
         }
     }
 

@@ -318,23 +318,7 @@ public final class ShmTestProcess {
     private static void haltMidRead(QueueDescriptor d) throws IOException {
         ShmOptions o = ShmOptions.of(d);
         SharedRing ring = ShmFile.acquire(o.path(), o.layout(), o.openTimeoutNanos(), o.stallTimeoutNanos());
-        Codec<Object> dying = new Codec<>() {
-            @Override
-            public String name() {
-                return "dying";
-            }
-
-            @Override
-            public byte[] encode(Object item) {
-                throw new UnsupportedOperationException();
-            }
-
-            @Override
-            public Object decode(byte[] bytes, int offset, int length) {
-                Runtime.getRuntime().halt(3);
-                return null;
-            }
-        };
+        Codec<Object> dying = dyingCodec();
         for (int i = 0; i < 1000; i++) {
             ring.tryPoll(0, dying, new SharedRing.Stall());
         }

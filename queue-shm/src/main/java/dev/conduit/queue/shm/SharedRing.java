@@ -1224,6 +1224,38 @@ final class SharedRing {
     }
 
     /**
+     * Whether a live process is inside a single-consumer {@link #soloClear()}: between its snapshot
+     * of the producer indices, where it takes effect, and its stores of the consumer indices. In
+     * that window the consumer indices still count items the clear has removed, so a reader that
+     * combines them with the producer index must not conclude from them (Lincheck found a put
+     * refused as full just after a clear that had emptied the queue).
+     */
+    private boolean soloClearing() {
+        long owner = get(CLEAR_OWNER_OFFSET);
+        return owner != 0 && users.isAlive(owner);
+    }
+
+    /**
+     * The consumer index of a single-consumer lane at an instant when no clear was between its
+     * snapshot and its store ({@link #soloClearing()}): read, the clear turn found free, read again
+     * unchanged. A clear open at the first read either is still open (wait) or has stored a new
+     * index by the second.
+     */
+    private long soloSettledConsumerIndex(int laneBase) {
+        for (int spins = 0;; spins++) {
+            long c = get(laneBase + CONSUMER_INDEX);
+            if (!soloClearing() && get(laneBase + CONSUMER_INDEX) == c) {
+                return c;
+            }
+            if (spins > 128) {
+                Thread.yield();
+            } else {
+                Thread.onSpinWait();
+            }
+        }
+    }
+
+    /**
      * Adds one item: under {@link #producerLock}, room from the cached consumer index (re-read only
      * when it says full), then the producer index (ordered store, so {@code size()} counts the claim),
      * length and payload with plain stores, and the sequence {@code p + 1} with a release store.
@@ -1239,7 +1271,7 @@ final class SharedRing {
         try {
             long p = produced[lane];
             if (p >= consumedSeen[lane] + capacity) {
-                long c = get(laneBase + CONSUMER_INDEX);
+                long c = soloSettledConsumerIndex(laneBase);
                 consumedSeen[lane] = c;
                 if (p >= c + capacity) {
                     return FULL;
@@ -1285,7 +1317,7 @@ final class SharedRing {
         try {
             long p = produced[lane];
             if (p + n > consumedSeen[lane] + capacity) {
-                long c = get(laneBase + CONSUMER_INDEX);
+                long c = soloSettledConsumerIndex(laneBase);
                 consumedSeen[lane] = c;
                 if (p + n > c + capacity) {
                     return FULL;
@@ -1632,13 +1664,13 @@ final class SharedRing {
                 byte[] copy = new byte[Math.max(0, (int) Math.min(length, itemSize))];
                 buf.get(slot + DENSE_SLOT_HEADER_LENGTH, copy, 0, copy.length);
                 VarHandle.acquireFence();
-                if (get(laneBase + CONSUMER_INDEX) == c && get(slot + DENSE_SLOT_SEQUENCE) == s) {
+                if (!soloClearing() && get(laneBase + CONSUMER_INDEX) == c && get(slot + DENSE_SLOT_SEQUENCE) == s) {
                     if (length < 0 || length > itemSize) {
                         throw corrupt("the item of index " + i + " in lane " + lane + " claims " + length + " bytes");
                     }
                     return codec.decode(ByteBuffer.wrap(copy));
                 }
-            } else if (get(laneBase + CONSUMER_INDEX) == c) {
+            } else if (!soloClearing() && get(laneBase + CONSUMER_INDEX) == c) {
                 return i >= producerIndexOf(laneBase) ? EMPTY : IN_FLIGHT;
             }
         }
@@ -1654,15 +1686,17 @@ final class SharedRing {
                 i++;
             }
             long s = get(denseSequence(lane, i));
+            if (soloClearing() || get(laneBase + CONSUMER_INDEX) != c) {
+                Thread.onSpinWait();
+                continue; // a clear in its window, or the head moved: look again
+            }
             if (s == i + 1) {
                 return true;
             }
-            if (get(laneBase + CONSUMER_INDEX) == c) {
-                if (i < producerIndexOf(laneBase)) {
-                    stall.at(lane, i, s);
-                }
-                return false;
+            if (i < producerIndexOf(laneBase)) {
+                stall.at(lane, i, s);
             }
+            return false;
         }
     }
 
@@ -1678,6 +1712,10 @@ final class SharedRing {
             claimConsumerRole();
         }
         consumerLock.lock();
+        long me = tag(0);
+        // The clear turn marks the window from the snapshot to the stores of the consumer indices,
+        // which readers of both indices wait out (soloClearing); its CAS also orders the snapshot after it.
+        acquireClearTurn(me);
         try {
             long[] to = new long[lanes];
             for (int lane = 0; lane < lanes; lane++) {
@@ -1729,6 +1767,7 @@ final class SharedRing {
             }
             return removed;
         } finally {
+            cas(CLEAR_OWNER_OFFSET, me, 0);
             consumerLock.unlock();
         }
     }
@@ -1741,6 +1780,10 @@ final class SharedRing {
         for (;;) {
             long c = get(laneBase + CONSUMER_INDEX);
             long p = producerIndexOf(laneBase);
+            if (singleConsumer && soloClearing()) {
+                Thread.onSpinWait();
+                continue;
+            }
             if (get(laneBase + CONSUMER_INDEX) == c) {
                 return Math.max(0, Math.min(capacity, p - c));
             }

@@ -503,11 +503,7 @@ final class SharedRing {
                 // Its previous item is still being read: wait for it (or recover a dead reader).
                 stall.at(lane, i, s);
                 checkStall(stall);
-                if (attempt > 1000) {
-                    Thread.yield();
-                } else {
-                    Thread.onSpinWait();
-                }
+                pause(attempt);
             }
         }
         bytesIn[lane] = get(laneBase + BYTES_IN);
@@ -614,11 +610,7 @@ final class SharedRing {
             stall.at(lane, index, s);
             checkStall(stall);
             forceIfStuckForever(slot, s, index, stall);
-            if (attempt > 1000) {
-                Thread.yield();
-            } else {
-                Thread.onSpinWait();
-            }
+            pause(attempt);
         }
     }
 
@@ -1209,11 +1201,7 @@ final class SharedRing {
             }
             stall.at(lane, index, s);
             checkStall(stall);
-            if (attempt > 1000) {
-                Thread.yield();
-            } else {
-                Thread.onSpinWait();
-            }
+            pause(attempt);
         }
     }
 
@@ -1247,11 +1235,22 @@ final class SharedRing {
             if (!soloClearing() && get(laneBase + CONSUMER_INDEX) == c) {
                 return c;
             }
-            if (spins > 128) {
-                Thread.yield();
-            } else {
-                Thread.onSpinWait();
-            }
+            pause(spins);
+        }
+    }
+
+    /**
+     * One round of a wait on another process's slot or index: spin, then yield. It never parks: the
+     * waits of this class end when another process writes the mapping, which no signal reports,
+     * and each round also checks for a dead owner ({@link #checkStall}).
+     *
+     * @param attempt rounds waited so far
+     */
+    private static void pause(int attempt) {
+        if (attempt > 1000) {
+            Thread.yield();
+        } else {
+            Thread.onSpinWait();
         }
     }
 
@@ -1749,11 +1748,7 @@ final class SharedRing {
                         }
                         stall.at(lane, i, s);
                         checkStall(stall);
-                        if (attempt > 1000) {
-                            Thread.yield();
-                        } else {
-                            Thread.onSpinWait();
-                        }
+                        pause(attempt);
                     }
                 }
                 if (to[lane] > c) {

@@ -146,6 +146,7 @@ final class BenchmarkCharts {
     private static Color colourOf(Contender contender) {
         return switch (contender) {
             case LOCAL -> new Color(0x1565C0);
+            case LOCAL_VIEW -> new Color(0x64B5F6);
             case PRIORITY -> new Color(0x6A1B9A);
             case ARRAY_BLOCKING_QUEUE -> new Color(0x9E9E9E);
             case LINKED_BLOCKING_QUEUE -> new Color(0xBDBDBD);

@@ -14,7 +14,8 @@ import org.openjdk.jmh.runner.RunnerException;
 /**
  * Runs the in-JVM benchmark suite (JMH: {@link ThroughputBenchmark},
  * {@link BlockingThroughputBenchmark}, {@link LatencyBenchmark}) in one go, compares Conduit's
- * {@code local} and {@code priority} with their references, prints the verdicts, and rewrites the
+ * {@code local} (also through its {@code asBlockingQueue()} view, {@code local-view}) and
+ * {@code priority} with their references, prints the verdicts, and rewrites the
  * in-JVM section of {@code docs/benchmarks.md} with tables and PNG charts ({@code docs/img/}).
  * Other sections of the page (shared memory, rpc, ray) are left as they are.
  *
@@ -22,8 +23,8 @@ import org.openjdk.jmh.runner.RunnerException;
  * [--profiler NAME]... [--param NAME=VALUE,...]... [--json FILE] [--no-docs] [--verbose]}. The
  * suite runs as rounds of one fork per benchmark ({@link InterleavedRounds}), and each target is
  * judged on the median of its per-round paired ratios ({@link PairedRatio}). {@code --quick} is a
- * smoke run for CI (one round, under two minutes on a quiet machine); the full run (five rounds)
- * takes about fifteen minutes. System
+ * smoke run for CI (one round, about two minutes on a quiet machine); the full run (five rounds)
+ * takes about eighteen minutes. System
  * property {@code conduit.bench.command} names the command to print as the way to reproduce the
  * run ({@code scripts/bench.sh} sets it); with system property {@value BenchResults#RESULTS_PROPERTY}
  * the targets are also written to that file ({@link BenchResults}).
@@ -144,7 +145,7 @@ public final class BenchmarkReport {
         return """
                 Usage: BenchmarkReport [options]
                   --quick            a short smoke run (one round, about two minutes) instead of the full one
-                                     (five rounds, ~15 min)
+                                     (five rounds, ~18 min)
                   --rounds N         rounds of one fork per benchmark (default 5, 1 with --quick); the
                                      contenders of a scenario run back to back in each round
                   --docs DIR         the directory of benchmarks.md and img/ (default: docs)

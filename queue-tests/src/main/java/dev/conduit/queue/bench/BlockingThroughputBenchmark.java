@@ -25,7 +25,8 @@ public class BlockingThroughputBenchmark {
     /** The contenders that can block. */
     public static class Queues extends QueueUnderTest {
         /** The contender's label. */
-        @Param({"local", "priority", "ArrayBlockingQueue", "LinkedBlockingQueue", "PriorityBlockingQueue"})
+        @Param({"local", "local-view", "priority", "ArrayBlockingQueue", "LinkedBlockingQueue",
+                "PriorityBlockingQueue"})
         public String impl;
 
         @Override

@@ -18,6 +18,17 @@ public enum Contender {
             return new ConduitBenchQueue(QueueDescriptor.local(uniqueId()).withCapacity(capacity));
         }
     },
+    /**
+     * Conduit's {@code local} backend through its {@link dev.conduit.queue.MessageQueue#asBlockingQueue()}
+     * view: the same queue as {@link #LOCAL}, taken with a {@code poll()} that returns the item or null
+     * instead of an {@code Optional} (which C2 on JDK 17 allocates per call).
+     */
+    LOCAL_VIEW("local-view", true) {
+        @Override
+        public BenchQueue create(int capacity) {
+            return new ConduitViewBenchQueue(QueueDescriptor.local(uniqueId()).withCapacity(capacity));
+        }
+    },
     /** Conduit's {@code priority} backend, opened through {@link QueueDescriptor#open()}. */
     PRIORITY("priority", true) {
         @Override

@@ -19,11 +19,11 @@ final class InprocReport {
     /** Where the charts go, relative to the page. */
     static final String IMAGE_DIR = "img";
 
-    private static final List<Contender> LOCAL_AND_REFERENCES = List.of(Contender.LOCAL,
+    private static final List<Contender> LOCAL_AND_REFERENCES = List.of(Contender.LOCAL, Contender.LOCAL_VIEW,
             Contender.ARRAY_BLOCKING_QUEUE, Contender.LINKED_BLOCKING_QUEUE, Contender.MPMC_ARRAY_QUEUE);
     private static final List<Contender> PRIORITY_AND_REFERENCE = List.of(Contender.PRIORITY,
             Contender.PRIORITY_BLOCKING_QUEUE);
-    private static final List<Contender> BLOCKING = List.of(Contender.LOCAL, Contender.PRIORITY,
+    private static final List<Contender> BLOCKING = List.of(Contender.LOCAL, Contender.LOCAL_VIEW, Contender.PRIORITY,
             Contender.ARRAY_BLOCKING_QUEUE, Contender.LINKED_BLOCKING_QUEUE, Contender.PRIORITY_BLOCKING_QUEUE);
     private static final List<Contender> ALL = List.of(Contender.values());
 
@@ -96,12 +96,12 @@ final class InprocReport {
     /** @return the table of targets, as plain text for the console */
     String targetsAsText() {
         StringBuilder s = new StringBuilder();
-        s.append(String.format(Locale.ROOT, "%-8s %-22s %-19s %10s %10s %8s %-15s %6s %-11s %-11s  %-22s %s%n",
+        s.append(String.format(Locale.ROOT, "%-10s %-22s %-19s %10s %10s %8s %-15s %6s %-11s %-11s  %-22s %s%n",
                 "conduit", "reference", "threads", "conduit", "reference", "median", "range", "met", "near (n)",
                 "far (n)", "target", "verdict"));
         for (PairedRatio p : paired) {
             Comparison c = p.comparison();
-            s.append(String.format(Locale.ROOT, "%-8s %-22s %-19s %10s %10s %8s %-15s %6s %-11s %-11s  %-22s %s%n",
+            s.append(String.format(Locale.ROOT, "%-10s %-22s %-19s %10s %10s %8s %-15s %6s %-11s %-11s  %-22s %s%n",
                     c.subject().label(), c.reference().label(), c.scenario().shortName,
                     score(c.scenario(), c.subject()), score(c.scenario(), c.reference()),
                     p.median().map(InprocReport::ratio).orElse("-"), range(p),
@@ -312,6 +312,10 @@ final class InprocReport {
         line("- `local` and `priority` are opened with `QueueDescriptor.local(…)`/`priority(…).withCapacity(1024)"
                 + ".open()` and used through `MessageQueue` (`offer`, `poll`, `put(item, timeout)`, "
                 + "`get(timeout)`): the product as users get it.");
+        line("- `local-view` is the same `local` queue used through `asBlockingQueue()` (`offer`, `poll`, and the "
+                + "timed `offer`/`poll` as put and take): its `poll()` returns the item or null, where "
+                + "`MessageQueue.poll()` returns an `Optional` that C2 on JDK 17 allocates per call. It has "
+                + "`local`'s targets as rows of its own; the `local` rows are the verdict on the contract's calls.");
         line("- `MpmcArrayQueue` is JCTools' queue used raw (non-blocking `offer`/`poll`; it spins where the latency "
                 + "benchmark must wait). `PriorityBlockingQueue` does the same job as `priority`: bounded to 1024 by a "
                 + "semaphore and FIFO among equal priorities by a sequence number; every item of both is at the "

@@ -32,7 +32,7 @@ public class LatencyBenchmark {
     /** One queue for a single thread. */
     public static class OneQueue extends QueueUnderTest {
         /** The contender's label. */
-        @Param({"local", "priority", "ArrayBlockingQueue", "LinkedBlockingQueue", "MpmcArrayQueue",
+        @Param({"local", "local-view", "priority", "ArrayBlockingQueue", "LinkedBlockingQueue", "MpmcArrayQueue",
                 "PriorityBlockingQueue"})
         public String impl;
 
@@ -46,7 +46,7 @@ public class LatencyBenchmark {
     @State(Scope.Group)
     public static class TwoQueues {
         /** The contender's label. */
-        @Param({"local", "priority", "ArrayBlockingQueue", "LinkedBlockingQueue", "MpmcArrayQueue",
+        @Param({"local", "local-view", "priority", "ArrayBlockingQueue", "LinkedBlockingQueue", "MpmcArrayQueue",
                 "PriorityBlockingQueue"})
         public String impl;
 

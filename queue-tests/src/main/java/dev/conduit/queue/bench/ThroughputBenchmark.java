@@ -30,7 +30,7 @@ public class ThroughputBenchmark {
     /** Every contender, one trial each. */
     public static class Queues extends QueueUnderTest {
         /** The contender's label. */
-        @Param({"local", "priority", "ArrayBlockingQueue", "LinkedBlockingQueue", "MpmcArrayQueue",
+        @Param({"local", "local-view", "priority", "ArrayBlockingQueue", "LinkedBlockingQueue", "MpmcArrayQueue",
                 "PriorityBlockingQueue"})
         public String impl;
 

@@ -30,6 +30,7 @@ import static dev.conduit.queue.shm.RingLayout.WRITING;
 import dev.conduit.queue.QueueException;
 import dev.conduit.queue.codec.Codec;
 import dev.conduit.queue.codec.Codecs;
+import dev.conduit.queue.codec.RecyclingCodec;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
@@ -60,7 +61,9 @@ import java.util.concurrent.TimeUnit;
  * slots; its operations are in the section "single consumer" below: the threads of the producing
  * process take turns on {@link #producerLock}, those of the consuming process on
  * {@link #consumerLock}, so each side's indices have one writer, moved with ordered stores, and
- * only the producer writes slots.
+ * only the producer writes slots. A confined ring ({@code threads=confined}, docs/shm.md) takes no
+ * turns: each side belongs to one thread of this process ({@link #checkProducerThread},
+ * {@link #checkConsumerThread}), which its handles check before they call in here.
  *
  * <p>Thread-safe.
  */
@@ -136,6 +139,27 @@ final class SharedRing {
      */
     private final TurnLock producerLock = new TurnLock();
     private final TurnLock consumerLock = new TurnLock();
+    /**
+     * Whether this process's handles on the file are thread-confined ({@code threads=confined}): each
+     * side belongs to one thread, so the single-consumer operations take no turn. Set once by
+     * {@link ShmFile#acquire} before the ring is shared, which publishes it.
+     */
+    private boolean confined;
+    /** Confined rings: the thread that owns this process's producer side, and its consumer side. */
+    private volatile Thread producerThread;
+    private volatile Thread consumerThread;
+    private static final VarHandle PRODUCER_THREAD;
+    private static final VarHandle CONSUMER_THREAD;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            PRODUCER_THREAD = lookup.findVarHandle(SharedRing.class, "producerThread", Thread.class);
+            CONSUMER_THREAD = lookup.findVarHandle(SharedRing.class, "consumerThread", Thread.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
     /**
      * Single-consumer files, under {@link #producerLock} while this process produces: per lane, the
      * producer index (this process is its only writer) and the consumer index last read (re-read
@@ -276,6 +300,81 @@ final class SharedRing {
         return lanes;
     }
 
+    // ---- thread confinement
+
+    void setConfined(boolean confined) {
+        this.confined = confined;
+    }
+
+    boolean isConfined() {
+        return confined;
+    }
+
+    /**
+     * Confined rings: lets the calling thread produce if it owns this process's producer side, or
+     * makes it the owner when no live thread does (the first to produce, or the next after the owner
+     * has ended). Called before a put changes anything.
+     *
+     * @throws QueueException naming the owner when another live thread owns the side, or when the
+     *     caller is one of Conduit's async threads (see {@link #wrongThread})
+     */
+    void checkProducerThread() {
+        if (producerThread != Thread.currentThread()) {
+            takeSide(PRODUCER_THREAD, "producer", "put (put, offer, putAll, a transaction's commit)");
+        }
+    }
+
+    /**
+     * Confined rings: as {@link #checkProducerThread} for the consumer side (get, poll, getBatch,
+     * clear). Called before a take changes anything.
+     *
+     * @throws QueueException as {@link #checkProducerThread} does
+     */
+    void checkConsumerThread() {
+        if (consumerThread != Thread.currentThread()) {
+            takeSide(CONSUMER_THREAD, "consumer", "take (get, poll, getBatch, clear)");
+        }
+    }
+
+    private void takeSide(VarHandle side, String role, String calls) {
+        Thread me = Thread.currentThread();
+        for (;;) {
+            Thread owner = (Thread) side.getVolatile(this);
+            if (owner == me) {
+                return;
+            }
+            // A thread that has ended is inside no call (its end happens-before isAlive() says so).
+            if (owner != null && owner.isAlive() || isAsyncThread(me)) {
+                throw wrongThread(owner, me, role, calls);
+            }
+            if (side.compareAndSet(this, owner, me)) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * Whether a thread is one of queue-api's {@code AsyncSupport} threads, which run the waiting half
+     * of {@code putAsync} and {@code getAsync} and the deliveries of {@code asPublisher()}: any of
+     * them may run the next such call, so none may own a side.
+     */
+    private static boolean isAsyncThread(Thread t) {
+        return t.isDaemon() && t.getName().startsWith("conduit-async-");
+    }
+
+    private QueueException wrongThread(Thread owner, Thread caller, String role, String calls) {
+        String why = owner == null ? "no thread owns it yet"
+                : "it belongs to thread '" + owner.getName() + "' (id " + owner.getId() + ")";
+        String async = isAsyncThread(caller) ? " That thread is one of Conduit's async threads, which run the waiting"
+                + " half of putAsync and getAsync and the deliveries of asPublisher(): any of them may run the next"
+                + " such call, so none may own a side." : "";
+        return new QueueException("shared-memory queue " + name + " is open with threads=confined: the " + role
+                + " side of this process takes calls that " + calls + " from one thread only; " + why + ", and thread '"
+                + caller.getName() + "' (id " + caller.getId() + ") called." + async + " Nothing was changed. Make"
+                + " every such call on the owning thread (it stays the owner until it ends), hand the work to that"
+                + " thread, or open the queue with threads=shared (the default) to share a handle between threads");
+    }
+
     // ---- producers
 
     /**
@@ -298,7 +397,7 @@ final class SharedRing {
      */
     int tryOffer(int lane, Payload item, Stall stall, boolean precise) {
         if (singleConsumer) {
-            return soloOffer(lane, item);
+            return soloOffer(lane, item, null);
         }
         if (singleProducer && !producing) {
             claimProducerRole();
@@ -673,6 +772,17 @@ final class SharedRing {
         item.writeTo(buf, slot + SLOT_HEADER_LENGTH);
     }
 
+    /**
+     * Adds one item of raw bytes to a lane of a single-consumer file if there is room now: as
+     * {@link #tryOffer}, with the bytes copied as they are, so that the put allocates no payload.
+     *
+     * @param bytes the item's bytes, at most the item size
+     * @return {@link #OK} or {@link #FULL}
+     */
+    int tryOfferBytes(int lane, byte[] bytes) {
+        return soloOffer(lane, null, bytes);
+    }
+
     // ---- consumers
 
     /**
@@ -778,6 +888,12 @@ final class SharedRing {
         if (codec == RAW_BYTES) {
             // The raw bytes codec's item is the bytes: copy them out without a slice per item.
             byte[] bytes = new byte[length];
+            buf.get(slot + payloadOffset, bytes, 0, length);
+            return bytes;
+        }
+        if (codec instanceof RecyclingCodec<?> recycling && recycling.wrapped() == RAW_BYTES) {
+            // Bytes into an array the consumer handed back, also without a slice.
+            byte[] bytes = (byte[]) recycling.array(length);
             buf.get(slot + payloadOffset, bytes, 0, length);
             return bytes;
         }
@@ -1255,18 +1371,23 @@ final class SharedRing {
     }
 
     /**
-     * Adds one item: under {@link #producerLock}, room from the cached consumer index (re-read only
-     * when it says full), then the producer index (ordered store, so {@code size()} counts the claim),
-     * length and payload with plain stores, and the sequence {@code p + 1} with a release store.
+     * Adds one item: under {@link #producerLock} (a confined ring's one producing thread takes no
+     * turn), room from the cached consumer index (re-read only when it says full), then the producer
+     * index (ordered store, so {@code size()} counts the claim), length and payload with plain
+     * stores, and the sequence {@code p + 1} with a release store.
      *
+     * @param item the encoded item, when {@code bytes} is null
+     * @param bytes the item's raw bytes, or null
      * @return {@link #OK} or {@link #FULL}
      */
-    private int soloOffer(int lane, Payload item) {
+    private int soloOffer(int lane, Payload item, byte[] bytes) {
         if (!producing) {
             claimProducerRole();
         }
         final int laneBase = layout.laneOffset(lane);
-        producerLock.lock();
+        if (!confined) {
+            producerLock.lock();
+        }
         try {
             long p = produced[lane];
             if (p >= consumedSeen[lane] + capacity) {
@@ -1277,12 +1398,16 @@ final class SharedRing {
                 }
             }
             int slot = layout.slotOffset(lane, p);
-            int size = item.size();
+            int size = bytes != null ? bytes.length : item.size();
             produced[lane] = p + 1;
             LONG.setRelease(buf, laneBase + PRODUCER_INDEX, p + 1);
             try {
                 INT.set(buf, slot + DENSE_SLOT_ITEM_LENGTH, size);
-                item.writeTo(buf, slot + DENSE_SLOT_HEADER_LENGTH);
+                if (bytes != null) {
+                    buf.put(slot + DENSE_SLOT_HEADER_LENGTH, bytes, 0, size);
+                } else {
+                    item.writeTo(buf, slot + DENSE_SLOT_HEADER_LENGTH);
+                }
             } catch (RuntimeException | Error e) {
                 LONG.setRelease(buf, slot + DENSE_SLOT_SEQUENCE, (p + 1) | TOMBSTONE);
                 add(ABANDONED_OFFSET, 1);
@@ -1294,7 +1419,9 @@ final class SharedRing {
             LONG.setRelease(buf, laneBase + BYTES_IN, total);
             return OK;
         } finally {
-            producerLock.unlock();
+            if (!confined) {
+                producerLock.unlock();
+            }
         }
     }
 
@@ -1312,7 +1439,9 @@ final class SharedRing {
         }
         final int laneBase = layout.laneOffset(lane);
         final int n = items.length;
-        producerLock.lock();
+        if (!confined) {
+            producerLock.lock();
+        }
         try {
             long p = produced[lane];
             if (p + n > consumedSeen[lane] + capacity) {
@@ -1347,7 +1476,9 @@ final class SharedRing {
             LONG.setRelease(buf, laneBase + BYTES_IN, total);
             return OK;
         } finally {
-            producerLock.unlock();
+            if (!confined) {
+                producerLock.unlock();
+            }
         }
     }
 
@@ -1512,7 +1643,9 @@ final class SharedRing {
             claimConsumerRole();
         }
         final int laneBase = layout.laneOffset(lane);
-        consumerLock.lock();
+        if (!confined) {
+            consumerLock.lock();
+        }
         try {
             for (;;) {
                 long c = get(laneBase + CONSUMER_INDEX);
@@ -1553,7 +1686,9 @@ final class SharedRing {
                 return IN_FLIGHT;
             }
         } finally {
-            consumerLock.unlock();
+            if (!confined) {
+                consumerLock.unlock();
+            }
         }
     }
 
@@ -1577,7 +1712,9 @@ final class SharedRing {
         }
         final int laneBase = layout.laneOffset(lane);
         final long most = Math.min(max, capacity);
-        consumerLock.lock();
+        if (!confined) {
+            consumerLock.lock();
+        }
         try {
             final long c = get(laneBase + CONSUMER_INDEX);
             long end = c;
@@ -1640,7 +1777,9 @@ final class SharedRing {
             }
             return (int) items;
         } finally {
-            consumerLock.unlock();
+            if (!confined) {
+                consumerLock.unlock();
+            }
         }
     }
 
@@ -1710,7 +1849,9 @@ final class SharedRing {
         if (!consuming) {
             claimConsumerRole();
         }
-        consumerLock.lock();
+        if (!confined) {
+            consumerLock.lock();
+        }
         long me = tag(0);
         // The clear turn marks the window from the snapshot to the stores of the consumer indices,
         // which readers of both indices wait out (soloClearing); its CAS also orders the snapshot after it.
@@ -1763,7 +1904,9 @@ final class SharedRing {
             return removed;
         } finally {
             cas(CLEAR_OWNER_OFFSET, me, 0);
-            consumerLock.unlock();
+            if (!confined) {
+                consumerLock.unlock();
+            }
         }
     }
 

@@ -67,7 +67,7 @@ public final class ShmBackend implements QueueBackend {
             ShmQueues.cleanup(options.dir());
         }
         SharedRing ring = ShmFile.acquire(options.path(), options.layout(), options.openTimeoutNanos(),
-                options.stallTimeoutNanos());
+                options.stallTimeoutNanos(), options.confined());
         return new ShmStore<>(descriptor, codec, options, ring,
                 options.layout().lanes() == RingLayout.MAX_LANES ? WITH_PRIORITY : CAPABILITIES);
     }

@@ -90,11 +90,33 @@ final class ShmFile {
      * @throws QueueException when the file cannot be created, or is refused
      */
     static SharedRing acquire(Path path, RingLayout wanted, long openTimeoutNanos, long stallTimeoutNanos) {
+        return acquire(path, wanted, openTimeoutNanos, stallTimeoutNanos, false);
+    }
+
+    /**
+     * As {@link #acquire(Path, RingLayout, long, long)}, for a handle that is thread-confined or not
+     * (option {@code threads}): every handle of this process on one file shares its ring, whose
+     * producer and consumer sides are confined to one thread each or shared by all threads, so all
+     * of them must ask for the same.
+     *
+     * @param confined whether the handle is thread-confined ({@code threads=confined})
+     * @return the ring
+     * @throws QueueException also when this process has the file open with the other {@code threads}
+     */
+    static SharedRing acquire(Path path, RingLayout wanted, long openTimeoutNanos, long stallTimeoutNanos,
+            boolean confined) {
         Path key = path.toAbsolutePath().normalize();
         synchronized (ATTACHED) {
             Attachment a = ATTACHED.get(key);
             if (a != null && !a.ring.isDestroyed() && Files.exists(key)) {
                 checkGeometry(a.ring.layout, wanted, key.toString());
+                if (a.ring.isConfined() != confined) {
+                    throw new QueueException("shared-memory queue " + key + " is open in this process with threads="
+                            + (a.ring.isConfined() ? "confined" : "shared") + ", and a handle with threads="
+                            + (confined ? "confined" : "shared") + " was asked for: the handles of one process on a"
+                            + " queue share its producer and consumer sides, so they must all use the same 'threads'"
+                            + " option");
+                }
                 a.handles++;
                 return a.ring;
             }
@@ -109,6 +131,7 @@ final class ShmFile {
                     Thread.currentThread().interrupt();
                 }
             }
+            ring.setConfined(confined);
             a = new Attachment(ring);
             a.handles = 1;
             ATTACHED.put(key, a);

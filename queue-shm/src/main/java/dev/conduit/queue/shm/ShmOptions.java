@@ -27,15 +27,19 @@ import org.slf4j.LoggerFactory;
  *     (option {@code openTimeoutMs})
  * @param autoCleanup remove stale queue files of the directory on open (option {@code auto_cleanup})
  * @param durable whether the queue is the durable journal (option {@code durable})
+ * @param confined whether this process's handles are thread-confined (option {@code threads}:
+ *     {@code shared}, the default, or {@code confined}, which needs {@code producers=single} and
+ *     {@code consumers=single}; see docs/shm.md, "Thread-confined handles")
  */
 record ShmOptions(Path dir, Path path, RingLayout layout, IdleStrategy.Kind idle, Backpressure backpressure,
-        long stallTimeoutNanos, long openTimeoutNanos, boolean autoCleanup, boolean durable) {
+        long stallTimeoutNanos, long openTimeoutNanos, boolean autoCleanup, boolean durable, boolean confined) {
     private static final Logger LOG = LoggerFactory.getLogger(ShmOptions.class);
 
     /** The default largest encoded item, in bytes. */
     static final long DEFAULT_ITEM_SIZE = 4096;
     static final Set<String> KNOWN = Set.of("dir", "itemSize", "lanes", "idle", "backpressure", "stallTimeoutMs",
-            "openTimeoutMs", "auto_cleanup", "durable", "fsync", "rollCycle", "broadcast", "producers", "consumers");
+            "openTimeoutMs", "auto_cleanup", "durable", "fsync", "rollCycle", "broadcast", "producers", "consumers",
+            "threads");
 
     /**
      * Reads a descriptor's options.
@@ -83,6 +87,19 @@ record ShmOptions(Path dir, Path path, RingLayout layout, IdleStrategy.Kind idle
                     + " dropping the oldest item is a take by the producer, and only the consuming process may take;"
                     + " use BLOCK or REJECT, or consumers=multi");
         }
+        String threads = d.option("threads", "shared").trim().toLowerCase(Locale.ROOT);
+        if (!threads.equals("shared") && !threads.equals("confined")) {
+            throw new IllegalArgumentException("option 'threads' must be shared or confined, not '"
+                    + d.option("threads", "") + "'");
+        }
+        boolean confined = threads.equals("confined");
+        boolean durable = d.booleanOption("durable", false);
+        if (confined && (durable || !layout.singleConsumer())) {
+            throw new IllegalArgumentException("option 'threads=confined' needs 'producers=single' and"
+                    + " 'consumers=single' (and no 'durable=true'): a confined handle gives up the turns that keep"
+                    + " one process's threads apart, which only the one-to-one ring can do without; add those"
+                    + " options, or use threads=shared");
+        }
         long stallMs = d.longOption("stallTimeoutMs", 1000);
         long openMs = d.longOption("openTimeoutMs", 5000);
         if (stallMs < 1 || openMs < 0) {
@@ -92,7 +109,7 @@ record ShmOptions(Path dir, Path path, RingLayout layout, IdleStrategy.Kind idle
         return new ShmOptions(dir, ShmFile.pathFor(dir, d.namespace(), d.id()), layout,
                 IdleStrategy.Kind.parse(d.option("idle", null)), backpressure,
                 TimeUnit.MILLISECONDS.toNanos(stallMs), TimeUnit.MILLISECONDS.toNanos(openMs),
-                d.booleanOption("auto_cleanup", false), d.booleanOption("durable", false));
+                d.booleanOption("auto_cleanup", false), durable, confined);
     }
 
     /**

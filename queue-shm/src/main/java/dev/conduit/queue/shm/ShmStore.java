@@ -8,6 +8,7 @@ import dev.conduit.queue.QueueDescriptor;
 import dev.conduit.queue.QueueMetrics;
 import dev.conduit.queue.codec.Codec;
 import dev.conduit.queue.codec.Codecs;
+import dev.conduit.queue.codec.RecyclingCodec;
 import dev.conduit.queue.spi.Deadline;
 import dev.conduit.queue.spi.IdleStrategy;
 import dev.conduit.queue.spi.QueueStore;
@@ -22,7 +23,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One handle on an {@code shm} queue: encodes items straight into the shared ring's slots, waits
  * with the descriptor's {@link IdleStrategy} (another process cannot signal us), and reads the
- * metrics from the file's shared counters. Thread-safe.
+ * metrics from the file's shared counters. Thread-safe, except with {@code threads=confined}: then
+ * each side takes calls from one thread (see {@link SharedRing#checkProducerThread}).
  *
  * @param <T> the item type
  */
@@ -46,8 +48,18 @@ final class ShmStore<T> implements QueueStore<T> {
     private static final int ROOM_ATTEMPTS = 256;
 
     private final int roomWanted;
-    /** Whether the codec is {@link Codecs#bytes()}, whose encode and decode are the bytes themselves. */
+    /**
+     * Whether the codec is {@link Codecs#bytes()} (or recycles its arrays), whose encode is the bytes
+     * themselves.
+     */
     private final boolean rawBytes;
+    /** Whether the handle is thread-confined (option {@code threads=confined}). */
+    private final boolean confined;
+    /**
+     * Whether a put hands the ring its bytes as they are ({@link SharedRing#tryOfferBytes}): raw
+     * bytes into a single-consumer ring, whose put then allocates nothing.
+     */
+    private final boolean bytesAsTheyAre;
     private volatile boolean closed;
 
 
@@ -61,7 +73,10 @@ final class ShmStore<T> implements QueueStore<T> {
         this.lanes = ring.lanes();
         this.itemSize = ring.layout.itemSize();
         this.roomWanted = (int) Math.max(1, Math.min(64, ring.layout.capacity() / 8));
-        this.rawBytes = codec == Codecs.bytes();
+        this.rawBytes = codec == Codecs.bytes()
+                || codec instanceof RecyclingCodec<?> recycling && recycling.wrapped() == Codecs.bytes();
+        this.confined = options.confined();
+        this.bytesAsTheyAre = rawBytes && ring.layout.singleConsumer();
     }
 
     private void checkOpen() {
@@ -111,12 +126,23 @@ final class ShmStore<T> implements QueueStore<T> {
             bytes = codec.encode(item);
             size = bytes.length;
         }
+        checkSize(size);
+        return new Encoded<>(item, codec, bytes, size);
+    }
+
+    /** {@link #bytesAsTheyAre}: the item's bytes (the raw bytes codec's encode is the item itself). */
+    private byte[] bytesOf(T item) {
+        byte[] bytes = codec.encode(item);
+        checkSize(bytes.length);
+        return bytes;
+    }
+
+    private void checkSize(int size) {
         if (size > itemSize) {
             throw new ItemTooLargeException("an item of " + size + " encoded bytes does not fit queue "
                     + descriptor.qualifiedName() + ", whose slots hold " + itemSize + " (option 'itemSize'); nothing"
                     + " was written");
         }
-        return new Encoded<>(item, codec, bytes, size);
     }
 
     @Override
@@ -129,14 +155,19 @@ final class ShmStore<T> implements QueueStore<T> {
     @Override
     public boolean offer(T item, int priority, long timeoutNanos) throws InterruptedException {
         checkOpen();
-        Encoded<T> payload = encode(item);
+        if (confined) {
+            ring.checkProducerThread();
+        }
+        // Raw bytes into a single-consumer ring go as they are; anything else in a payload holder.
+        byte[] bytes = bytesAsTheyAre ? bytesOf(item) : null;
+        Encoded<T> payload = bytes == null ? encode(item) : null;
         int lane = options.laneFor(priority);
         Backpressure policy = options.backpressure();
         // Only a put that will not wait needs to know at once whether the lane is full; an attempt
         // that is not precise never names a stall, so the common put allocates none.
         boolean willWait = policy == Backpressure.BLOCK && timeoutNanos != 0;
         SharedRing.Stall stall = willWait ? null : new SharedRing.Stall();
-        int r = ring.tryOffer(lane, payload, stall, !willWait);
+        int r = attempt(lane, payload, bytes, stall, !willWait);
         if (r == SharedRing.OK) {
             return true;
         }
@@ -174,11 +205,16 @@ final class ShmStore<T> implements QueueStore<T> {
                 r = SharedRing.NOT_FREE;
                 continue;
             }
-            r = ring.tryOffer(lane, payload, stall, precise);
+            r = attempt(lane, payload, bytes, stall, precise);
             if (r == SharedRing.OK) {
                 return true;
             }
         }
+    }
+
+    /** One attempt of a put: of {@code bytes} as they are when not null, else of {@code payload}. */
+    private int attempt(int lane, Encoded<T> payload, byte[] bytes, SharedRing.Stall stall, boolean precise) {
+        return bytes != null ? ring.tryOfferBytes(lane, bytes) : ring.tryOffer(lane, payload, stall, precise);
     }
 
     /**
@@ -227,6 +263,9 @@ final class ShmStore<T> implements QueueStore<T> {
     public boolean offerAll(List<? extends T> items, int[] priorities, long timeoutNanos)
             throws InterruptedException {
         checkOpen();
+        if (confined) {
+            ring.checkProducerThread();
+        }
         int n = items.size();
         Integer[] order = new Integer[n];
         int top = 0;
@@ -311,6 +350,9 @@ final class ShmStore<T> implements QueueStore<T> {
     @SuppressWarnings("unchecked")
     public T poll(long timeoutNanos) throws InterruptedException {
         checkOpen();
+        if (confined) {
+            ring.checkConsumerThread();
+        }
         // As for puts: only a precise attempt can name a stall.
         SharedRing.Stall stall = timeoutNanos == 0 ? new SharedRing.Stall() : null;
         Object r = pollOnce(stall, timeoutNanos == 0);
@@ -355,6 +397,9 @@ final class ShmStore<T> implements QueueStore<T> {
     @Override
     public int drainTo(Collection<? super T> sink, int maxItems, long timeoutNanos) throws InterruptedException {
         checkOpen();
+        if (confined) {
+            ring.checkConsumerThread();
+        }
         // Items ready now are taken in runs from the start, highest lane first: one claim of the
         // consumer index per run. Only when none is ready does the first item go through poll(),
         // which waits (and recovers stalled slots); the rest then follow in runs.
@@ -461,6 +506,9 @@ final class ShmStore<T> implements QueueStore<T> {
     @Override
     public int clear() {
         checkOpen();
+        if (confined) {
+            ring.checkConsumerThread();
+        }
         return (int) Math.min(Integer.MAX_VALUE, ring.clear());
     }
 

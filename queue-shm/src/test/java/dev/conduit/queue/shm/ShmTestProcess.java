@@ -41,7 +41,9 @@ public final class ShmTestProcess {
         QueueDescriptor d = QueueDescriptor.fromJson(args[1]);
         switch (mode) {
             case "produce" -> produce(d, Long.parseLong(args[2]), Long.parseLong(args[3]), Integer.parseInt(args[4]));
-            case "consume" -> consume(d, Path.of(args[2]));
+            case "consume" -> consume(d, Path.of(args[2]), false);
+            case "consume-batches" -> consume(d, Path.of(args[2]), true);
+            case "batch-consume-log" -> batchConsumeLog(d, Path.of(args[2]));
             case "echo" -> echo(d);
             case "chaos-produce" -> chaosProduce(d, Long.parseLong(args[2]), Path.of(args[3]));
             case "chaos-consume" -> chaosConsume(d, Path.of(args[2]));
@@ -94,16 +96,24 @@ public final class ShmTestProcess {
         }
     }
 
-    /** Counts, checks and records every item until a STOP item; writes a result file. */
-    private static void consume(QueueDescriptor d, Path result) throws Exception {
+    /**
+     * Counts, checks and records every item until a STOP item, taken one {@code get} at a time or
+     * with {@code getBatch}; writes a result file.
+     */
+    private static void consume(QueueDescriptor d, Path result, boolean batches) throws Exception {
         Map<Long, BitSet> seen = new HashMap<>();
         long count = 0;
         long duplicates = 0;
         long damaged = 0;
         long checksum = 0;
         try (MessageQueue<byte[]> q = d.open(Codecs.bytes())) {
+            java.util.Iterator<byte[]> taken = java.util.Collections.emptyIterator();
             for (;;) {
-                byte[] it = q.get();
+                while (!taken.hasNext()) {
+                    taken = batches ? q.getBatch(256, Duration.ofSeconds(30)).iterator() : java.util.List.of(q.get())
+                            .iterator();
+                }
+                byte[] it = taken.next();
                 long producer = ByteBuffer.wrap(it).getLong(0);
                 if (producer == STOP) {
                     break;
@@ -182,6 +192,25 @@ public final class ShmTestProcess {
                 rec.clear();
                 rec.putLong(v[0]).putLong(v[1]);
                 raw.write(rec.array());
+            }
+        }
+    }
+
+    /**
+     * Takes items of {@link #chaosProduce}'s kind with {@code getBatch(64)} forever, logging each
+     * (producer, seq) after its batch was taken.
+     */
+    private static void batchConsumeLog(QueueDescriptor d, Path log) throws Exception {
+        try (MessageQueue<long[]> q = d.open(Codecs.longs());
+                OutputStream raw = new java.io.BufferedOutputStream(new FileOutputStream(log.toFile(), true), 1 << 16)) {
+            ByteBuffer rec = ByteBuffer.allocate(16);
+            for (;;) {
+                for (long[] v : q.getBatch(64, Duration.ofMillis(100))) {
+                    rec.clear();
+                    rec.putLong(v[0]).putLong(v[1]);
+                    raw.write(rec.array());
+                }
+                raw.flush();
             }
         }
     }

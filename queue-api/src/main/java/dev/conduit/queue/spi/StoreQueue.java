@@ -232,6 +232,18 @@ public final class StoreQueue<T> implements MessageQueue<T> {
         return store().tryPoll();
     }
 
+    /**
+     * {@link #get(Duration)} that answers a timeout with null instead of {@link QueueEmptyException},
+     * for {@link BlockingQueueView}'s timed poll.
+     *
+     * @param timeoutNanos the longest wait; 0 or less does not wait
+     * @return the item, or null if none arrived in time
+     * @throws InterruptedException if interrupted while waiting
+     */
+    T pollOrNull(long timeoutNanos) throws InterruptedException {
+        return store().poll(Math.max(0, timeoutNanos));
+    }
+
     @Override
     public List<T> getBatch(int maxItems, Duration timeout) throws InterruptedException {
         if (maxItems < 1) {

@@ -38,7 +38,7 @@ import picocli.CommandLine.Spec;
         description = {"Run benchmarks and rewrite their section of docs/benchmarks.md with its charts.",
             "Default: the in-JVM JMH suite, local (also as local-view, through asBlockingQueue()) and priority",
             "beside ArrayBlockingQueue, LinkedBlockingQueue, MpmcArrayQueue and PriorityBlockingQueue, in rounds",
-            "of one fork each (--rounds, default 5); about 18 minutes, --quick is a smoke run of about two.",
+            "of one fork each (--rounds, default 5); about 18 minutes, --quick is a smoke run of under two.",
             "--shm: the shm backend between two processes beside Chronicle Queue, Agrona and the hardware.",
             "--rpc: the rpc backend over loopback beside plain grpc-java; --quick is a run of seconds.",
             "--results FILE: run nothing, merge a results file (ray harness) into the page."})

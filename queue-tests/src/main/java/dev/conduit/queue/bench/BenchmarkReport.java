@@ -23,7 +23,7 @@ import org.openjdk.jmh.runner.RunnerException;
  * [--profiler NAME]... [--param NAME=VALUE,...]... [--json FILE] [--no-docs] [--verbose]}. The
  * suite runs as rounds of one fork per benchmark ({@link InterleavedRounds}), and each target is
  * judged on the median of its per-round paired ratios ({@link PairedRatio}). {@code --quick} is a
- * smoke run for CI (one round, about two minutes on a quiet machine); the full run (five rounds)
+ * smoke run for CI (one round, under two minutes on a quiet machine); the full run (five rounds)
  * takes about eighteen minutes. System
  * property {@code conduit.bench.command} names the command to print as the way to reproduce the
  * run ({@code scripts/bench.sh} sets it); with system property {@value BenchResults#RESULTS_PROPERTY}

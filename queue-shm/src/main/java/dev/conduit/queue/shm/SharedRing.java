@@ -30,7 +30,6 @@ import static dev.conduit.queue.shm.RingLayout.WRITING;
 import dev.conduit.queue.QueueException;
 import dev.conduit.queue.codec.Codec;
 import dev.conduit.queue.codec.Codecs;
-import dev.conduit.queue.codec.RecyclingCodec;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
@@ -891,12 +890,6 @@ final class SharedRing {
             buf.get(slot + payloadOffset, bytes, 0, length);
             return bytes;
         }
-        if (codec instanceof RecyclingCodec<?> recycling && recycling.wrapped() == RAW_BYTES) {
-            // Bytes into an array the consumer handed back, also without a slice.
-            byte[] bytes = (byte[]) recycling.array(length);
-            buf.get(slot + payloadOffset, bytes, 0, length);
-            return bytes;
-        }
         try {
             return codec.decode(buf.slice(slot + payloadOffset, length));
         } catch (RuntimeException e) {
@@ -1701,8 +1694,11 @@ final class SharedRing {
 
     /**
      * Takes the run of published items (and tombstones) at the head of a single-consumer lane, at
-     * most {@code max} items: records the claim ({@link RingLayout#CONSUMER_CLAIMED}), reads the run
-     * in place, then frees all of its slots with one ordered store of the consumer index.
+     * most {@code max} items, in chunks of at most {@link #RUN_CHUNK}: for each, records the claim
+     * ({@link RingLayout#CONSUMER_CLAIMED}), reads the chunk in place, then frees all of its slots
+     * with one ordered store of the consumer index. A chunk is read while its slots, just scanned,
+     * are still in the core's first-level cache (a whole run of a thousand 80-byte slots is not), and
+     * its slots go back to the producer as soon as it is read.
      *
      * @return how many items were given to {@code sink} (as items or failures)
      */
@@ -1716,64 +1712,14 @@ final class SharedRing {
             consumerLock.lock();
         }
         try {
-            final long c = get(laneBase + CONSUMER_INDEX);
-            long end = c;
             long items = 0;
-            long tombstones = 0;
-            while (items < most && end - c < capacity) {
-                long s = get(denseSequence(lane, end));
-                if (s == end + 1) {
-                    items++;
-                } else if (s == ((end + 1) | TOMBSTONE)) {
-                    tombstones++;
-                } else {
-                    break;
+            while (items < most) {
+                long wanted = Math.min(most - items, RUN_CHUNK);
+                long got = soloPollChunk(lane, laneBase, codec, wanted, sink);
+                items += got;
+                if (got < wanted) {
+                    break; // the chunk ended at a slot not published: so does the run
                 }
-                end++;
-            }
-            if (end == c) {
-                return 0;
-            }
-            LONG.setRelease(buf, laneBase + CONSUMER_CLAIMED, end);
-            long bytes = 0;
-            long i = c;
-            try {
-                for (; i < end; i++) {
-                    int slot = layout.slotOffset(lane, i);
-                    if (get(slot + DENSE_SLOT_SEQUENCE) != i + 1) {
-                        continue; // a tombstone
-                    }
-                    int length = (int) INT.get(buf, slot + DENSE_SLOT_ITEM_LENGTH);
-                    Object item = read(lane, i, slot, length, codec);
-                    if (item instanceof Unreadable u) {
-                        sink.skipped(u.failure);
-                    } else {
-                        bytes += length;
-                        sink.item(item);
-                    }
-                }
-            } finally {
-                // Something escaped (an Error while decoding, the sink refusing an item): the rest of
-                // the run is freed unread and counted as lost.
-                long lost = 0;
-                for (long j = i + 1; j < end; j++) {
-                    if (get(denseSequence(lane, j)) == j + 1) {
-                        lost++;
-                    }
-                }
-                if (i < end && get(denseSequence(lane, i)) == i + 1) {
-                    lost++;
-                }
-                if (lost != 0) {
-                    add(LOST_READS_OFFSET, lost);
-                }
-                if (tombstones != 0) {
-                    add(SKIPPED_OFFSET, tombstones);
-                }
-                if (bytes != 0) {
-                    LONG.setRelease(buf, laneBase + BYTES_OUT, get(laneBase + BYTES_OUT) + bytes);
-                }
-                LONG.setRelease(buf, laneBase + CONSUMER_INDEX, end);
             }
             return (int) items;
         } finally {
@@ -1781,6 +1727,77 @@ final class SharedRing {
                 consumerLock.unlock();
             }
         }
+    }
+
+    /** The most items {@link #soloPollRun} claims, reads and frees at a time. */
+    private static final long RUN_CHUNK = 128;
+
+    /**
+     * One chunk of {@link #soloPollRun}, under its turn: at most {@code most} items.
+     *
+     * @return the items given to {@code sink}
+     */
+    private long soloPollChunk(int lane, int laneBase, Codec<?> codec, long most, RunSink sink) {
+        final long c = get(laneBase + CONSUMER_INDEX);
+        long end = c;
+        long items = 0;
+        long tombstones = 0;
+        while (items < most && end - c < capacity) {
+            long s = get(denseSequence(lane, end));
+            if (s == end + 1) {
+                items++;
+            } else if (s == ((end + 1) | TOMBSTONE)) {
+                tombstones++;
+            } else {
+                break;
+            }
+            end++;
+        }
+        if (end == c) {
+            return 0;
+        }
+        LONG.setRelease(buf, laneBase + CONSUMER_CLAIMED, end);
+        long bytes = 0;
+        long i = c;
+        try {
+            for (; i < end; i++) {
+                int slot = layout.slotOffset(lane, i);
+                if (get(slot + DENSE_SLOT_SEQUENCE) != i + 1) {
+                    continue; // a tombstone
+                }
+                int length = (int) INT.get(buf, slot + DENSE_SLOT_ITEM_LENGTH);
+                Object item = read(lane, i, slot, length, codec);
+                if (item instanceof Unreadable u) {
+                    sink.skipped(u.failure);
+                } else {
+                    bytes += length;
+                    sink.item(item);
+                }
+            }
+        } finally {
+            // Something escaped (an Error while decoding, the sink refusing an item): the rest of
+            // the run is freed unread and counted as lost.
+            long lost = 0;
+            for (long j = i + 1; j < end; j++) {
+                if (get(denseSequence(lane, j)) == j + 1) {
+                    lost++;
+                }
+            }
+            if (i < end && get(denseSequence(lane, i)) == i + 1) {
+                lost++;
+            }
+            if (lost != 0) {
+                add(LOST_READS_OFFSET, lost);
+            }
+            if (tombstones != 0) {
+                add(SKIPPED_OFFSET, tombstones);
+            }
+            if (bytes != 0) {
+                LONG.setRelease(buf, laneBase + BYTES_OUT, get(laneBase + BYTES_OUT) + bytes);
+            }
+            LONG.setRelease(buf, laneBase + CONSUMER_INDEX, end);
+        }
+        return items;
     }
 
     /**

@@ -8,7 +8,6 @@ import dev.conduit.queue.QueueDescriptor;
 import dev.conduit.queue.QueueMetrics;
 import dev.conduit.queue.codec.Codec;
 import dev.conduit.queue.codec.Codecs;
-import dev.conduit.queue.codec.RecyclingCodec;
 import dev.conduit.queue.spi.Deadline;
 import dev.conduit.queue.spi.IdleStrategy;
 import dev.conduit.queue.spi.QueueStore;
@@ -48,10 +47,7 @@ final class ShmStore<T> implements QueueStore<T> {
     private static final int ROOM_ATTEMPTS = 256;
 
     private final int roomWanted;
-    /**
-     * Whether the codec is {@link Codecs#bytes()} (or recycles its arrays), whose encode is the bytes
-     * themselves.
-     */
+    /** Whether the codec is {@link Codecs#bytes()}, whose encode and decode are the bytes themselves. */
     private final boolean rawBytes;
     /** Whether the handle is thread-confined (option {@code threads=confined}). */
     private final boolean confined;
@@ -73,8 +69,7 @@ final class ShmStore<T> implements QueueStore<T> {
         this.lanes = ring.lanes();
         this.itemSize = ring.layout.itemSize();
         this.roomWanted = (int) Math.max(1, Math.min(64, ring.layout.capacity() / 8));
-        this.rawBytes = codec == Codecs.bytes()
-                || codec instanceof RecyclingCodec<?> recycling && recycling.wrapped() == Codecs.bytes();
+        this.rawBytes = codec == Codecs.bytes();
         this.confined = options.confined();
         this.bytesAsTheyAre = rawBytes && ring.layout.singleConsumer();
     }

@@ -53,7 +53,9 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  * runs again on a queue created with {@code producers=single} (docs/shm.md), whose puts skip the
  * atomics only several producing processes need, and on one created with {@code producers=single}
  * and {@code consumers=single}, the one-to-one ring with dense slots whose consumer frees a batch
- * with one store (the shape of Agrona's {@code OneToOneRingBuffer}). A throughput figure is the
+ * with one store (the shape of Agrona's {@code OneToOneRingBuffer}), and on that ring with
+ * {@code threads=confined}: one thread per side, Agrona's contract too, so no turn lock on either
+ * side. A throughput figure is the
  * consumer's rate after the first {@value #WARM_UP_PERCENT}% of the items, for every contender
  * alike, so that start-up and JIT compilation are not measured. The {@code float[]} children follow
  * docs/shm.md's tuning section for items of that size: a short ring ({@link #FLOATS_CAPACITY}), a
@@ -62,9 +64,9 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  *
  * <p>Usage: {@code ShmBench [--quick | --scale X] [--docs DIR | --no-docs] [--throughput-only N]};
  * {@code --throughput-only N} runs only the 64-byte throughput pairs (Agrona, Chronicle, shm,
- * shm with {@code producers=single}, shm with {@code consumers=single} too) N times in turn, prints each round's ratios and writes
- * nothing. Scale 1.0 (the
- * default) is {@value #MESSAGES} messages, 100,000 round trips, 20,000 arrays of 1 MiB and 300,000 objects;
+ * shm with {@code producers=single}, shm with {@code consumers=single} too, and with
+ * {@code threads=confined}) N times in turn, prints each round's ratios and writes nothing.
+ * Scale 1.0 (the default) is {@value #MESSAGES} messages, 100,000 round trips, 20,000 arrays of 1 MiB and 300,000 objects;
  * {@code --quick} is scale 0.05. Children are started with this JVM's {@code java.class.path}, so
  * it runs from the {@code conduit} jar ({@code conduit bench --shm}) as from a build's class path.
  * Children get Chronicle's JVM flags ({@link JournalQueues#jvmFlags()}) and, for Agrona,
@@ -214,6 +216,7 @@ public final class ShmBench {
             double shmBatchRate = pair(out, dir, "shm-batches", messages);
             double singleProducerBatchRate = pair(out, dir, "shm-single-batches", messages);
             double oneToOneBatchRate = pair(out, dir, "shm-solo-batches", messages);
+            double confinedRate = pair(out, dir, "shm-confined-batches", messages);
             double chronicleRate = pair(out, dir, "chronicle", messages);
             double agronaRate = pair(out, dir, "agrona", messages);
             double[] shmRoundTrip = pingPong(out, dir, "shm", rounds);
@@ -229,6 +232,8 @@ public final class ShmBench {
                     + GET_BATCH + ")";
             String oneToOne = "throughput, 64-byte items, bytes codec, producers=single consumers=single: put + "
                     + "getBatch(" + GET_BATCH + ")";
+            String confined = "throughput, 64-byte items, bytes codec, producers=single consumers=single"
+                    + " threads=confined: put + getBatch(" + GET_BATCH + ")";
             String chronicle = "Chronicle Queue append + tail";
             String agrona = "Agrona OneToOneRingBuffer, mapped file";
             List<BenchResults.Row> rows = List.of(
@@ -241,6 +246,8 @@ public final class ShmBench {
                     BenchResults.Row.measured(oneToOne, "msgs/s", oneToOneBatchRate, chronicleRate, chronicle, true,
                             1.0),
                     BenchResults.Row.measured(oneToOne, "msgs/s", oneToOneBatchRate, agronaRate, agrona, true, 1.0),
+                    BenchResults.Row.measured(confined, "msgs/s", confinedRate, chronicleRate, chronicle, true, 1.0),
+                    BenchResults.Row.measured(confined, "msgs/s", confinedRate, agronaRate, agrona, true, 1.0),
                     BenchResults.Row.measured(singles, "msgs/s", shmRate, chronicleRate, chronicle, true, 1.0),
                     BenchResults.Row.measured(singles, "msgs/s", shmRate, agronaRate, agrona, true, 1.0),
                     BenchResults.Row.measured("ping-pong round trip, median", "ns", shmRoundTrip[0],
@@ -279,12 +286,16 @@ public final class ShmBench {
                 double batches = pair(out, dir, "shm-batches", messages);
                 double single = pair(out, dir, "shm-single-batches", messages);
                 double solo = pair(out, dir, "shm-solo-batches", messages);
+                double confined = pair(out, dir, "shm-confined-batches", messages);
                 out.printf(Locale.ROOT, "round %d: agrona %.2f M/s, chronicle %.2f M/s; shm put+getBatch %.2f M/s"
                         + " (%.2fx agrona, %.2fx chronicle); producers=single %.2f M/s (%.2fx agrona, %.2fx chronicle,"
                         + " %.2fx multi); producers=single consumers=single %.2f M/s (%.2fx agrona, %.2fx chronicle,"
-                        + " %.2fx multi)%n", r, agrona / 1e6, chronicle / 1e6, batches / 1e6, batches / agrona,
+                        + " %.2fx multi); threads=confined %.2f M/s (%.2fx agrona, %.2fx chronicle, %.2fx multi,"
+                        + " %.2fx threads=shared)%n", r,
+                        agrona / 1e6, chronicle / 1e6, batches / 1e6, batches / agrona,
                         batches / chronicle, single / 1e6, single / agrona, single / chronicle, single / batches,
-                        solo / 1e6, solo / agrona, solo / chronicle, solo / batches);
+                        solo / 1e6, solo / agrona, solo / chronicle, solo / batches, confined / 1e6,
+                        confined / agrona, confined / chronicle, confined / batches, confined / solo);
             }
         } finally {
             deleteTree(dir);
@@ -403,6 +414,11 @@ public final class ShmBench {
         return d.withOption("producers", "single").withOption("consumers", "single");
     }
 
+    /** The one-to-one ring with thread-confined handles (docs/shm.md, option {@code threads}). */
+    private static QueueDescriptor confined(QueueDescriptor d) {
+        return oneToOne(d).withOption("threads", "confined");
+    }
+
     private static void child(String role, Path dir, long n) throws Exception {
         switch (role) {
             case "shm-produce", "shm-batches-produce" -> produce(shm(dir, "tp", 8192, MESSAGE).open(Codecs.bytes()),
@@ -416,6 +432,10 @@ public final class ShmBench {
             case "shm-solo-batches-produce" -> produce(oneToOne(shm(dir, "oo", 8192, MESSAGE)).open(Codecs.bytes()),
                     new byte[MESSAGE], n);
             case "shm-solo-batches-consume" -> consumeBatches(oneToOne(shm(dir, "oo", 8192, MESSAGE))
+                    .open(Codecs.bytes()), n);
+            case "shm-confined-batches-produce" -> produce(
+                    confined(shm(dir, "cf", 8192, MESSAGE)).open(Codecs.bytes()), new byte[MESSAGE], n);
+            case "shm-confined-batches-consume" -> consumeBatches(confined(shm(dir, "cf", 8192, MESSAGE))
                     .open(Codecs.bytes()), n);
             case "floats-produce" -> produce(shm(dir, "fl", FLOATS_CAPACITY, FLOATS * Float.BYTES)
                     .open(Codecs.floats()), new float[FLOATS], n);

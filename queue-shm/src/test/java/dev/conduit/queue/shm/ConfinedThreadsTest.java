@@ -38,8 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Thread-confined handles ({@code threads=confined} on the one-to-one ring): a million items from a
  * producer process to a consumer process, calls from a second thread refused with nothing changed,
  * what async calls and views do, the option combinations refused, and a producer and a consumer
- * killed with SIGKILL in the middle of the stream. The conformance suite shares one handle between
- * threads in many of its tests, so this class covers the single-thread contract instead.
+ * killed with SIGKILL in the middle of the stream. The conformance suite runs in this mode too
+ * ({@code ShmConfinedConformanceTest}), without its checks that share a handle between threads.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class ConfinedThreadsTest {

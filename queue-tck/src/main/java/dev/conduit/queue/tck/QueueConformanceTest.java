@@ -162,6 +162,23 @@ public abstract class QueueConformanceTest {
         return Duration.ofMillis(250);
     }
 
+    /**
+     * Whether a handle may be used by several threads at once, as the contract says by default. A
+     * suite for thread-confined handles (one thread per side, such as shm's {@code threads=confined})
+     * returns false, and the checks that call one handle from several threads (concurrent producers
+     * and consumers, blocked calls ended from another thread, async calls and the Flow publisher,
+     * which run on Conduit's async threads) are skipped.
+     *
+     * @return true unless the backend's handles are thread-confined
+     */
+    protected boolean handlesAreSharedBetweenThreads() {
+        return true;
+    }
+
+    private void assumeHandlesSharedBetweenThreads() {
+        assumeTrue(handlesAreSharedBetweenThreads(), "the suite's handles are thread-confined");
+    }
+
     /** @return the options that make a queue broadcast, for backends with BROADCAST */
     protected Map<String, String> broadcastOptions() {
         return Map.of("broadcast", "true");
@@ -390,6 +407,7 @@ public abstract class QueueConformanceTest {
 
     @Test
     void itemsOfEachProducerArriveInOrderWhenProducersInterleave() throws Exception {
+        assumeHandlesSharedBetweenThreads();
         Stress s = stress();
         MessageQueue<Long> q = newQueue(64);
         assumePolicy(q, Backpressure.BLOCK);
@@ -424,6 +442,7 @@ public abstract class QueueConformanceTest {
     @Test
     @Timeout(value = 180, unit = TimeUnit.SECONDS)
     void everyItemIsDeliveredExactlyOnceUnderManyProducersAndConsumers() throws Exception {
+        assumeHandlesSharedBetweenThreads();
         Stress s = stress();
         MessageQueue<Long> producerSide = newQueue(64);
         assumePolicy(producerSide, Backpressure.BLOCK);
@@ -643,6 +662,7 @@ public abstract class QueueConformanceTest {
     }
 
     private void assertBatchesAreAtomic(BatchWriter writer) throws Exception {
+        assumeHandlesSharedBetweenThreads();
         MessageQueue<Long> q = newQueue(64);
         assumeCapability(q, Capability.TRANSACTIONS);
         assumePolicy(q, Backpressure.BLOCK);
@@ -913,6 +933,7 @@ public abstract class QueueConformanceTest {
 
     @Test
     void getAsyncCompletesWithQueueEmptyAfterItsTimeout() throws Exception {
+        assumeHandlesSharedBetweenThreads();
         MessageQueue<String> q = newQueue(4);
         long start = System.nanoTime();
         CompletableFuture<String> f = q.getAsync(SHORT);
@@ -969,6 +990,7 @@ public abstract class QueueConformanceTest {
 
     @Test
     void blockedPutCompletesOnceAGetMakesRoom() throws Exception {
+        assumeHandlesSharedBetweenThreads();
         MessageQueue<String> q = newQueue(1);
         assumePolicy(q, Backpressure.BLOCK);
         q.put("first");
@@ -987,6 +1009,7 @@ public abstract class QueueConformanceTest {
 
     @Test
     void interruptEndsABlockedGetWithInterruptedExceptionAndTakesNothing() throws Exception {
+        assumeHandlesSharedBetweenThreads();
         MessageQueue<String> q = newQueue(4);
         Background<String> getter = new Background<>("interrupted-get", q::get);
         getter.awaitBlocked();
@@ -1012,6 +1035,7 @@ public abstract class QueueConformanceTest {
 
     @Test
     void interruptEndsABlockedPutWithInterruptedExceptionAndAddsNothing() throws Exception {
+        assumeHandlesSharedBetweenThreads();
         MessageQueue<String> q = newQueue(2);
         assumePolicy(q, Backpressure.BLOCK);
         q.put("a");
@@ -1029,6 +1053,7 @@ public abstract class QueueConformanceTest {
 
     @Test
     void getCalledWithTheInterruptFlagSetOnAnEmptyQueueThrowsInterruptedException() throws Exception {
+        assumeHandlesSharedBetweenThreads();
         MessageQueue<String> q = newQueue(4);
         Background<String> getter = new Background<>("pre-interrupted-get", () -> {
             Thread.currentThread().interrupt();
@@ -1434,6 +1459,7 @@ public abstract class QueueConformanceTest {
 
     @Test
     void putAsyncAndGetAsyncDeliverTheItem() throws Exception {
+        assumeHandlesSharedBetweenThreads();
         MessageQueue<String> q = newQueue(4);
         q.putAsync("async").get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
         assertEquals(1, q.size());
@@ -1445,6 +1471,7 @@ public abstract class QueueConformanceTest {
 
     @Test
     void putAsyncOnAFullQueueCompletesOnceThereIsRoom() throws Exception {
+        assumeHandlesSharedBetweenThreads();
         MessageQueue<String> q = newQueue(1);
         assumePolicy(q, Backpressure.BLOCK);
         q.put("first");
@@ -1559,6 +1586,7 @@ public abstract class QueueConformanceTest {
 
     @Test
     void publisherDeliversOnlyWhatTheSubscriberRequestedAndCompletesOnClose() throws Exception {
+        assumeHandlesSharedBetweenThreads();
         MessageQueue<Long> q = newQueue(32);
         putAllOf(q, range(0, 20));
         RecordingSubscriber<Long> sub = new RecordingSubscriber<>();
@@ -1593,6 +1621,7 @@ public abstract class QueueConformanceTest {
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void sizeNeverExceedsTheCapacityNorGoesNegativeUnderConcurrentPutsAndGets() throws Exception {
+        assumeHandlesSharedBetweenThreads();
         int capacity = 16;
         MessageQueue<Long> q = newQueue(capacity);
         int producers = Math.max(1, stress().producers() / 2);

@@ -331,7 +331,7 @@ final class SharedRing {
      */
     void checkConsumerThread() {
         if (consumerThread != Thread.currentThread()) {
-            takeSide(CONSUMER_THREAD, "consumer", "take (get, poll, getBatch, clear)");
+            takeSide(CONSUMER_THREAD, "consumer", "take (get, poll, getBatch, clear, ShmReader.read)");
         }
     }
 
@@ -1635,6 +1635,7 @@ final class SharedRing {
         if (!consuming) {
             claimConsumerRole();
         }
+        checkNotInHandler();
         final int laneBase = layout.laneOffset(lane);
         if (!confined) {
             consumerLock.lock();
@@ -1706,6 +1707,7 @@ final class SharedRing {
         if (!consuming) {
             claimConsumerRole();
         }
+        checkNotInHandler();
         final int laneBase = layout.laneOffset(lane);
         final long most = Math.min(max, capacity);
         if (!confined) {
@@ -1800,6 +1802,127 @@ final class SharedRing {
         return items;
     }
 
+    // ---- zero-copy reads (ShmReader)
+
+    /**
+     * The thread running a {@link #soloReadRun}'s handler, or null. Its own take from inside the
+     * handler would read the run again (confined rings take no turn) or wait forever for its own
+     * turn (shared rings): {@link #checkNotInHandler} refuses it. A plain field: only the thread that
+     * set it compares it with itself.
+     */
+    private Thread inHandler;
+
+    private void checkNotInHandler() {
+        if (inHandler == Thread.currentThread()) {
+            throw new QueueException("shared-memory queue " + name + ": a take (get, poll, getBatch, clear,"
+                    + " ShmReader.read) was called from inside a ShmReader handler on the same thread; nothing was"
+                    + " changed. Return from the handler first (it may copy what it needs)");
+        }
+    }
+
+    /**
+     * Hands the run of published items at the head of a single-consumer lane to {@code handler} in
+     * place, at most {@code max}, in chunks of at most {@link #RUN_CHUNK} as {@link #soloPollRun}
+     * does: each chunk's claim recorded, its records given to the handler as offsets into
+     * {@code view}, its slots freed with one ordered store of the consumer index. Tombstones are
+     * stepped over and counted. When the handler throws on an item, that item and those before it
+     * count as taken, the rest of the chunk is given back unread, and the exception propagates.
+     *
+     * @param view the reader's read-only view of {@link #buf}
+     * @return how many items the handler was given
+     * @throws QueueException when a slot's length word is damaged: that item is taken (as a get would
+     *     take it), those before it were delivered
+     */
+    int soloReadRun(int lane, int max, ShmRecordHandler handler, ByteBuffer view) {
+        if (!consuming) {
+            claimConsumerRole();
+        }
+        checkNotInHandler();
+        final int laneBase = layout.laneOffset(lane);
+        final long most = Math.min(max, capacity);
+        if (!confined) {
+            consumerLock.lock();
+        }
+        inHandler = Thread.currentThread();
+        try {
+            long items = 0;
+            while (items < most) {
+                long wanted = Math.min(most - items, RUN_CHUNK);
+                long got = soloReadChunk(lane, laneBase, wanted, handler, view);
+                items += got;
+                if (got < wanted) {
+                    break; // the chunk ended at a slot not published: so does the run
+                }
+            }
+            return (int) items;
+        } finally {
+            inHandler = null;
+            if (!confined) {
+                consumerLock.unlock();
+            }
+        }
+    }
+
+    /**
+     * One chunk of {@link #soloReadRun}, under its turn: at most {@code most} items.
+     *
+     * @return the items given to the handler
+     */
+    private long soloReadChunk(int lane, int laneBase, long most, ShmRecordHandler handler, ByteBuffer view) {
+        final long c = get(laneBase + CONSUMER_INDEX);
+        long end = c;
+        long items = 0;
+        while (items < most && end - c < capacity) {
+            long s = get(denseSequence(lane, end));
+            if (s == end + 1) {
+                items++;
+            } else if (s != ((end + 1) | TOMBSTONE)) {
+                break;
+            }
+            end++;
+        }
+        if (end == c) {
+            return 0;
+        }
+        LONG.setRelease(buf, laneBase + CONSUMER_CLAIMED, end);
+        long bytes = 0;
+        long tombstones = 0;
+        long i = c;
+        try {
+            for (; i < end; i++) {
+                int slot = layout.slotOffset(lane, i);
+                if (get(slot + DENSE_SLOT_SEQUENCE) != i + 1) {
+                    tombstones++;
+                    continue;
+                }
+                int length = (int) INT.get(buf, slot + DENSE_SLOT_ITEM_LENGTH);
+                if (length < 0 || length > itemSize) {
+                    throw corrupt("the item of index " + i + " in lane " + lane + " claims " + length
+                            + " bytes, outside 0.." + itemSize + "; it was skipped");
+                }
+                bytes += length; // counted before the call: an item whose handler throws is taken
+                handler.onRecord(view, slot + DENSE_SLOT_HEADER_LENGTH, length);
+            }
+        } finally {
+            // Normally the whole chunk; when the handler (or a damaged slot) stopped it at i, up to
+            // and including i, and the rest stays in the queue. The claim moves back first: a
+            // consumer killed between the two stores has items it delivered counted as lost, rather
+            // than items it never delivered lost.
+            long to = i < end ? i + 1 : end;
+            if (tombstones != 0) {
+                add(SKIPPED_OFFSET, tombstones);
+            }
+            if (bytes != 0) {
+                LONG.setRelease(buf, laneBase + BYTES_OUT, get(laneBase + BYTES_OUT) + bytes);
+            }
+            if (to < end) {
+                LONG.setRelease(buf, laneBase + CONSUMER_CLAIMED, to);
+            }
+            LONG.setRelease(buf, laneBase + CONSUMER_INDEX, to);
+        }
+        return items;
+    }
+
     /**
      * The head of a single-consumer lane without removing it, from any process: a copy validated by
      * the consumer index not having moved (the producer rewrites a slot only after it has).
@@ -1866,6 +1989,7 @@ final class SharedRing {
         if (!consuming) {
             claimConsumerRole();
         }
+        checkNotInHandler();
         if (!confined) {
             consumerLock.lock();
         }

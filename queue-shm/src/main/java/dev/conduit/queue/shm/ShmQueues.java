@@ -1,6 +1,8 @@
 package dev.conduit.queue.shm;
 
+import dev.conduit.queue.QueueDescriptor;
 import dev.conduit.queue.QueueException;
+import dev.conduit.queue.codec.Codecs;
 import java.io.IOException;
 import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
@@ -18,7 +20,8 @@ import java.util.Optional;
 
 /**
  * Finding and removing {@code shm} queue files: the seed's listing of queues and its
- * {@code auto_cleanup}. Reads files without attaching to them (the users table is not touched).
+ * {@code auto_cleanup}, which read files without attaching to them (the users table is not
+ * touched); and {@link #reader}, the zero-copy reader of a one-to-one queue.
  *
  * <p>Thread-safe (stateless).
  */
@@ -84,6 +87,45 @@ public final class ShmQueues {
             }
         }
         return removed;
+    }
+
+    /**
+     * Opens a zero-copy reader on a one-to-one queue ({@code producers=single},
+     * {@code consumers=single}; docs/shm.md, "Zero-copy reading"): a handle of its own, which
+     * attaches to the queue (creating it, as opening a descriptor does) and shares this process's
+     * consumer role with the process's other handles on it.
+     *
+     * <p>A reader takes the bytes of each item, not a decoded item, so it is opened from the
+     * descriptor rather than from a {@link dev.conduit.queue.MessageQueue}, whose contract gives no
+     * way to reach its backend's ring.
+     *
+     * @param descriptor the queue: type {@code shm}, with {@code producers=single} and
+     *     {@code consumers=single}, optionally {@code threads=confined}; not {@code durable=true}
+     * @return the reader; close it when done
+     * @throws IllegalArgumentException naming the options when the descriptor is not such a queue
+     * @throws QueueException when the file is refused, as opening the descriptor would be
+     */
+    @SuppressWarnings("unchecked")
+    public static ShmReader reader(QueueDescriptor descriptor) {
+        String what = "ShmQueues.reader reads a one-to-one shm queue in place (type shm with producers=single and"
+                + " consumers=single, not durable)";
+        if (!"shm".equals(descriptor.type())) {
+            throw new IllegalArgumentException(what + "; queue " + descriptor.qualifiedName() + " is of type '"
+                    + descriptor.type() + "'. Use get or getBatch on it");
+        }
+        ShmOptions options = ShmOptions.of(descriptor);
+        if (options.durable()) {
+            throw new IllegalArgumentException(what + "; queue " + descriptor.qualifiedName() + " has durable=true:"
+                    + " the journal has no ring to read in place. Use get or getBatch on it");
+        }
+        if (!options.layout().singleConsumer()) {
+            throw new IllegalArgumentException(what + "; queue " + descriptor.qualifiedName() + " has consumers="
+                    + descriptor.option("consumers", "multi") + ": several consumers take from its slots one at"
+                    + " a time, which a read in place cannot share. Open it with producers=single and"
+                    + " consumers=single, or use get or getBatch");
+        }
+        return new ShmReader((ShmStore<byte[]>) new ShmBackend().open(descriptor, Codecs.bytes()),
+                descriptor);
     }
 
     /** Private files of creators that died before linking them into place. */

@@ -464,6 +464,35 @@ final class ShmStore<T> implements QueueStore<T> {
         }
     }
 
+    /** {@link ShmReader}'s view of the mapping: read-only, made once per reader. */
+    ByteBuffer readOnlyView() {
+        return ring.buf.asReadOnlyBuffer();
+    }
+
+    /**
+     * {@link ShmReader#read(ShmRecordHandler, int)} on a single-consumer ring: runs of ready items,
+     * highest lane first, as {@link #drainRuns} takes them, handed to {@code handler} in place.
+     */
+    int read(ShmRecordHandler handler, int limit, ByteBuffer view) {
+        checkOpen();
+        if (confined) {
+            ring.checkConsumerThread();
+        }
+        int taken = 0;
+        while (taken < limit) {
+            int wanted = limit - taken;
+            int claimed = 0;
+            for (int lane = lanes - 1; lane >= 0 && claimed == 0; lane--) {
+                claimed = ring.soloReadRun(lane, wanted, handler, view);
+            }
+            taken += claimed;
+            if (claimed == 0 || lanes == 1 && claimed < Math.min(wanted, ring.layout.capacity())) {
+                break;
+            }
+        }
+        return taken;
+    }
+
     @Override
     @SuppressWarnings("unchecked")
     public T peek() {

@@ -43,6 +43,8 @@ public final class ShmTestProcess {
             case "produce" -> produce(d, Long.parseLong(args[2]), Long.parseLong(args[3]), Integer.parseInt(args[4]));
             case "consume" -> consume(d, Path.of(args[2]), false);
             case "consume-batches" -> consume(d, Path.of(args[2]), true);
+            case "read-in-place" -> readInPlace(d, Path.of(args[2]));
+            case "stop-inside-read" -> stopInsideRead(d, Integer.parseInt(args[2]), Integer.parseInt(args[3]));
             case "batch-consume-log" -> batchConsumeLog(d, Path.of(args[2]));
             case "echo" -> echo(d);
             case "chaos-produce" -> chaosProduce(d, Long.parseLong(args[2]), Path.of(args[3]));
@@ -101,11 +103,7 @@ public final class ShmTestProcess {
      * with {@code getBatch}; writes a result file.
      */
     private static void consume(QueueDescriptor d, Path result, boolean batches) throws Exception {
-        Map<Long, BitSet> seen = new HashMap<>();
-        long count = 0;
-        long duplicates = 0;
-        long damaged = 0;
-        long checksum = 0;
+        Tally tally = new Tally();
         try (MessageQueue<byte[]> q = d.open(Codecs.bytes())) {
             java.util.Iterator<byte[]> taken = java.util.Collections.emptyIterator();
             for (;;) {
@@ -113,36 +111,109 @@ public final class ShmTestProcess {
                     taken = batches ? q.getBatch(256, Duration.ofSeconds(30)).iterator() : java.util.List.of(q.get())
                             .iterator();
                 }
-                byte[] it = taken.next();
-                long producer = ByteBuffer.wrap(it).getLong(0);
-                if (producer == STOP) {
+                if (!tally.add(taken.next())) {
                     break;
                 }
-                if (!intact(it)) {
-                    damaged++;
-                    continue;
-                }
-                long seq = ByteBuffer.wrap(it).getLong(8);
-                BitSet bits = seen.computeIfAbsent(producer, p -> new BitSet());
-                if (bits.get((int) seq)) {
-                    duplicates++;
-                }
-                bits.set((int) seq);
-                count++;
-                checksum += java.util.Arrays.hashCode(it);
             }
         }
-        try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(result))) {
-            out.writeLong(count);
-            out.writeLong(duplicates);
-            out.writeLong(damaged);
-            out.writeLong(checksum);
-            out.writeInt(seen.size());
-            for (Map.Entry<Long, BitSet> e : seen.entrySet()) {
-                byte[] bits = e.getValue().toByteArray();
-                out.writeLong(e.getKey());
-                out.writeInt(bits.length);
-                out.write(bits);
+        tally.write(result);
+    }
+
+    /**
+     * As {@link #consume}, reading in place with a {@link ShmReader}: each record is checked from one
+     * reused array it is copied into, as a zero-copy consumer would; a record after STOP would be
+     * counted damaged.
+     */
+    private static void readInPlace(QueueDescriptor d, Path result) throws Exception {
+        Tally tally = new Tally();
+        byte[] m = new byte[ITEM_BYTES];
+        boolean[] stopped = {false};
+        ShmRecordHandler check = (buffer, offset, length) -> {
+            if (length != ITEM_BYTES || stopped[0]) {
+                tally.damaged++;
+                return;
+            }
+            buffer.get(offset, m, 0, length);
+            stopped[0] = !tally.add(m);
+        };
+        try (ShmReader reader = ShmQueues.reader(d)) {
+            for (int round = 0; !stopped[0]; round++) {
+                // Both forms: the one that does not wait, and the timed one.
+                if ((round & 1) == 0) {
+                    reader.read(check, 256);
+                } else {
+                    reader.read(check, 256, Duration.ofSeconds(30));
+                }
+            }
+        }
+        tally.write(result);
+    }
+
+    /**
+     * Reads in place with a limit of {@code limit} and, on the record numbered {@code at} (from 0) of
+     * its first call that gets any, prints "inside read" and waits to be killed.
+     */
+    private static void stopInsideRead(QueueDescriptor d, int limit, int at) throws Exception {
+        int[] seen = {0};
+        try (ShmReader reader = ShmQueues.reader(d)) {
+            reader.read((buffer, offset, length) -> {
+                if (seen[0]++ == at) {
+                    System.out.println("inside read");
+                    System.out.flush();
+                    try {
+                        Thread.sleep(120_000);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    Runtime.getRuntime().halt(4); // not killed in time: the parent's test fails
+                }
+            }, limit, Duration.ofSeconds(30));
+        }
+        throw new IOException("no item came to be killed on");
+    }
+
+    /** What a consumer took: counts, checks, and the result file the tests read. Not thread-safe. */
+    private static final class Tally {
+        private final Map<Long, BitSet> seen = new HashMap<>();
+        private long count;
+        private long duplicates;
+        long damaged;
+        private long checksum;
+
+        /** @return false for the STOP item, which is not counted */
+        boolean add(byte[] it) {
+            long producer = ByteBuffer.wrap(it).getLong(0);
+            if (producer == STOP) {
+                return false;
+            }
+            if (!intact(it)) {
+                damaged++;
+                return true;
+            }
+            long seq = ByteBuffer.wrap(it).getLong(8);
+            BitSet bits = seen.computeIfAbsent(producer, p -> new BitSet());
+            if (bits.get((int) seq)) {
+                duplicates++;
+            }
+            bits.set((int) seq);
+            count++;
+            checksum += java.util.Arrays.hashCode(it);
+            return true;
+        }
+
+        void write(Path result) throws IOException {
+            try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(result))) {
+                out.writeLong(count);
+                out.writeLong(duplicates);
+                out.writeLong(damaged);
+                out.writeLong(checksum);
+                out.writeInt(seen.size());
+                for (Map.Entry<Long, BitSet> e : seen.entrySet()) {
+                    byte[] bits = e.getValue().toByteArray();
+                    out.writeLong(e.getKey());
+                    out.writeInt(bits.length);
+                    out.write(bits);
+                }
             }
         }
     }

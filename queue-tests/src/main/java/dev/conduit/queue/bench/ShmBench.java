@@ -6,6 +6,9 @@ import dev.conduit.queue.QueueEmptyException;
 import dev.conduit.queue.codec.Codecs;
 import dev.conduit.queue.codec.RecyclingCodec;
 import dev.conduit.queue.shm.JournalQueues;
+import dev.conduit.queue.shm.ShmQueues;
+import dev.conduit.queue.shm.ShmReader;
+import dev.conduit.queue.shm.ShmRecordHandler;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -55,7 +58,9 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  * and {@code consumers=single}, the one-to-one ring with dense slots whose consumer frees a batch
  * with one store (the shape of Agrona's {@code OneToOneRingBuffer}), and on that ring with
  * {@code threads=confined}: one thread per side, Agrona's contract too, so no turn lock on either
- * side. A throughput figure is the
+ * side; and on that confined ring once more with the consumer reading through a zero-copy
+ * {@code ShmReader} (docs/shm.md, "Zero-copy reading"), which copies each record into one reused
+ * {@code byte[]} exactly as the Agrona consumer does. A throughput figure is the
  * consumer's rate after the first {@value #WARM_UP_PERCENT}% of the items, for every contender
  * alike, so that start-up and JIT compilation are not measured. The {@code float[]} children follow
  * docs/shm.md's tuning section for items of that size: a short ring ({@link #FLOATS_CAPACITY}), a
@@ -64,8 +69,8 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  *
  * <p>Usage: {@code ShmBench [--quick | --scale X] [--docs DIR | --no-docs] [--throughput-only N]};
  * {@code --throughput-only N} runs only the 64-byte throughput pairs (Agrona, Chronicle, shm,
- * shm with {@code producers=single}, shm with {@code consumers=single} too, and with
- * {@code threads=confined}) N times in turn, prints each round's ratios and writes nothing.
+ * shm with {@code producers=single}, shm with {@code consumers=single} too, with
+ * {@code threads=confined}, and that with the zero-copy reader) N times in turn, prints each round's ratios and writes nothing.
  * Scale 1.0 (the default) is {@value #MESSAGES} messages, 100,000 round trips, 20,000 arrays of 1 MiB and 300,000 objects;
  * {@code --quick} is scale 0.05. Children are started with this JVM's {@code java.class.path}, so
  * it runs from the {@code conduit} jar ({@code conduit bench --shm}) as from a build's class path.
@@ -217,6 +222,7 @@ public final class ShmBench {
             double singleProducerBatchRate = pair(out, dir, "shm-single-batches", messages);
             double oneToOneBatchRate = pair(out, dir, "shm-solo-batches", messages);
             double confinedRate = pair(out, dir, "shm-confined-batches", messages);
+            double readerRate = pair(out, dir, "shm-reader", messages);
             double chronicleRate = pair(out, dir, "chronicle", messages);
             double agronaRate = pair(out, dir, "agrona", messages);
             double[] shmRoundTrip = pingPong(out, dir, "shm", rounds);
@@ -234,6 +240,8 @@ public final class ShmBench {
                     + "getBatch(" + GET_BATCH + ")";
             String confined = "throughput, 64-byte items, bytes codec, producers=single consumers=single"
                     + " threads=confined: put + getBatch(" + GET_BATCH + ")";
+            String reader = "throughput, 64-byte items, bytes codec, producers=single consumers=single"
+                    + " threads=confined: put + zero-copy read(" + GET_BATCH + ") into one reused byte[]";
             String chronicle = "Chronicle Queue append + tail";
             String agrona = "Agrona OneToOneRingBuffer, mapped file";
             List<BenchResults.Row> rows = List.of(
@@ -248,6 +256,8 @@ public final class ShmBench {
                     BenchResults.Row.measured(oneToOne, "msgs/s", oneToOneBatchRate, agronaRate, agrona, true, 1.0),
                     BenchResults.Row.measured(confined, "msgs/s", confinedRate, chronicleRate, chronicle, true, 1.0),
                     BenchResults.Row.measured(confined, "msgs/s", confinedRate, agronaRate, agrona, true, 1.0),
+                    BenchResults.Row.measured(reader, "msgs/s", readerRate, chronicleRate, chronicle, true, 1.0),
+                    BenchResults.Row.measured(reader, "msgs/s", readerRate, agronaRate, agrona, true, 1.0),
                     BenchResults.Row.measured(singles, "msgs/s", shmRate, chronicleRate, chronicle, true, 1.0),
                     BenchResults.Row.measured(singles, "msgs/s", shmRate, agronaRate, agrona, true, 1.0),
                     BenchResults.Row.measured("ping-pong round trip, median", "ns", shmRoundTrip[0],
@@ -287,15 +297,18 @@ public final class ShmBench {
                 double single = pair(out, dir, "shm-single-batches", messages);
                 double solo = pair(out, dir, "shm-solo-batches", messages);
                 double confined = pair(out, dir, "shm-confined-batches", messages);
+                double reader = pair(out, dir, "shm-reader", messages);
                 out.printf(Locale.ROOT, "round %d: agrona %.2f M/s, chronicle %.2f M/s; shm put+getBatch %.2f M/s"
                         + " (%.2fx agrona, %.2fx chronicle); producers=single %.2f M/s (%.2fx agrona, %.2fx chronicle,"
                         + " %.2fx multi); producers=single consumers=single %.2f M/s (%.2fx agrona, %.2fx chronicle,"
                         + " %.2fx multi); threads=confined %.2f M/s (%.2fx agrona, %.2fx chronicle, %.2fx multi,"
-                        + " %.2fx threads=shared)%n", r,
+                        + " %.2fx threads=shared); threads=confined + zero-copy read %.2f M/s (%.2fx agrona,"
+                        + " %.2fx chronicle, %.2fx confined getBatch)%n", r,
                         agrona / 1e6, chronicle / 1e6, batches / 1e6, batches / agrona,
                         batches / chronicle, single / 1e6, single / agrona, single / chronicle, single / batches,
                         solo / 1e6, solo / agrona, solo / chronicle, solo / batches, confined / 1e6,
-                        confined / agrona, confined / chronicle, confined / batches, confined / solo);
+                        confined / agrona, confined / chronicle, confined / batches, confined / solo,
+                        reader / 1e6, reader / agrona, reader / chronicle, reader / confined);
             }
         } finally {
             deleteTree(dir);
@@ -437,6 +450,9 @@ public final class ShmBench {
                     confined(shm(dir, "cf", 8192, MESSAGE)).open(Codecs.bytes()), new byte[MESSAGE], n);
             case "shm-confined-batches-consume" -> consumeBatches(confined(shm(dir, "cf", 8192, MESSAGE))
                     .open(Codecs.bytes()), n);
+            case "shm-reader-produce" -> produce(confined(shm(dir, "zr", 8192, MESSAGE)).open(Codecs.bytes()),
+                    new byte[MESSAGE], n);
+            case "shm-reader-consume" -> consumeInPlace(confined(shm(dir, "zr", 8192, MESSAGE)), n);
             case "floats-produce" -> produce(shm(dir, "fl", FLOATS_CAPACITY, FLOATS * Float.BYTES)
                     .open(Codecs.floats()), new float[FLOATS], n);
             case "floats-plain-produce" -> produce(shm(dir, "fp", FLOATS_CAPACITY, FLOATS * Float.BYTES)
@@ -509,6 +525,25 @@ public final class ShmBench {
                 if (k == 0 && lost(q, got, n)) {
                     break;
                 }
+                got += k;
+                meter.took(k);
+            }
+            result(meter.rate());
+        }
+    }
+
+    /**
+     * Takes {@code n} items with a zero-copy {@link ShmReader}, copying each record into one reused
+     * array: the same work per record as the Agrona consumer ({@link #agrona}), which spins on its
+     * ring's {@code read} the same way.
+     */
+    private static void consumeInPlace(QueueDescriptor d, long n) {
+        try (ShmReader reader = ShmQueues.reader(d)) {
+            byte[] m = new byte[MESSAGE];
+            ShmRecordHandler copy = (buffer, offset, length) -> buffer.get(offset, m, 0, length);
+            Meter meter = new Meter(n);
+            for (long got = 0; got < n;) {
+                int k = reader.read(copy, GET_BATCH);
                 got += k;
                 meter.took(k);
             }

@@ -66,11 +66,15 @@ public final class ShmReader implements AutoCloseable {
      * queue's idle strategy (option {@code idle}) when none is published; a producer that died
      * while writing the head is recovered as a timed {@code get} would.
      *
+     * @param handler receives each record; valid only during its call
+     * @param limit the most items to take, at least 1
      * @param timeout the longest wait; zero or negative does not wait
      * @return how many items the handler was given (0 when none came in time)
      * @throws InterruptedException when interrupted while waiting (nothing was taken)
-     * @throws IllegalArgumentException, dev.conduit.queue.QueueException, RuntimeException as
-     *     {@link #read(ShmRecordHandler, int)}
+     * @throws IllegalArgumentException when {@code limit} is below 1
+     * @throws dev.conduit.queue.QueueException as {@link #read(ShmRecordHandler, int)} (a closed
+     *     reader, a wrong thread, a take from inside a handler, a damaged slot)
+     * @throws RuntimeException what the handler threw, as {@link #read(ShmRecordHandler, int)}
      */
     public int read(ShmRecordHandler handler, int limit, Duration timeout) throws InterruptedException {
         long deadline = Deadline.deadline(Deadline.toNanos(Objects.requireNonNull(timeout, "timeout")));

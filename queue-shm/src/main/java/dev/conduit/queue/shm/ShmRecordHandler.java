@@ -9,7 +9,9 @@ import java.nio.ByteBuffer;
  * <p>Called on the reading thread, once per item, in queue order. The record is the item's
  * encoded form: for {@link dev.conduit.queue.codec.Codecs#bytes()} exactly the {@code byte[]} that
  * was put; for any other codec the bytes its encoder wrote, which its
- * {@link dev.conduit.queue.codec.Codec#decode decode} would be given.
+ * {@link dev.conduit.queue.codec.Codec#decode decode} would be given. The bytes are valid only
+ * until the call returns: the producer may overwrite the slot at once after it, so copy what you
+ * keep.
  */
 @FunctionalInterface
 public interface ShmRecordHandler {
@@ -23,9 +25,7 @@ public interface ShmRecordHandler {
      * @param offset where the record starts in {@code buffer}
      * @param length the record's length in bytes
      * @throws RuntimeException to stop the read: this item and those before it count as taken, the
-     *     ones after it stay in the queue, and {@link ShmReader#read} throws it on. The bytes at
-     *     {@code [offset, offset + length)} are valid only until this method returns: the producer
-     *     may overwrite the slot at once after it
+     *     ones after it stay in the queue, and {@link ShmReader#read} throws it on
      */
     void onRecord(ByteBuffer buffer, int offset, int length);
 }

@@ -15,13 +15,30 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class AsyncSupport {
     private static final AtomicInteger THREADS = new AtomicInteger();
     private static final ExecutorService POOL = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
-            new SynchronousQueue<>(), r -> {
-                Thread t = new Thread(r, "conduit-async-" + THREADS.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-            });
+            new SynchronousQueue<>(), r -> new AsyncThread(r, "conduit-async-" + THREADS.incrementAndGet()));
+
+    /** One of the shared threads: its class is how {@link #isAsyncThread} knows it. */
+    private static final class AsyncThread extends Thread {
+        AsyncThread(Runnable r, String name) {
+            super(r, name);
+            setDaemon(true);
+        }
+    }
 
     private AsyncSupport() {
+    }
+
+    /**
+     * Whether a thread is one of the shared threads, which run the waiting half of any handle's
+     * {@code putAsync} and {@code getAsync} and the deliveries of {@code asPublisher()}: a backend
+     * whose handles belong to one thread must not let such a thread own one, since the next call
+     * may run on another of them.
+     *
+     * @param t a thread
+     * @return true if it is one of this class's threads
+     */
+    public static boolean isAsyncThread(Thread t) {
+        return t instanceof AsyncThread;
     }
 
     /** @return the executor */

@@ -30,6 +30,7 @@ import static dev.conduit.queue.shm.RingLayout.WRITING;
 import dev.conduit.queue.QueueException;
 import dev.conduit.queue.codec.Codec;
 import dev.conduit.queue.codec.Codecs;
+import dev.conduit.queue.spi.AsyncSupport;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
@@ -343,7 +344,7 @@ final class SharedRing {
                 return;
             }
             // A thread that has ended is inside no call (its end happens-before isAlive() says so).
-            if (owner != null && owner.isAlive() || isAsyncThread(me)) {
+            if (owner != null && owner.isAlive() || AsyncSupport.isAsyncThread(me)) {
                 throw wrongThread(owner, me, role, calls);
             }
             if (side.compareAndSet(this, owner, me)) {
@@ -352,19 +353,11 @@ final class SharedRing {
         }
     }
 
-    /**
-     * Whether a thread is one of queue-api's {@code AsyncSupport} threads, which run the waiting half
-     * of {@code putAsync} and {@code getAsync} and the deliveries of {@code asPublisher()}: any of
-     * them may run the next such call, so none may own a side.
-     */
-    private static boolean isAsyncThread(Thread t) {
-        return t.isDaemon() && t.getName().startsWith("conduit-async-");
-    }
 
     private QueueException wrongThread(Thread owner, Thread caller, String role, String calls) {
         String why = owner == null ? "no thread owns it yet"
                 : "it belongs to thread '" + owner.getName() + "' (id " + owner.getId() + ")";
-        String async = isAsyncThread(caller) ? " That thread is one of Conduit's async threads, which run the waiting"
+        String async = AsyncSupport.isAsyncThread(caller) ? " That thread is one of Conduit's async threads, which run the waiting"
                 + " half of putAsync and getAsync and the deliveries of asPublisher(): any of them may run the next"
                 + " such call, so none may own a side." : "";
         return new QueueException("shared-memory queue " + name + " is open with threads=confined: the " + role

@@ -1525,6 +1525,7 @@ public abstract class QueueConformanceTest {
     @Test
     void blockingQueueViewServesAsAThreadPoolExecutorWorkQueue() throws Exception {
         Codecs.allow(RecordedTask.class);
+        assumeHandlesSharedBetweenThreads(); // the executor's two workers take from one handle
         MessageQueue<Runnable> q = newQueue(64);
         assumePolicy(q, Backpressure.BLOCK);
         String run = UUID.randomUUID().toString();

@@ -14,14 +14,11 @@ import dev.conduit.queue.QueueDescriptor;
 import dev.conduit.queue.QueueException;
 import dev.conduit.queue.QueueMetrics;
 import dev.conduit.queue.codec.Codecs;
-import java.io.DataInputStream;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -70,41 +67,7 @@ class ZeroCopyReaderTest {
             throws Exception {
         long items = threads.equals("confined") ? ITEMS : ITEMS / 10;
         QueueDescriptor d = queue("million-" + threads, 4096, threads);
-        Path result = dir.resolve("result");
-        try (Children children = new Children(dir.resolve("logs"))) {
-            Process consumer = children.start("read-in-place", d.toJson(), result.toString());
-            Process producer = children.start("produce", d.toJson(), "0", Long.toString(items), "1");
-            assertEquals(0, Children.await(producer, 240), children.logOf(1));
-            try (MessageQueue<byte[]> q = d.open(Codecs.bytes())) {
-                q.put(ShmTestProcess.item(ShmTestProcess.STOP, 0)); // the producer role is free again
-                assertEquals(0, Children.await(consumer, 120), children.logOf(0));
-                QueueMetrics m = q.metrics();
-                assertEquals(items + 1, m.puts());
-                assertEquals(m.puts(), m.gets());
-                assertEquals(0, m.dropped());
-                assertEquals(0, m.size());
-                assertEquals((items + 1) * ShmTestProcess.ITEM_BYTES, m.bytesIn());
-                assertEquals(m.bytesIn(), m.bytesOut());
-            }
-            try (DataInputStream in = new DataInputStream(Files.newInputStream(result))) {
-                assertEquals(items, in.readLong(), "items taken");
-                assertEquals(0, in.readLong(), "duplicates");
-                assertEquals(0, in.readLong(), "damaged items");
-                long checksum = in.readLong();
-                assertEquals(1, in.readInt(), "producers seen");
-                assertEquals(0, in.readLong());
-                byte[] bits = new byte[in.readInt()];
-                in.readFully(bits);
-                BitSet seen = BitSet.valueOf(bits);
-                assertEquals(items, seen.cardinality());
-                assertEquals(items, seen.nextClearBit(0));
-                long expected = 0;
-                for (long s = 0; s < items; s++) {
-                    expected += Arrays.hashCode(ShmTestProcess.item(0, s));
-                }
-                assertEquals(expected, checksum);
-            }
-        }
+        OneToOneTransfer.run(dir, d, "read-in-place", items);
     }
 
     @ParameterizedTest

@@ -1,0 +1,70 @@
+package dev.conduit.queue.shm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.conduit.queue.MessageQueue;
+import dev.conduit.queue.QueueDescriptor;
+import dev.conduit.queue.QueueMetrics;
+import dev.conduit.queue.codec.Codecs;
+import java.io.DataInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.BitSet;
+
+/**
+ * One producer process sends {@code items} items to one consumer process through a one-to-one
+ * queue; afterwards the queue's metrics and the consumer's report must show every item taken once,
+ * none damaged, in order, with the checksum of what was sent. The consumer's way of taking is the
+ * {@link ShmTestProcess} role given.
+ */
+final class OneToOneTransfer {
+    private OneToOneTransfer() {
+    }
+
+    /**
+     * Runs the transfer and checks it.
+     *
+     * @param dir a fresh directory for the consumer's report and the children's logs
+     * @param d the queue, {@code producers=single} and {@code consumers=single}
+     * @param consumerRole the consumer's {@link ShmTestProcess} role, e.g. {@code consume-batches}
+     * @param items how many items the producer sends
+     */
+    static void run(Path dir, QueueDescriptor d, String consumerRole, long items) throws Exception {
+        Path result = dir.resolve("result");
+        try (Children children = new Children(dir.resolve("logs"))) {
+            Process consumer = children.start(consumerRole, d.toJson(), result.toString());
+            Process producer = children.start("produce", d.toJson(), "0", Long.toString(items), "1");
+            assertEquals(0, Children.await(producer, 240), children.logOf(1));
+            try (MessageQueue<byte[]> q = d.open(Codecs.bytes())) {
+                q.put(ShmTestProcess.item(ShmTestProcess.STOP, 0)); // the producer role is free again
+                assertEquals(0, Children.await(consumer, 120), children.logOf(0));
+                QueueMetrics m = q.metrics();
+                assertEquals(items + 1, m.puts());
+                assertEquals(m.puts(), m.gets());
+                assertEquals(0, m.dropped());
+                assertEquals(0, m.size());
+                assertEquals((items + 1) * ShmTestProcess.ITEM_BYTES, m.bytesIn());
+                assertEquals(m.bytesIn(), m.bytesOut());
+            }
+            try (DataInputStream in = new DataInputStream(Files.newInputStream(result))) {
+                assertEquals(items, in.readLong(), "items taken");
+                assertEquals(0, in.readLong(), "duplicates");
+                assertEquals(0, in.readLong(), "damaged items");
+                long checksum = in.readLong();
+                assertEquals(1, in.readInt(), "producers seen");
+                assertEquals(0, in.readLong());
+                byte[] bits = new byte[in.readInt()];
+                in.readFully(bits);
+                BitSet seen = BitSet.valueOf(bits);
+                assertEquals(items, seen.cardinality());
+                assertEquals(items, seen.nextClearBit(0));
+                long expected = 0;
+                for (long s = 0; s < items; s++) {
+                    expected += Arrays.hashCode(ShmTestProcess.item(0, s));
+                }
+                assertEquals(expected, checksum);
+            }
+        }
+    }
+}

@@ -1734,31 +1734,20 @@ final class SharedRing {
      */
     private long soloPollChunk(int lane, int laneBase, Codec<?> codec, long most, RunSink sink) {
         final long c = get(laneBase + CONSUMER_INDEX);
-        long end = c;
-        long items = 0;
-        long tombstones = 0;
-        while (items < most && end - c < capacity) {
-            long s = get(denseSequence(lane, end));
-            if (s == end + 1) {
-                items++;
-            } else if (s == ((end + 1) | TOMBSTONE)) {
-                tombstones++;
-            } else {
-                break;
-            }
-            end++;
-        }
+        final long end = soloRunEnd(lane, c, most);
         if (end == c) {
             return 0;
         }
         LONG.setRelease(buf, laneBase + CONSUMER_CLAIMED, end);
         long bytes = 0;
+        long tombstones = 0;
         long i = c;
         try {
             for (; i < end; i++) {
                 int slot = layout.slotOffset(lane, i);
                 if (get(slot + DENSE_SLOT_SEQUENCE) != i + 1) {
-                    continue; // a tombstone
+                    tombstones++;
+                    continue;
                 }
                 int length = (int) INT.get(buf, slot + DENSE_SLOT_ITEM_LENGTH);
                 Object item = read(lane, i, slot, length, codec);
@@ -1776,6 +1765,8 @@ final class SharedRing {
             for (long j = i + 1; j < end; j++) {
                 if (get(denseSequence(lane, j)) == j + 1) {
                     lost++;
+                } else {
+                    tombstones++; // what the scan let into the run is published or a tombstone
                 }
             }
             if (i < end && get(denseSequence(lane, i)) == i + 1) {
@@ -1792,7 +1783,26 @@ final class SharedRing {
             }
             LONG.setRelease(buf, laneBase + CONSUMER_INDEX, end);
         }
-        return items;
+        return end - c - tombstones;
+    }
+
+    /**
+     * Where the run at the head {@code c} of a single-consumer lane ends: the published items and
+     * tombstones from {@code c} on, at most {@code most} items and one capacity of slots.
+     */
+    private long soloRunEnd(int lane, long c, long most) {
+        long end = c;
+        long items = 0;
+        while (items < most && end - c < capacity) {
+            long s = get(denseSequence(lane, end));
+            if (s == end + 1) {
+                items++;
+            } else if (s != ((end + 1) | TOMBSTONE)) {
+                break;
+            }
+            end++;
+        }
+        return end;
     }
 
     // ---- zero-copy reads (ShmReader)
@@ -1863,17 +1873,7 @@ final class SharedRing {
      */
     private long soloReadChunk(int lane, int laneBase, long most, ShmRecordHandler handler, ByteBuffer view) {
         final long c = get(laneBase + CONSUMER_INDEX);
-        long end = c;
-        long items = 0;
-        while (items < most && end - c < capacity) {
-            long s = get(denseSequence(lane, end));
-            if (s == end + 1) {
-                items++;
-            } else if (s != ((end + 1) | TOMBSTONE)) {
-                break;
-            }
-            end++;
-        }
+        final long end = soloRunEnd(lane, c, most);
         if (end == c) {
             return 0;
         }
@@ -1913,7 +1913,7 @@ final class SharedRing {
             }
             LONG.setRelease(buf, laneBase + CONSUMER_INDEX, to);
         }
-        return items;
+        return end - c - tombstones; // the whole chunk: a stop at i threw
     }
 
     /**

@@ -353,7 +353,6 @@ final class SharedRing {
         }
     }
 
-
     private QueueException wrongThread(Thread owner, Thread caller, String role, String calls) {
         String why = owner == null ? "no thread owns it yet"
                 : "it belongs to thread '" + owner.getName() + "' (id " + owner.getId() + ")";

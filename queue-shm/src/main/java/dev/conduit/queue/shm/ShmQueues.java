@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -107,6 +108,7 @@ public final class ShmQueues {
      */
     @SuppressWarnings("unchecked")
     public static ShmReader reader(QueueDescriptor descriptor) {
+        Objects.requireNonNull(descriptor, "descriptor");
         String what = "ShmQueues.reader reads a one-to-one shm queue in place (type shm with producers=single and"
                 + " consumers=single, not durable)";
         if (!"shm".equals(descriptor.type())) {

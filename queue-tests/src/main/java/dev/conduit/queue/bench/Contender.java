@@ -26,7 +26,7 @@ public enum Contender {
     LOCAL_VIEW("local-view", true) {
         @Override
         public BenchQueue create(int capacity) {
-            return new ConduitViewBenchQueue(QueueDescriptor.local(uniqueId()).withCapacity(capacity));
+            return ConduitViewBenchQueue.open(QueueDescriptor.local(uniqueId()).withCapacity(capacity));
         }
     },
     /** Conduit's {@code priority} backend, opened through {@link QueueDescriptor#open()}. */

@@ -8,7 +8,7 @@ import java.util.concurrent.TimeUnit;
  * {@code offer}/{@code poll} and its own timed {@code offer}/{@code poll} (the timed forms of
  * {@code put}/{@code take}). Thread-safe.
  */
-final class JdkBenchQueue extends QueueBackedBenchQueue<BlockingQueue<Integer>> {
+class JdkBenchQueue extends QueueBackedBenchQueue<BlockingQueue<Integer>> {
     /** @param queue the queue to measure */
     JdkBenchQueue(BlockingQueue<Integer> queue) {
         super(queue);

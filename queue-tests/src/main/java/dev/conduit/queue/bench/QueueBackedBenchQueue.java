@@ -5,8 +5,8 @@ import java.util.Queue;
 
 /**
  * A contender that is a {@link Queue} of its own: its {@code offer}/{@code poll} are the
- * non-blocking pair as they are, and {@link #close} clears it; subclasses say how it waits. As
- * thread-safe as the queue.
+ * non-blocking pair as they are, and {@link #close} clears it (a subclass whose queue is a view of
+ * another releases that instead); subclasses say how it waits. As thread-safe as the queue.
  *
  * @param <Q> the queue's class, so subclasses call it without a cast
  */
@@ -30,7 +30,7 @@ abstract class QueueBackedBenchQueue<Q extends Queue<Integer>> implements BenchQ
     }
 
     @Override
-    public final void close() {
+    public void close() {
         queue.clear();
     }
 }

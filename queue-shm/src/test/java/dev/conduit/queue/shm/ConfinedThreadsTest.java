@@ -118,6 +118,7 @@ class ConfinedThreadsTest {
             assertArrayEquals(ShmTestProcess.item(0, 1), (byte[]) seen.get()[2]);
             assertEquals(3, seen.get()[3]);
             assertEquals(true, seen.get()[4]);
+            assertEquals(8, seen.get()[5]);
             // Nothing was lost: the owner takes every item, in order.
             for (int seq = 1; seq < 4; seq++) {
                 assertArrayEquals(ShmTestProcess.item(0, seq), q.get(Duration.ofSeconds(5)));

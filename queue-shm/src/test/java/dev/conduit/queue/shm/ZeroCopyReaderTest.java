@@ -218,6 +218,10 @@ class ZeroCopyReaderTest {
                 // The dead claim is at the head: the timed read recovers it (the producer role names a
                 // dead process) and finds nothing after it.
                 assertEquals(0, reader.read(copy, 10, Duration.ofMillis(300)));
+                // Recovered means tombstoned: the next read steps over it and the queue is empty, where
+                // an unrecovered claim would still hold the head (and count in size).
+                assertEquals(0, reader.read(copy, 10));
+                assertEquals(0, q.size(), "the reader's timed read recovered the dead claim");
                 q.put(ShmTestProcess.item(0, 0));
                 assertEquals(1, reader.read(copy, 10, Duration.ofSeconds(5)));
             }

@@ -141,13 +141,13 @@ final class InprocReport {
                         p.median().orElseThrow(), c.targetText(), p.verdict() == Comparison.Verdict.PASS));
             }
         }
-        return rows.isEmpty() ? null : BenchResults.now(SECTION, "In-JVM backends: `local` and `priority` (JMH)",
+        return rows.isEmpty() ? null : BenchResults.now(SECTION, "In-JVM backends: `local` (also as `local-view`) and `priority` (JMH)",
                 settings.command(), machine.describe(loadAtEnd), rows);
     }
 
     /** @return the section's Markdown, without markers */
     String markdown() {
-        line("## In-JVM backends: `local` and `priority` (JMH)");
+        line("## In-JVM backends: `local` (also as `local-view`) and `priority` (JMH)");
         line("");
         line("Measured " + ZonedDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm z", Locale.ROOT))
                 + " in " + (settings.quick() ? "**quick** mode (a smoke run: indicative only)" : "full mode")
@@ -160,10 +160,10 @@ final class InprocReport {
         line("Machine: " + machine.describe(loadAtEnd) + ".");
         line("");
         if (machine.wasBusy(loadAtEnd)) {
-            line("> **The machine was busy while this ran** (other builds and tests shared its "
-                    + machine.cores() + " cores), so absolute figures are noisy and low. Every contender ran in "
-                    + "the same run under the same load, so the ratios are the figures to read; rerun on a quiet "
-                    + "machine for absolute numbers.");
+            line("> **The load average was above half of the " + machine.cores() + " cores at the start or the "
+                    + "end of this run.** The suite's own threads raise it (the 4P/4C benchmarks run 8), and other "
+                    + "work may also have shared the cores, so absolute figures may be noisy and low. Every contender "
+                    + "ran in the same run under the same load, so the ratios are the figures to read.");
             line("");
         }
         if (machine.cores() < 8) {
@@ -290,7 +290,7 @@ final class InprocReport {
         line("");
         line("\"× ArrayBlockingQueue\" for a time is ArrayBlockingQueue's time divided by the queue's: above 1 is "
                 + "faster. A round trip is two put→get hand-offs across threads; `MpmcArrayQueue` spins instead of "
-                + "sleeping, the others wait as their blocking calls do (`local` and `priority` spin briefly, "
+                + "sleeping, the others wait as their blocking calls do (`local`, `local-view` and `priority` spin briefly, "
                 + "then park).");
         line("");
     }

@@ -60,7 +60,7 @@ class ConfinedThreadsTest {
     }
 
     /** Runs {@code call} on a new thread and returns what it threw, or null. */
-    private static Throwable onAnotherThread(String name, Executable call) throws InterruptedException {
+    static Throwable onAnotherThread(String name, Executable call) throws InterruptedException {
         AtomicReference<Throwable> thrown = new AtomicReference<>();
         Thread t = new Thread(() -> {
             try {
@@ -75,7 +75,8 @@ class ConfinedThreadsTest {
         return thrown.get();
     }
 
-    private static void assertRefused(Throwable thrown, String owner) {
+    /** Asserts that {@code thrown} is the confined handle's refusal, naming {@code owner}. */
+    static void assertRefused(Throwable thrown, String owner) {
         assertInstanceOf(QueueException.class, thrown, String.valueOf(thrown));
         String m = thrown.getMessage();
         assertTrue(m.contains("threads=confined") && m.contains("'" + owner + "'") && m.contains("Nothing was changed")

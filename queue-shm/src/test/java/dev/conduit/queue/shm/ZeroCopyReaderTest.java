@@ -21,7 +21,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.function.Executable;
@@ -168,21 +167,10 @@ class ZeroCopyReaderTest {
             q.put(ShmTestProcess.item(0, 0));
             q.put(ShmTestProcess.item(0, 1));
             assertEquals(1, readAll(reader, 1).size()); // this thread owns the consumer side now
-            AtomicReference<Throwable> thrown = new AtomicReference<>();
-            Thread intruder = new Thread(() -> {
-                try {
-                    reader.read((b, o, l) -> { }, 10);
-                } catch (Throwable e) {
-                    thrown.set(e);
-                }
-            }, "intruder");
-            intruder.start();
-            intruder.join(TimeUnit.SECONDS.toMillis(30));
-            assertFalse(intruder.isAlive());
-            assertInstanceOf(QueueException.class, thrown.get(), String.valueOf(thrown.get()));
-            String m = thrown.get().getMessage();
-            assertTrue(m.contains("threads=confined") && m.contains("'" + Thread.currentThread().getName() + "'")
-                    && m.contains("ShmReader.read") && m.contains("Nothing was changed"), m);
+            Throwable thrown = ConfinedThreadsTest.onAnotherThread("intruder",
+                    () -> reader.read((b, o, l) -> { }, 10));
+            ConfinedThreadsTest.assertRefused(thrown, Thread.currentThread().getName());
+            assertTrue(thrown.getMessage().contains("ShmReader.read"), thrown.getMessage());
             assertEquals(1, q.size());
             assertArrayEquals(ShmTestProcess.item(0, 1), readAll(reader, 10).get(0));
         }

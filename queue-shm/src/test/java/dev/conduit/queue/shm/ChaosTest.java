@@ -7,9 +7,6 @@ import dev.conduit.queue.MessageQueue;
 import dev.conduit.queue.QueueDescriptor;
 import dev.conduit.queue.QueueMetrics;
 import dev.conduit.queue.codec.Codecs;
-import java.io.DataInputStream;
-import java.io.EOFException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -75,8 +72,8 @@ class ChaosTest {
             // Chaos starts once both first producers are putting, so that every trial kills a working
             // process (a JVM that is still starting up proves nothing).
             long startDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (records(producerLog(0), 8).isEmpty()
-                    || producerProcesses > 1 && records(producerLog(1), 8).isEmpty()) {
+            while (ShmTestProcess.records(producerLog(0), 8).isEmpty()
+                    || producerProcesses > 1 && ShmTestProcess.records(producerLog(1), 8).isEmpty()) {
                 assertTrue(System.nanoTime() < startDeadline,
                         "the first producers acknowledged no put within 60 s; their logs are in " + dir + replay);
                 Thread.sleep(20);
@@ -109,7 +106,7 @@ class ChaosTest {
             Set<Long> delivered = new HashSet<>();
             int duplicates = 0;
             for (int i = 0; i < consumerLogs; i++) {
-                for (long[] rec : records(consumerLog(i), 16)) {
+                for (long[] rec : ShmTestProcess.records(consumerLog(i), 16)) {
                     if (!delivered.add(key(rec[0], rec[1]))) {
                         duplicates++;
                     }
@@ -125,7 +122,7 @@ class ChaosTest {
             int unacknowledged = 0;
             long acknowledgedTotal = 0;
             for (int p = 0; p < producerIds; p++) {
-                List<long[]> acks = records(producerLog(p), 8);
+                List<long[]> acks = ShmTestProcess.records(producerLog(p), 8);
                 long acked = acks.size();
                 acknowledgedTotal += acked;
                 for (long s = 0; s < acked; s++) {
@@ -171,26 +168,4 @@ class ChaosTest {
     private static long key(long producer, long seq) {
         return producer << 40 | seq;
     }
-
-    /** Whole records of a log; a record cut short by the kill is ignored. */
-    private static List<long[]> records(Path log, int recordBytes) throws Exception {
-        List<long[]> out = new ArrayList<>();
-        if (!Files.exists(log)) {
-            return out;
-        }
-        byte[] all = Files.readAllBytes(log);
-        try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(all, 0,
-                all.length - all.length % recordBytes))) {
-            for (;;) {
-                long[] rec = new long[recordBytes / 8];
-                for (int i = 0; i < rec.length; i++) {
-                    rec[i] = in.readLong();
-                }
-                out.add(rec);
-            }
-        } catch (EOFException end) {
-            return out;
-        }
-    }
-
 }

@@ -14,7 +14,6 @@ import dev.conduit.queue.QueueDescriptor;
 import dev.conduit.queue.QueueException;
 import dev.conduit.queue.QueueMetrics;
 import dev.conduit.queue.codec.Codecs;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -223,16 +222,6 @@ class ConfinedThreadsTest {
         }
     }
 
-    /** (producer, seq) records of a chaos log, in the order written. */
-    private static List<long[]> records(Path log) throws Exception {
-        List<long[]> out = new ArrayList<>();
-        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(log));
-        while (b.remaining() >= 16) {
-            out.add(new long[] {b.getLong(), b.getLong()});
-        }
-        return out;
-    }
-
     private static long logLength(Path log) throws Exception {
         return Files.exists(log) ? Files.size(log) : 0;
     }
@@ -258,8 +247,7 @@ class ConfinedThreadsTest {
             for (List<long[]> batch; !(batch = q.getBatch(64, Duration.ofMillis(1500))).isEmpty();) {
                 take.accept(batch);
             }
-            ByteBuffer logged = ByteBuffer.wrap(Files.readAllBytes(log));
-            long returned = logged.remaining() / 8; // puts that had returned and were logged
+            long returned = ShmTestProcess.records(log, 8).size(); // puts that had returned and were logged
             for (int i = 0; i < taken.size(); i++) {
                 assertEquals(i, taken.get(i), "items in order, none lost or twice");
             }
@@ -290,7 +278,7 @@ class ConfinedThreadsTest {
                 assertTrue(consumer.isAlive(), children.logOf(0));
             }
             Children.kill9(consumer);
-            List<long[]> consumed = records(log);
+            List<long[]> consumed = ShmTestProcess.records(log, 16);
             List<long[]> rest = new ArrayList<>();
             for (List<long[]> batch; !(batch = q.getBatch(256, Duration.ofMillis(300))).isEmpty();) {
                 rest.addAll(batch); // this process takes the consumer role over from the dead one

@@ -7,9 +7,7 @@ import dev.conduit.queue.MessageQueue;
 import dev.conduit.queue.QueueDescriptor;
 import dev.conduit.queue.QueueMetrics;
 import dev.conduit.queue.codec.Codecs;
-import java.io.DataInputStream;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -68,30 +66,21 @@ class CrossProcessTest {
             long checksum = 0;
             Map<Long, BitSet> union = new HashMap<>();
             for (int c = 0; c < consumers; c++) {
-                try (DataInputStream in = new DataInputStream(Files.newInputStream(dir.resolve("result-" + c)))) {
-                    long count = in.readLong();
-                    assertEquals(0, in.readLong(), "duplicates seen by consumer " + c);
-                    assertEquals(0, in.readLong(), "damaged items seen by consumer " + c);
-                    checksum += in.readLong();
-                    total += count;
-                    int n = in.readInt();
-                    for (int i = 0; i < n; i++) {
-                        long producer = in.readLong();
-                        byte[] bits = new byte[in.readInt()];
-                        in.readFully(bits);
-                        BitSet mine = BitSet.valueOf(bits);
-                        BitSet all = union.computeIfAbsent(producer, k -> new BitSet());
-                        assertTrue(!all.intersects(mine), "an item reached two consumers");
-                        all.or(mine);
-                    }
+                Tally.Report r = Tally.read(dir.resolve("result-" + c));
+                assertEquals(0, r.duplicates(), "duplicates seen by consumer " + c);
+                assertEquals(0, r.damaged(), "damaged items seen by consumer " + c);
+                checksum += r.checksum();
+                total += r.count();
+                for (Map.Entry<Long, BitSet> mine : r.seen().entrySet()) {
+                    BitSet all = union.computeIfAbsent(mine.getKey(), k -> new BitSet());
+                    assertTrue(!all.intersects(mine.getValue()), "an item reached two consumers");
+                    all.or(mine.getValue());
                 }
             }
             for (long p = 0; p < producers; p++) {
                 assertEquals(perProducer, union.get(p).cardinality(), "items of producer " + p);
                 assertEquals(perProducer, union.get(p).nextClearBit(0), "items of producer " + p);
-                for (long s = 0; s < perProducer; s++) {
-                    expectedChecksum += java.util.Arrays.hashCode(ShmTestProcess.item(p, s));
-                }
+                expectedChecksum += Tally.checksumOf(p, perProducer);
             }
             assertEquals(producers * perProducer, total);
             assertEquals(expectedChecksum, checksum);

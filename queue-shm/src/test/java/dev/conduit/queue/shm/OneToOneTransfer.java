@@ -6,11 +6,9 @@ import dev.conduit.queue.MessageQueue;
 import dev.conduit.queue.QueueDescriptor;
 import dev.conduit.queue.QueueMetrics;
 import dev.conduit.queue.codec.Codecs;
-import java.io.DataInputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.BitSet;
+import java.util.Set;
 
 /**
  * One producer process sends {@code items} items to one consumer process through a one-to-one
@@ -48,24 +46,15 @@ final class OneToOneTransfer {
                 assertEquals((items + 1) * ShmTestProcess.ITEM_BYTES, m.bytesIn());
                 assertEquals(m.bytesIn(), m.bytesOut());
             }
-            try (DataInputStream in = new DataInputStream(Files.newInputStream(result))) {
-                assertEquals(items, in.readLong(), "items taken");
-                assertEquals(0, in.readLong(), "duplicates");
-                assertEquals(0, in.readLong(), "damaged items");
-                long checksum = in.readLong();
-                assertEquals(1, in.readInt(), "producers seen");
-                assertEquals(0, in.readLong());
-                byte[] bits = new byte[in.readInt()];
-                in.readFully(bits);
-                BitSet seen = BitSet.valueOf(bits);
-                assertEquals(items, seen.cardinality());
-                assertEquals(items, seen.nextClearBit(0));
-                long expected = 0;
-                for (long s = 0; s < items; s++) {
-                    expected += Arrays.hashCode(ShmTestProcess.item(0, s));
-                }
-                assertEquals(expected, checksum);
-            }
+            Tally.Report r = Tally.read(result);
+            assertEquals(items, r.count(), "items taken");
+            assertEquals(0, r.duplicates(), "duplicates");
+            assertEquals(0, r.damaged(), "damaged items");
+            assertEquals(Set.of(0L), r.seen().keySet(), "producers seen");
+            BitSet seen = r.seen().get(0L);
+            assertEquals(items, seen.cardinality());
+            assertEquals(items, seen.nextClearBit(0));
+            assertEquals(Tally.checksumOf(0, items), r.checksum());
         }
     }
 }

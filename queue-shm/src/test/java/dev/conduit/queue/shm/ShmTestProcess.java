@@ -12,9 +12,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.BitSet;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -172,52 +169,6 @@ public final class ShmTestProcess {
         throw new IOException("no item came to be killed on");
     }
 
-    /** What a consumer took: counts, checks, and the result file the tests read. Not thread-safe. */
-    private static final class Tally {
-        private final Map<Long, BitSet> seen = new HashMap<>();
-        private long count;
-        private long duplicates;
-        long damaged;
-        private long checksum;
-
-        /** @return false for the STOP item, which is not counted */
-        boolean add(byte[] it) {
-            long producer = ByteBuffer.wrap(it).getLong(0);
-            if (producer == STOP) {
-                return false;
-            }
-            if (!intact(it)) {
-                damaged++;
-                return true;
-            }
-            long seq = ByteBuffer.wrap(it).getLong(8);
-            BitSet bits = seen.computeIfAbsent(producer, p -> new BitSet());
-            if (bits.get((int) seq)) {
-                duplicates++;
-            }
-            bits.set((int) seq);
-            count++;
-            checksum += java.util.Arrays.hashCode(it);
-            return true;
-        }
-
-        void write(Path result) throws IOException {
-            try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(result))) {
-                out.writeLong(count);
-                out.writeLong(duplicates);
-                out.writeLong(damaged);
-                out.writeLong(checksum);
-                out.writeInt(seen.size());
-                for (Map.Entry<Long, BitSet> e : seen.entrySet()) {
-                    byte[] bits = e.getValue().toByteArray();
-                    out.writeLong(e.getKey());
-                    out.writeInt(bits.length);
-                    out.write(bits);
-                }
-            }
-        }
-    }
-
     /** Takes strings from the queue and puts each back with "echo:" in front, until "stop". */
     private static void echo(QueueDescriptor d) throws Exception {
         try (MessageQueue<String> q = d.open(Codecs.string())) {
@@ -232,6 +183,27 @@ public final class ShmTestProcess {
                 }
             }
         }
+    }
+
+    /**
+     * The whole records of a log that {@link #chaosProduce} (8 bytes: seq), {@link #chaosConsume} or
+     * {@link #batchConsumeLog} (16 bytes: producer, seq) wrote, in the order written; a record cut
+     * short by a kill is left out, and a log not yet created has none.
+     */
+    static java.util.List<long[]> records(Path log, int recordBytes) throws IOException {
+        java.util.List<long[]> out = new java.util.ArrayList<>();
+        if (!Files.exists(log)) {
+            return out;
+        }
+        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(log));
+        while (b.remaining() >= recordBytes) {
+            long[] rec = new long[recordBytes / 8];
+            for (int i = 0; i < rec.length; i++) {
+                rec[i] = b.getLong();
+            }
+            out.add(rec);
+        }
+        return out;
     }
 
     /** Puts 16-byte items (producer, seq) forever, logging each seq after its put returned. */

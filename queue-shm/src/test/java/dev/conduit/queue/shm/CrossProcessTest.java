@@ -35,7 +35,7 @@ class CrossProcessTest {
     }
 
     @Test
-    void twoProducerAndTwoConsumerProcessesExchangeEveryItemExactlyOnce() throws Exception {
+    void twoProducerAndTwoConsumerProcessesExchangeEveryItemExactlyOnceInEachProducersOrder() throws Exception {
         QueueDescriptor d = queue("million", 4096);
         int producers = 2;
         int consumers = 2;
@@ -68,6 +68,9 @@ class CrossProcessTest {
             for (int c = 0; c < consumers; c++) {
                 Tally.Report r = Tally.read(dir.resolve("result-" + c));
                 assertEquals(0, r.duplicates(), "duplicates seen by consumer " + c);
+                // FIFO per producer: each consumer takes a producer's items in the order they were
+                // put, with gaps where the other consumer took some.
+                assertEquals(0, r.reordered(), "items consumer " + c + " took after a later one of their producer");
                 assertEquals(0, r.damaged(), "damaged items seen by consumer " + c);
                 checksum += r.checksum();
                 total += r.count();

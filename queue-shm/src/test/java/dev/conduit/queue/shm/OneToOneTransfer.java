@@ -13,9 +13,8 @@ import java.util.Set;
 /**
  * One producer process sends {@code items} items to one consumer process through a one-to-one
  * queue; afterwards the queue's metrics and the consumer's report must show every item taken once,
- * none damaged, every sequence number present, with the checksum of what was sent (the consumer's
- * report records which items came, not their order: FIFO is the conformance suite's to check). The
- * consumer's way of taking is the {@link ShmTestProcess} role given.
+ * none damaged, every sequence number present and taken in the order sent, with the checksum of
+ * what was sent. The consumer's way of taking is the {@link ShmTestProcess} role given.
  */
 final class OneToOneTransfer {
     private OneToOneTransfer() {
@@ -49,6 +48,7 @@ final class OneToOneTransfer {
             Tally.Report r = Tally.read(result);
             assertEquals(items, r.count(), "items taken");
             assertEquals(0, r.duplicates(), "duplicates");
+            assertEquals(0, r.reordered(), "items taken after a later one: not FIFO");
             assertEquals(0, r.damaged(), "damaged items");
             assertEquals(Set.of(0L), r.seen().keySet(), "producers seen");
             BitSet seen = r.seen().get(0L);

@@ -13,12 +13,22 @@ import java.util.Map;
 
 /**
  * What a consumer process took of {@link ShmTestProcess#item}s: counts, checks, and the result file
- * it writes for the parent test, which reads it back with {@link #read}. Not thread-safe.
+ * it writes for the parent test, which reads it back with {@link #read}. Besides which items came,
+ * it counts those that came out of their producer's order: an item's sequence number below one
+ * already taken from the same producer (gaps are allowed, since another consumer may take them).
+ * Not thread-safe.
  */
 final class Tally {
-    private final Map<Long, BitSet> seen = new HashMap<>();
+    /** What came from one producer. */
+    private static final class Taken {
+        final BitSet seqs = new BitSet();
+        long highest = -1;
+    }
+
+    private final Map<Long, Taken> seen = new HashMap<>();
     private long count;
     private long duplicates;
+    private long reordered;
     long damaged;
     private long checksum;
 
@@ -33,11 +43,14 @@ final class Tally {
             return true;
         }
         long seq = ByteBuffer.wrap(it).getLong(8);
-        BitSet bits = seen.computeIfAbsent(producer, p -> new BitSet());
-        if (bits.get((int) seq)) {
+        Taken from = seen.computeIfAbsent(producer, p -> new Taken());
+        if (from.seqs.get((int) seq)) {
             duplicates++;
+        } else if (seq < from.highest) {
+            reordered++;
         }
-        bits.set((int) seq);
+        from.seqs.set((int) seq);
+        from.highest = Math.max(from.highest, seq);
         count++;
         checksum += Arrays.hashCode(it);
         return true;
@@ -47,11 +60,12 @@ final class Tally {
         try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(result))) {
             out.writeLong(count);
             out.writeLong(duplicates);
+            out.writeLong(reordered);
             out.writeLong(damaged);
             out.writeLong(checksum);
             out.writeInt(seen.size());
-            for (Map.Entry<Long, BitSet> e : seen.entrySet()) {
-                byte[] bits = e.getValue().toByteArray();
+            for (Map.Entry<Long, Taken> e : seen.entrySet()) {
+                byte[] bits = e.getValue().seqs.toByteArray();
                 out.writeLong(e.getKey());
                 out.writeInt(bits.length);
                 out.write(bits);
@@ -64,17 +78,19 @@ final class Tally {
      *
      * @param count intact items taken (STOP not counted)
      * @param duplicates items taken again
+     * @param reordered items taken after a later item of the same producer (FIFO per producer broken)
      * @param damaged items that were not {@link ShmTestProcess#intact}
      * @param checksum sum of the intact items' {@link Arrays#hashCode(byte[])}
      * @param seen per producer id, the sequence numbers taken
      */
-    record Report(long count, long duplicates, long damaged, long checksum, Map<Long, BitSet> seen) {
+    record Report(long count, long duplicates, long reordered, long damaged, long checksum, Map<Long, BitSet> seen) {
     }
 
     static Report read(Path result) throws IOException {
         try (DataInputStream in = new DataInputStream(Files.newInputStream(result))) {
             long count = in.readLong();
             long duplicates = in.readLong();
+            long reordered = in.readLong();
             long damaged = in.readLong();
             long checksum = in.readLong();
             int producers = in.readInt();
@@ -85,7 +101,7 @@ final class Tally {
                 in.readFully(bits);
                 seen.put(producer, BitSet.valueOf(bits));
             }
-            return new Report(count, duplicates, damaged, checksum, seen);
+            return new Report(count, duplicates, reordered, damaged, checksum, seen);
         }
     }
 

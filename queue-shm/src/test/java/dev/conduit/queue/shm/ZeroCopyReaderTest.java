@@ -187,14 +187,7 @@ class ZeroCopyReaderTest {
         QueueDescriptor d = queue("dead-writer-" + batch + "-" + producerFirst, 8, "shared");
         try (Children children = new Children(dir.resolve("logs"));
                 MessageQueue<byte[]> q = d.open(Codecs.bytes()); ShmReader reader = ShmQueues.reader(d)) {
-            Process first = children.start("produce", d.toJson(), "1", "2", "1");
-            assertEquals(0, Children.await(first, 60), children.logOf(0));
-            Process dying = children.start("halt-mid-write", d.toJson(), Integer.toString(batch));
-            assertEquals(3, Children.await(dying, 60), children.logOf(1));
-            assertEquals(2 + batch, q.size(), "the items and the dead claim");
-            if (producerFirst) {
-                q.put(ShmTestProcess.item(0, 0)); // takes the role over and tombstones the claim
-            }
+            DeadProducerClaim.leaveBehindTwoItems(children, d, q, batch, producerFirst);
             List<byte[]> got = new ArrayList<>();
             ShmRecordHandler copy = (buffer, offset, length) -> {
                 byte[] b = new byte[length];
@@ -217,13 +210,7 @@ class ZeroCopyReaderTest {
             assertArrayEquals(ShmTestProcess.item(1, 0), got.get(0));
             assertArrayEquals(ShmTestProcess.item(1, 1), got.get(1));
             assertArrayEquals(ShmTestProcess.item(0, 0), got.get(2));
-            QueueMetrics m = q.metrics();
-            assertEquals(3, m.puts(), "the dead put is not counted: " + m);
-            assertEquals(3, m.gets(), m.toString());
-            assertEquals(0, m.dropped(), m.toString());
-            assertEquals(0, q.size());
-            assertEquals(3 * ShmTestProcess.ITEM_BYTES, m.bytesIn());
-            assertEquals(m.bytesIn(), m.bytesOut());
+            DeadProducerClaim.assertThreeTakenAndTheDeadPutNotCounted(q);
         }
     }
 

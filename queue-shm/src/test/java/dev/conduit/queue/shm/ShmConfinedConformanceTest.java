@@ -5,10 +5,11 @@ import dev.conduit.queue.tck.QueueConformanceTest;
 
 /**
  * The conformance suite against the {@code shm} backend's one-to-one ring with thread-confined
- * handles ({@code threads=confined}, docs/shm.md): every check that uses a handle from one thread
- * per side runs; those that share a handle between threads, or go through the async threads, are
- * skipped ({@link #handlesAreSharedBetweenThreads}), and {@code ConfinedThreadsTest} checks that such
- * calls are refused with nothing changed.
+ * handles ({@code threads=confined}, docs/shm.md): every check that uses each side of a handle from
+ * one thread at a time runs (a side passes to another thread only after its thread has ended); those
+ * that call one side from several live threads, or wait on the async threads, are skipped
+ * ({@link #handlesAreSharedBetweenThreads}), and {@code ConfinedThreadsTest} checks that such calls
+ * are refused with nothing changed.
  */
 class ShmConfinedConformanceTest extends QueueConformanceTest {
 

@@ -42,6 +42,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -165,9 +166,11 @@ public abstract class QueueConformanceTest {
     /**
      * Whether a handle may be used by several threads at once, as the contract says by default. A
      * suite for thread-confined handles (one thread per side, such as shm's {@code threads=confined})
-     * returns false, and the checks that call one handle from several threads (concurrent producers
-     * and consumers, blocked calls ended from another thread, async calls and the Flow publisher,
-     * which run on Conduit's async threads) are skipped.
+     * returns false, and the checks that call one side of a handle (its puts, or its takes) from
+     * several threads (concurrent producers or consumers, async calls that wait and the Flow
+     * publisher, which run on Conduit's async threads) are skipped. The other checks keep to one
+     * thread per side, or hand a side over only after the thread that used it has ended; reads,
+     * {@code close()} and {@link Thread#interrupt()} come from any thread.
      *
      * @return true unless the backend's handles are thread-confined
      */
@@ -315,6 +318,31 @@ public abstract class QueueConformanceTest {
             }
             Thread.sleep(30);
             assertFalse(result.isDone(), () -> "the call should still be blocked, but ended with " + outcome());
+        }
+
+        /**
+         * Waits until the call's thread has passed {@code step} (the set-up it does before the call
+         * under test), failing if the call ends first or {@link #PATIENCE} passes.
+         */
+        void awaitStep(CountDownLatch step) throws InterruptedException {
+            long end = System.nanoTime() + PATIENCE.toNanos();
+            while (!step.await(10, TimeUnit.MILLISECONDS)) {
+                if (result.isDone()) {
+                    throw new AssertionError("the call ended before its set-up was done, with " + outcome());
+                }
+                if (System.nanoTime() > end) {
+                    throw new AssertionError("the call's set-up was not done within " + PATIENCE.toSeconds() + " s");
+                }
+            }
+        }
+
+        /**
+         * Waits until the call's thread has ended (or {@link #PATIENCE} passes), so that a
+         * thread-confined side it used passes to the next thread that calls.
+         */
+        void awaitEnded() throws InterruptedException {
+            thread.join(PATIENCE.toMillis());
+            assertFalse(thread.isAlive(), "the call's thread did not end within " + PATIENCE.toSeconds() + " s");
         }
 
         private String outcome() {
@@ -990,14 +1018,17 @@ public abstract class QueueConformanceTest {
 
     @Test
     void blockedPutCompletesOnceAGetMakesRoom() throws Exception {
-        assumeHandlesSharedBetweenThreads();
         MessageQueue<String> q = newQueue(1);
         assumePolicy(q, Backpressure.BLOCK);
-        q.put("first");
+        CountDownLatch filled = new CountDownLatch(1);
+        // The putter fills the queue itself, so that one thread makes every put (thread-confined handles).
         Background<Void> putter = new Background<>("blocked-put", () -> {
+            q.put("first");
+            filled.countDown();
             q.put("second");
             return null;
         });
+        putter.awaitStep(filled);
         putter.awaitBlocked();
         assertEquals("first", q.get(PATIENCE));
         putter.value();
@@ -1009,12 +1040,12 @@ public abstract class QueueConformanceTest {
 
     @Test
     void interruptEndsABlockedGetWithInterruptedExceptionAndTakesNothing() throws Exception {
-        assumeHandlesSharedBetweenThreads();
         MessageQueue<String> q = newQueue(4);
         Background<String> getter = new Background<>("interrupted-get", q::get);
         getter.awaitBlocked();
         getter.thread.interrupt();
         assertInstanceOf(InterruptedException.class, getter.failure());
+        getter.awaitEnded(); // this thread takes next: a thread-confined consumer side passes to it
         q.put("after");
         assertEquals(1, q.size(), "the interrupted get must not have taken the item");
         assertEquals("after", q.get(PATIENCE));
@@ -1035,15 +1066,18 @@ public abstract class QueueConformanceTest {
 
     @Test
     void interruptEndsABlockedPutWithInterruptedExceptionAndAddsNothing() throws Exception {
-        assumeHandlesSharedBetweenThreads();
         MessageQueue<String> q = newQueue(2);
         assumePolicy(q, Backpressure.BLOCK);
-        q.put("a");
-        q.put("b");
+        CountDownLatch filled = new CountDownLatch(1);
+        // The putter fills the queue itself, so that one thread makes every put (thread-confined handles).
         Background<Void> putter = new Background<>("interrupted-put", () -> {
+            q.put("a");
+            q.put("b");
+            filled.countDown();
             q.put("c");
             return null;
         });
+        putter.awaitStep(filled);
         putter.awaitBlocked();
         putter.thread.interrupt();
         assertInstanceOf(InterruptedException.class, putter.failure());
@@ -1053,13 +1087,13 @@ public abstract class QueueConformanceTest {
 
     @Test
     void getCalledWithTheInterruptFlagSetOnAnEmptyQueueThrowsInterruptedException() throws Exception {
-        assumeHandlesSharedBetweenThreads();
         MessageQueue<String> q = newQueue(4);
         Background<String> getter = new Background<>("pre-interrupted-get", () -> {
             Thread.currentThread().interrupt();
             return q.get(PATIENCE);
         });
         assertInstanceOf(InterruptedException.class, getter.failure());
+        getter.awaitEnded(); // this thread takes next: a thread-confined consumer side passes to it
         q.put("x");
         assertEquals("x", q.get(PATIENCE));
     }
@@ -1459,11 +1493,17 @@ public abstract class QueueConformanceTest {
 
     @Test
     void putAsyncAndGetAsyncDeliverTheItem() throws Exception {
-        assumeHandlesSharedBetweenThreads();
+        // Neither call needs to wait, so neither needs Conduit's async threads (thread-confined handles).
         MessageQueue<String> q = newQueue(4);
         q.putAsync("async").get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
         assertEquals(1, q.size());
         assertEquals("async", q.getAsync(PATIENCE).get(PATIENCE.toSeconds(), TimeUnit.SECONDS));
+    }
+
+    @Test
+    void getAsyncOnAnEmptyQueueCompletesWithAnItemPutLater() throws Exception {
+        assumeHandlesSharedBetweenThreads(); // the waiting get runs on Conduit's async threads
+        MessageQueue<String> q = newQueue(4);
         CompletableFuture<String> pending = q.getAsync(PATIENCE);
         q.put("later");
         assertEquals("later", pending.get(PATIENCE.toSeconds(), TimeUnit.SECONDS));

@@ -25,6 +25,11 @@ import org.junit.jupiter.api.io.TempDir;
 class CrossProcessTest {
     /** Total items of the exchange; the issue asks for a million. */
     private static final long ITEMS = Long.getLong("conduit.shm.items", 1_000_000L);
+    /**
+     * Seconds for all the exchange's children together: it takes a few; the class's {@code @Timeout}
+     * of 300 s keeps the rest as margin for starting JVMs and the checks.
+     */
+    private static final long CHILD_BUDGET_SECONDS = 120;
 
     @TempDir
     Path dir;
@@ -42,6 +47,7 @@ class CrossProcessTest {
         long perProducer = ITEMS / producers;
         try (Children children = new Children(dir.resolve("logs"));
                 MessageQueue<byte[]> q = d.open(Codecs.bytes())) {
+            ChildBudget budget = new ChildBudget(CHILD_BUDGET_SECONDS);
             List<Process> cs = new ArrayList<>();
             for (int c = 0; c < consumers; c++) {
                 cs.add(children.start("consume", d.toJson(), dir.resolve("result-" + c).toString()));
@@ -53,13 +59,19 @@ class CrossProcessTest {
                         p == 0 ? "1" : "16"));
             }
             for (int i = 0; i < ps.size(); i++) {
-                assertEquals(0, Children.await(ps.get(i), 240), children.logOf(consumers + i));
+                int log = consumers + i;
+                assertEquals(0, budget.await(ps.get(i), "producer " + i, () -> children.logOf(log)),
+                        children.logOf(log));
             }
             for (int c = 0; c < consumers; c++) {
-                q.put(ShmTestProcess.item(ShmTestProcess.STOP, c));
+                int log = c;
+                budget.putFor(cs.get(c), "consumer " + c, () -> children.logOf(log), q,
+                        ShmTestProcess.item(ShmTestProcess.STOP, c));
             }
             for (int c = 0; c < consumers; c++) {
-                assertEquals(0, Children.await(cs.get(c), 120), children.logOf(c));
+                int log = c;
+                assertEquals(0, budget.await(cs.get(c), "consumer " + c, () -> children.logOf(log)),
+                        children.logOf(log));
             }
             long total = 0;
             long expectedChecksum = 0;

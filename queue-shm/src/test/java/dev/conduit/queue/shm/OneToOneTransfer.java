@@ -17,6 +17,12 @@ import java.util.Set;
  * what was sent. The consumer's way of taking is the {@link ShmTestProcess} role given.
  */
 final class OneToOneTransfer {
+    /**
+     * Seconds for both children together: a transfer takes a few; the test classes' {@code @Timeout}
+     * of 300 s keeps the rest as margin for starting JVMs and the checks.
+     */
+    private static final long CHILD_BUDGET_SECONDS = 120;
+
     private OneToOneTransfer() {
     }
 
@@ -31,12 +37,15 @@ final class OneToOneTransfer {
     static void run(Path dir, QueueDescriptor d, String consumerRole, long items) throws Exception {
         Path result = dir.resolve("result");
         try (Children children = new Children(dir.resolve("logs"))) {
+            ChildBudget budget = new ChildBudget(CHILD_BUDGET_SECONDS);
             Process consumer = children.start(consumerRole, d.toJson(), result.toString());
             Process producer = children.start("produce", d.toJson(), "0", Long.toString(items), "1");
-            assertEquals(0, Children.await(producer, 240), children.logOf(1));
+            assertEquals(0, budget.await(producer, "the producer", () -> children.logOf(1)), children.logOf(1));
             try (MessageQueue<byte[]> q = d.open(Codecs.bytes())) {
-                q.put(ShmTestProcess.item(ShmTestProcess.STOP, 0)); // the producer role is free again
-                assertEquals(0, Children.await(consumer, 120), children.logOf(0));
+                String what = "the consumer (" + consumerRole + ")";
+                byte[] stop = ShmTestProcess.item(ShmTestProcess.STOP, 0);
+                budget.putFor(consumer, what, () -> children.logOf(0), q, stop); // the producer role is free again
+                assertEquals(0, budget.await(consumer, what, () -> children.logOf(0)), children.logOf(0));
                 QueueMetrics m = q.metrics();
                 assertEquals(items + 1, m.puts());
                 assertEquals(m.puts(), m.gets());

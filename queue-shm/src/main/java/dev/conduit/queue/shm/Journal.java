@@ -4,8 +4,10 @@ import dev.conduit.queue.QueueException;
 import java.io.IOException;
 import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.FileLockInterruptionException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -35,6 +37,8 @@ final class Journal {
     private static final Map<Path, Journal> OPEN = new HashMap<>();
     /** The state file, beside Chronicle's directory: {@code [appended][bytes in][rejected]}. */
     static final String STATE_FILE = "conduit.state";
+    /** The file whose lock (taken whole, with {@link FileChannel#lock()}) every process takes turns on. */
+    static final String LOCK_FILE = "conduit.lock";
     /** A subscriber's cursor file is this prefix and its name: {@code [next sequence][last index]...}. */
     static final String CURSOR_PREFIX = "cursor-";
     /** Offset of the count of documents appended, in the state file. */
@@ -74,8 +78,7 @@ final class Journal {
         this.queue = ChronicleQueue.singleBuilder(dir.resolve("chronicle")).build();
         this.appenders = ThreadLocal.withInitial(queue::createAppender);
         this.readers = ThreadLocal.withInitial(() -> new Reader(queue.createTailer()));
-        this.lockChannel = FileChannel.open(dir.resolve("conduit.lock"), StandardOpenOption.CREATE,
-                StandardOpenOption.READ, StandardOpenOption.WRITE);
+        this.lockChannel = openLockChannel(dir);
         this.state = map(dir.resolve(STATE_FILE));
         locked(() -> {
             recoverAppendedCount();
@@ -124,30 +127,57 @@ final class Journal {
         }
     }
 
-    /** Runs {@code body} holding the JVM lock and the file lock. */
+    /**
+     * Runs {@code body} once, holding the JVM lock and the file lock. An interrupt does not end the
+     * wait for either lock: the flag is kept for the caller's wait loop, which reports it as
+     * InterruptedException when it would wait on (see {@code JournalStore.retryUntil}).
+     */
     <R> R locked(Supplier<R> body) {
-        // File channels are interruptible (an interrupt closes them): keep the flag for the caller's
-        // wait loop, which reports it as InterruptedException.
+        // File channels are interruptible: an interrupt, or a flag already set, closes the channel
+        // in lock(). Clear the flag so that lock() can wait, and put it back at the end.
         boolean interrupted = Thread.interrupted();
         jvmLock.lock();
         try {
+            FileLock held;
             for (;;) {
-                try (FileLock ignored = lockChannel.lock()) {
-                    return body.get();
-                } catch (java.nio.channels.ClosedChannelException e) {
-                    // An interrupt arrived while we waited for the lock and closed the channel.
+                try {
+                    held = lockChannel.lock();
+                    break;
+                } catch (FileLockInterruptionException | ClosedChannelException e) {
+                    // An interrupt during the wait closed the channel: FileLockInterruptionException
+                    // (JDK 17 and 25 turn the ClosedByInterruptException into it), or
+                    // ClosedChannelException when it came between two waits. Wait again, on a new channel.
                     interrupted |= Thread.interrupted();
-                    lockChannel = FileChannel.open(dir.resolve("conduit.lock"), StandardOpenOption.CREATE,
-                            StandardOpenOption.READ, StandardOpenOption.WRITE);
+                    if (!lockChannel.isOpen()) {
+                        lockChannel = openLockChannel(dir);
+                    }
                 }
             }
+            try {
+                return body.get();
+            } finally {
+                release(held);
+            }
         } catch (IOException e) {
-            throw new QueueException("cannot lock journal " + dir + ": " + e.getMessage(), e);
+            throw new QueueException("cannot lock journal " + dir + ": " + e, e);
         } finally {
             jvmLock.unlock();
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    private static FileChannel openLockChannel(Path dir) throws IOException {
+        return FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+    }
+
+    private static void release(FileLock held) throws IOException {
+        try {
+            held.release();
+        } catch (ClosedChannelException e) {
+            // Closing the channel released the lock.
         }
     }
 

@@ -11,7 +11,9 @@ import dev.conduit.queue.QueueMetrics;
  * get and ZeroCopyReaderTest with a {@link ShmReader}: a producer process puts two items, a second
  * one claims the slots after them and dies writing; then either this process puts the next item
  * (taking the producer role over, which tombstones the claim) or the consumer meets the claim first
- * and must recover it itself.
+ * and must recover it itself. SingleProducerTest takes the consumer-first case on a
+ * {@code producers=single} file with shared consumers, where a new producer tombstones only untagged
+ * claims: this one is tagged, so only a consumer recovers it.
  */
 final class DeadProducerClaim {
     private DeadProducerClaim() {

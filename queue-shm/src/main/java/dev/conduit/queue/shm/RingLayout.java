@@ -458,6 +458,26 @@ public final class RingLayout {
     }
 
     /**
+     * Whether a slot's writer or reader word is a tag for {@code index}. A tag always names a user
+     * entry ({@link #tag} is never 0), so a word that names none, such as the 0 of a new file's
+     * slots, is a tag for no index: read with {@link #tagIndex} alone it would read as a tag for
+     * index 0, and the claim or read of index 0 (or of index ring length, whose previous item is
+     * index 0) by a live process, caught before its tag store, would look like one of a dead process.
+     * A tag keeps the low 48 bits of its index, so those are what is compared: from index 2^48 on, a
+     * tag would otherwise match no index, and no dead process's claim would be recovered as tagged.
+     *
+     * @param word the word read from the slot
+     * @param index the index the waiter is stuck on
+     * @return true if {@code word} names a process and {@code index}
+     */
+    public static boolean isTagFor(long word, long index) {
+        return tagUser(word) >= 0 && tagIndex(word) == (index & TAG_INDEX_MASK);
+    }
+
+    /** The bits of an index that a {@link #tag} keeps. */
+    private static final long TAG_INDEX_MASK = (1L << 48) - 1;
+
+    /**
      * @param tag a tag
      * @return the user entry it names, or -1 for no or a damaged tag
      */

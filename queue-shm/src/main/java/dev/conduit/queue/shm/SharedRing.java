@@ -49,7 +49,9 @@ import java.util.concurrent.TimeUnit;
  * CAS failing and claims another index; a consumer that was only slow finds its free CAS failing
  * and drops what it copied. A slot whose owner is named by a tag is recovered only when that
  * process is dead; a claimed slot not yet tagged (the owner died in the nanoseconds between its
- * index CAS and its tag) only after the stall timeout.
+ * index CAS and its tag) only after the stall timeout. A slot's tag words start at 0, which names
+ * no process and so is a tag for no index ({@link RingLayout#isTagFor}): a live owner caught before
+ * its tag store at index 0 is not taken for a dead one.
  *
  * <p>A single-producer file ({@link RingLayout#singleProducer()}) has one producing process at a
  * time, which takes the role on its first put ({@link #claimProducerRole}); its threads claim with
@@ -573,7 +575,7 @@ final class SharedRing {
         for (long i = Math.max(c, p - capacity); i < p; i++) {
             int slot = layout.slotOffset(lane, i);
             long writer = get(slot + SLOT_WRITER);
-            if (RingLayout.tagIndex(writer) == i) {
+            if (RingLayout.isTagFor(writer, i)) {
                 int batch = (int) INT.get(buf, slot + SLOT_BATCH);
                 i += (batch >= 1 && batch <= capacity ? batch : 1) - 1;
                 continue;
@@ -1106,8 +1108,11 @@ final class SharedRing {
             if (index >= producerIndexOf(laneBase)) {
                 return false;
             }
+            // A writer word of 0 (a new file's slot, before the claim's tag store) is no tag: a
+            // single producer publishes with a plain store, so taking its live claim for a dead
+            // one would lose the item, and a multi producer's untagged claim waits the timeout.
             long writer = get(slot + SLOT_WRITER);
-            boolean tagged = RingLayout.tagIndex(writer) == index;
+            boolean tagged = RingLayout.isTagFor(writer, index);
             boolean dead = tagged ? !users.isAlive(writer)
                     : singleProducer ? producerRoleHolderIsDead() : (s == index && timedOut);
             if (!dead) {
@@ -1123,7 +1128,7 @@ final class SharedRing {
                 return false;
             }
             long reader = get(slot + SLOT_READER);
-            boolean dead = RingLayout.tagIndex(reader) == previous ? !users.isAlive(reader) : timedOut;
+            boolean dead = RingLayout.isTagFor(reader, previous) ? !users.isAlive(reader) : timedOut;
             if (dead && cas(slot + SLOT_SEQUENCE, s, index)) {
                 if ((s & TOMBSTONE) == 0) {
                     add(LOST_READS_OFFSET, 1);

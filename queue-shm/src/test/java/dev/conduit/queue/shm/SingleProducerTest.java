@@ -105,9 +105,10 @@ class SingleProducerTest {
         QueueDescriptor d = queue("untagged-" + producerFirst, 8);
         try (Children children = new Children(dir.resolve("logs"));
                 MessageQueue<byte[]> q = d.open(Codecs.bytes())) {
-            // One item first, so that the claim is at index 1: the slot of index 0 of a new file has
-            // a writer word of 0, which reads as a tag for index 0 (of no process), so a claim there
-            // would be recovered as a tagged one and the new producer would leave it to consumers.
+            // One item first, so that the claim is at index 1, past the slot of a new file whose
+            // writer word is still 0. (Before 22b7505 that 0 read as a tag for index 0, so a claim
+            // there was recovered as a tagged one; RingLayout.isTagFor now refuses it, and
+            // LiveClaimBeforeItsTagTest covers index 0 itself.)
             Process first = children.start("produce", d.toJson(), "1", "1", "1");
             assertEquals(0, Children.await(first, 60), children.logOf(0));
             assertArrayEquals(ShmTestProcess.item(1, 0), q.get(Duration.ofSeconds(5)));

@@ -24,6 +24,12 @@ import java.nio.ByteBuffer;
 final class ShmUsers {
     private static final VarHandle LONG = SharedRing.LONG;
 
+    /**
+     * Tests only: run by {@link #attach} right after it has claimed a dead process's entry, before it
+     * makes the entry its own, so that a test can look at the entry from another process then.
+     */
+    static volatile Runnable afterClaimForTests;
+
     private final ByteBuffer buf;
     private final int user;
     private final long generation;
@@ -36,7 +42,8 @@ final class ShmUsers {
 
     /**
      * Claims an entry for this process: its own earlier entry, an unused one, or one whose process
-     * is dead.
+     * is dead. A new owner first stores its negated pid by CAS (no other process takes the entry
+     * while that pid runs), then the generation and its start time, then its pid.
      *
      * @param buf the mapping
      * @param name the queue, for messages
@@ -54,20 +61,34 @@ final class ShmUsers {
         }
         for (int u = 0; u < MAX_USERS; u++) {
             int e = userOffset(u);
-            if (LONG.compareAndSet(buf, e + USER_PID, 0L, me.pid())) {
+            if (LONG.compareAndSet(buf, e + USER_PID, 0L, -me.pid())) {
                 return take(buf, u, true);
             }
         }
         for (int u = 0; u < MAX_USERS; u++) {
             int e = userOffset(u);
             long pid = (long) LONG.getAcquire(buf, e + USER_PID);
-            if (!ProcessIdentity.isAlive(pid, (long) LONG.getAcquire(buf, e + USER_START))
-                    && LONG.compareAndSet(buf, e + USER_PID, pid, me.pid())) {
+            if (!ownerLives(pid, (long) LONG.getAcquire(buf, e + USER_START))
+                    && LONG.compareAndSet(buf, e + USER_PID, pid, -me.pid())) {
+                Runnable hook = afterClaimForTests;
+                if (hook != null) {
+                    hook.run();
+                }
                 return take(buf, u, true);
             }
         }
         throw new QueueException("shared-memory queue " + name + " already has " + MAX_USERS
                 + " live processes attached; close some handles or use another queue");
+    }
+
+    /**
+     * Whether the process an entry's pid word names runs. A negative word is a claim in progress:
+     * the process {@code -pid} has taken the entry and not yet stored its start time and generation
+     * (the entry's start time is still the dead owner's, which with the new pid would read as a
+     * reused pid); it lives while that pid runs.
+     */
+    private static boolean ownerLives(long pid, long start) {
+        return pid < 0 ? ProcessIdentity.isAlive(-pid, 0) : ProcessIdentity.isAlive(pid, start);
     }
 
     private static boolean sameStart(long a, long b) {
@@ -83,6 +104,9 @@ final class ShmUsers {
         LONG.setRelease(buf, e + USER_START, me.startMillis());
         LONG.setRelease(buf, e + USER_ATTACHED_AT, System.currentTimeMillis());
         LONG.setRelease(buf, e + USER_ATTACHED, 1L);
+        // A new owner claimed the entry with its negated pid; its pid, stored last, makes the entry
+        // its own only once its start time and generation are in place.
+        LONG.setRelease(buf, e + USER_PID, me.pid());
         return new ShmUsers(buf, u, generation);
     }
 

@@ -1,18 +1,21 @@
 package dev.conduit.queue.shm;
 
 import dev.conduit.queue.QueueException;
+import dev.conduit.queue.spi.Deadline;
 import java.io.IOException;
 import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.channels.FileLockInterruptionException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import net.openhft.chronicle.bytes.Bytes;
@@ -51,12 +54,41 @@ final class Journal {
     private static final int CURSOR_BYTES_OUT = 16;
     private static final int CURSOR_CLEARED = 24;
     private static final int CURSOR_LENGTH = 64;
+    /**
+     * File-lock tries back to back before the first park. A try is one {@code fcntl} (about a
+     * microsecond); another process holds the lock for one operation (a few microseconds: a journal
+     * put and get take about 3 together, uncontended), so a short hold mostly ends within these tries.
+     */
+    static final int SPINS = 8;
+    /**
+     * The first park between file-lock tries, doubled each time. Linux rounds a park up by its timer
+     * slack (50 microseconds by default), so a smaller one would not be shorter.
+     */
+    static final long FIRST_PARK_NANOS = 20_000;
+    /**
+     * The longest park between file-lock tries: a release, the deadline or an interrupt (which also
+     * ends a park at once) is seen within about a millisecond, well inside the few milliseconds the
+     * contract allows, and a lock held for long (a stopped process) costs a thousand tries a second.
+     */
+    static final long MAX_PARK_NANOS = 1_000_000;
+    /**
+     * The shortest wait for the file lock, whatever the deadline: a call that must not wait
+     * ({@code poll()}, {@code offer(item)}) still gets it when another process holds it for one
+     * operation, instead of answering empty or full because of that hold. (The JVM lock is waited
+     * for past the deadline while its holder runs a body, and not while that holder waits for the
+     * file lock.)
+     */
+    static final long MIN_WAIT_NANOS = 50_000;
 
     final Path dir;
     private final ChronicleQueue queue;
     private volatile FileChannel lockChannel;
     private final MappedByteBuffer state;
     private final ReentrantLock jvmLock = new ReentrantLock();
+    /** Whether the JVM lock's holder is waiting for the file lock, which another process holds. */
+    private volatile boolean waitingForFileLock;
+    /** Refused puts not yet added to the state file: counting one must not wait for the lock. */
+    private final AtomicLong pendingRejected = new AtomicLong();
     private final Map<String, MappedByteBuffer> cursors = new java.util.concurrent.ConcurrentHashMap<>();
     private final ThreadLocal<ExcerptAppender> appenders;
     /** Chronicle tailers are single-threaded and slow to make: one per thread, kept. */
@@ -128,43 +160,161 @@ final class Journal {
     }
 
     /**
-     * Runs {@code body} once, holding the JVM lock and the file lock. An interrupt does not end the
-     * wait for either lock: the flag is kept for the caller's wait loop, which reports it as
-     * InterruptedException when it would wait on (see {@code JournalStore.retryUntil}).
+     * Runs {@code body} once, holding the JVM lock and the file lock, however long another thread or
+     * process holds them. For calls with no deadline that cannot throw InterruptedException (open,
+     * peek, size, clear, metrics, replay, destroy): an interrupt does not end the wait, and the flag
+     * is kept.
+     *
+     * @return what {@code body} returned
      */
     <R> R locked(Supplier<R> body) {
-        // File channels are interruptible: an interrupt, or a flag already set, closes the channel
-        // in lock(). Clear the flag so that lock() can wait, and put it back at the end.
-        boolean interrupted = Thread.interrupted();
-        jvmLock.lock();
         try {
-            FileLock held;
-            for (;;) {
+            return locked(Deadline.FOREVER, false, body);
+        } catch (InterruptedException e) {
+            throw new AssertionError("an uninterruptible wait threw " + e, e);
+        }
+    }
+
+    /**
+     * Runs {@code body} once, holding the JVM lock and the file lock, if it gets them by the deadline.
+     * If it must wait for them and the thread is (or becomes) interrupted, it throws instead, with
+     * the flag cleared; an interrupted thread that gets both at once runs {@code body} and keeps the
+     * flag.
+     *
+     * @param deadline from {@link Deadline#deadline(long)}
+     * @return what {@code body} returned, or null when the deadline passed first ({@code body} did not run)
+     * @throws InterruptedException if interrupted while waiting; {@code body} did not run
+     */
+    <R> R lockedUntil(long deadline, Supplier<R> body) throws InterruptedException {
+        return locked(deadline, true, body);
+    }
+
+    /**
+     * Runs {@code body} once if the locks are free, or become free soon (another thread's body, or
+     * {@link #MIN_WAIT_NANOS} for another process's): for the calls that must not wait ({@code poll()}, {@code offer(item)}). An interrupt is
+     * ignored, and kept.
+     *
+     * @return what {@code body} returned, or null when a lock stayed busy ({@code body} did not run)
+     */
+    <R> R lockedNow(Supplier<R> body) {
+        try {
+            return locked(System.nanoTime(), false, body);
+        } catch (InterruptedException e) {
+            throw new AssertionError("an uninterruptible wait threw " + e, e);
+        }
+    }
+
+    /**
+     * Takes the JVM lock, then the file lock (the file lock is per process, so this process's threads
+     * take turns for it on the JVM lock), runs {@code body}, and lets go. The file lock is polled with
+     * {@link FileChannel#tryLock()}: one {@code fcntl}, as {@code lock()} is, but it neither blocks
+     * nor is interruptible, so the wait can end at the deadline or on an interrupt, and an interrupt
+     * never closes the channel. Between tries: {@link #SPINS} tries back to back, then parks from
+     * {@link #FIRST_PARK_NANOS} doubling to {@link #MAX_PARK_NANOS}, never past the deadline. Past
+     * the deadline, the wait for the JVM lock goes on while its holder runs a body (a call must not
+     * time out, or a no-wait call answer empty or full, because another thread of this process was
+     * taking its turn), and ends when that holder waits for the file lock.
+     *
+     * @param deadline when to give up ({@link Deadline#FOREVER}: never), at the earliest
+     *     {@link #MIN_WAIT_NANOS} from now
+     * @param interruptible whether an interrupt (or a flag set on entry) ends a wait with
+     *     InterruptedException; otherwise it is kept for the caller
+     * @return what {@code body} returned, or null when the deadline passed first ({@code body} did not run)
+     */
+    private <R> R locked(long deadline, boolean interruptible, Supplier<R> body) throws InterruptedException {
+        // Chronicle's and the mappings' file channels are interruptible: the body runs with the flag
+        // clear, and it is put back at the end unless it was reported as InterruptedException.
+        boolean interrupted = Thread.interrupted();
+        boolean reported = false;
+        try {
+            if (deadline != Deadline.FOREVER) {
+                long floor = System.nanoTime() + MIN_WAIT_NANOS;
+                deadline = deadline - floor < 0 ? floor : deadline;
+            }
+            while (!jvmLock.tryLock()) {
+                if (interruptible && (interrupted || Thread.interrupted())) {
+                    reported = true;
+                    throw new InterruptedException();
+                }
                 try {
-                    held = lockChannel.lock();
-                    break;
-                } catch (FileLockInterruptionException | ClosedChannelException e) {
-                    // An interrupt during the wait closed the channel: FileLockInterruptionException
-                    // (JDK 17 and 25 turn the ClosedByInterruptException into it), or
-                    // ClosedChannelException when it came between two waits. Wait again, on a new channel.
-                    interrupted |= Thread.interrupted();
-                    if (!lockChannel.isOpen()) {
-                        lockChannel = openLockChannel(dir);
+                    if (deadline == Deadline.FOREVER) {
+                        if (interruptible) {
+                            jvmLock.lockInterruptibly();
+                        } else {
+                            jvmLock.lock();
+                        }
+                        break;
                     }
+                    long left = Deadline.remaining(deadline);
+                    if (left == 0) {
+                        // Past the deadline, wait on while the holder runs a body (this process's
+                        // threads take turns; a call must not fail for that), not while it waits for
+                        // another process.
+                        if (waitingForFileLock) {
+                            return null;
+                        }
+                        left = FIRST_PARK_NANOS;
+                    }
+                    if (jvmLock.tryLock(left, TimeUnit.NANOSECONDS)) {
+                        break;
+                    }
+                } catch (InterruptedException e) {
+                    if (interruptible) {
+                        reported = true;
+                        throw e;
+                    }
+                    interrupted = true; // and try again
                 }
             }
             try {
-                return body.get();
+                FileLock held;
+                long park = FIRST_PARK_NANOS;
+                for (int tries = 0; (held = tryLockFile()) == null; tries++) {
+                    if (interruptible && (interrupted || Thread.interrupted())) {
+                        reported = true;
+                        throw new InterruptedException();
+                    }
+                    interrupted |= Thread.interrupted(); // a set flag would make parkNanos spin
+                    waitingForFileLock = true;
+                    if (tries < SPINS) {
+                        Thread.onSpinWait();
+                        continue;
+                    }
+                    long left = Deadline.remaining(deadline);
+                    if (left == 0) {
+                        return null;
+                    }
+                    LockSupport.parkNanos(this, Math.min(left, park));
+                    park = Math.min(MAX_PARK_NANOS, park * 2);
+                }
+                waitingForFileLock = false;
+                try {
+                    flushRejected();
+                    return body.get();
+                } finally {
+                    release(held);
+                }
             } finally {
-                release(held);
+                waitingForFileLock = false;
+                jvmLock.unlock();
             }
         } catch (IOException e) {
             throw new QueueException("cannot lock journal " + dir + ": " + e, e);
         } finally {
-            jvmLock.unlock();
-            if (interrupted) {
+            if (!reported && (interrupted || Thread.interrupted())) {
                 Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    /** @return the file lock, or null when another process holds it */
+    private FileLock tryLockFile() throws IOException {
+        try {
+            return lockChannel.tryLock();
+        } catch (ClosedChannelException e) {
+            // Closed by destroy: open it again (the directory is gone, which fails as a QueueException).
+            lockChannel = openLockChannel(dir);
+            return lockChannel.tryLock();
         }
     }
 
@@ -181,9 +331,20 @@ final class Journal {
         }
     }
 
-    /** Call under {@link #locked}. Counts a refused put. */
+    /**
+     * Counts a refused put, without waiting for the lock: it is added to the state file now if the
+     * lock is free, else by this process's next call that takes the lock.
+     */
     void rejected() {
-        state.putLong(REJECTED, state.getLong(REJECTED) + 1);
+        pendingRejected.incrementAndGet();
+        lockedNow(() -> null);
+    }
+
+    /** Call under the lock. */
+    private void flushRejected() {
+        if (pendingRejected.get() != 0) {
+            state.putLong(REJECTED, state.getLong(REJECTED) + pendingRejected.getAndSet(0));
+        }
     }
 
     /** Call under {@link #locked}. @return puts refused so far */

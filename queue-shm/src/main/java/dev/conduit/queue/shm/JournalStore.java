@@ -9,6 +9,7 @@ import dev.conduit.queue.spi.Deadline;
 import dev.conduit.queue.spi.IdleStrategy;
 import dev.conduit.queue.spi.QueueStore;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
@@ -81,7 +82,7 @@ final class JournalStore<T> implements QueueStore<T> {
         for (int i = 0; i < payloads.length; i++) {
             payloads[i] = codec.encode(items.get(i));
         }
-        Boolean appended = retryUntil(timeoutNanos, () -> journal.locked(() -> {
+        Boolean appended = retryUntil(timeoutNanos, deadline -> locked(timeoutNanos, deadline, () -> {
             if (journal.appended() - journal.next(DEFAULT_SUBSCRIBER) + payloads.length > capacity()) {
                 return null;
             }
@@ -98,9 +99,28 @@ final class JournalStore<T> implements QueueStore<T> {
     @Override
     public T poll(long timeoutNanos) throws InterruptedException {
         checkOpen();
-        byte[] payload = retryUntil(timeoutNanos, () -> journal.mayHaveNext(subscriber)
-                ? journal.locked(() -> journal.read(subscriber, true)) : null);
+        byte[] payload = retryUntil(timeoutNanos, deadline -> journal.mayHaveNext(subscriber)
+                ? locked(timeoutNanos, deadline, () -> journal.read(subscriber, true)) : null);
         return payload == null ? null : codec.decode(payload, 0, payload.length);
+    }
+
+    /** One try of a call, given the call's deadline. */
+    @FunctionalInterface
+    private interface Attempt<R> {
+        /** @return the result, or null to try again (or to time out: the deadline passed) */
+        R get(long deadline) throws InterruptedException;
+    }
+
+    /**
+     * Runs {@code body} under the journal's locks. A timed or blocking call waits for them until its
+     * deadline, and an interrupt ends that wait; a call that must not wait ({@code timeoutNanos} 0:
+     * {@code poll()}, {@code offer(item)}) waits only {@link Journal#MIN_WAIT_NANOS} and ignores interrupts.
+     *
+     * @return what {@code body} returned, or null when the locks stayed busy until the deadline
+     * @throws InterruptedException if interrupted while waiting for the locks; {@code body} did not run
+     */
+    private <R> R locked(long timeoutNanos, long deadline, Supplier<R> body) throws InterruptedException {
+        return timeoutNanos > 0 ? journal.lockedUntil(deadline, body) : journal.lockedNow(body);
     }
 
     /**
@@ -111,11 +131,11 @@ final class JournalStore<T> implements QueueStore<T> {
      * @throws InterruptedException if interrupted while waiting
      * @throws QueueClosedException if the handle is closed while waiting
      */
-    private <R> R retryUntil(long timeoutNanos, Supplier<R> attempt) throws InterruptedException {
+    private <R> R retryUntil(long timeoutNanos, Attempt<R> attempt) throws InterruptedException {
         long deadline = Deadline.deadline(timeoutNanos);
         IdleStrategy waiting = idle.create();
         for (int attempts = 0;; attempts++) {
-            R result = attempt.get();
+            R result = attempt.get(deadline);
             if (result != null) {
                 return result;
             }
@@ -130,30 +150,31 @@ final class JournalStore<T> implements QueueStore<T> {
         }
     }
 
+    /** Counts a refused put without waiting for the lock (see {@link Journal#rejected()}). */
     private void countRejected() {
-        journal.locked(() -> {
-            journal.rejected();
-            return null;
-        });
+        journal.rejected();
     }
 
+    /** Takes the first item and those behind it, up to {@code maxItems}, under one hold of the lock. */
     @Override
     public int drainTo(Collection<? super T> sink, int maxItems, long timeoutNanos) throws InterruptedException {
-        T first = poll(timeoutNanos);
-        if (first == null) {
+        checkOpen();
+        List<byte[]> payloads = retryUntil(timeoutNanos, deadline -> journal.mayHaveNext(subscriber)
+                ? locked(timeoutNanos, deadline, () -> {
+                    List<byte[]> read = new ArrayList<>();
+                    byte[] p;
+                    while (read.size() < maxItems && (p = journal.read(subscriber, true)) != null) {
+                        read.add(p);
+                    }
+                    return read.isEmpty() ? null : read;
+                }) : null);
+        if (payloads == null) {
             return 0;
         }
-        sink.add(first);
-        int n = 1;
-        while (n < maxItems) {
-            T next = poll(0);
-            if (next == null) {
-                break;
-            }
-            sink.add(next);
-            n++;
+        for (byte[] p : payloads) {
+            sink.add(codec.decode(p, 0, p.length));
         }
-        return n;
+        return payloads.size();
     }
 
     @Override
@@ -181,7 +202,7 @@ final class JournalStore<T> implements QueueStore<T> {
     @Override
     public boolean awaitNotEmpty(long timeoutNanos) throws InterruptedException {
         checkOpen();
-        if (retryUntil(timeoutNanos, () -> journal.mayHaveNext(subscriber) ? Boolean.TRUE : null) == null) {
+        if (retryUntil(timeoutNanos, deadline -> journal.mayHaveNext(subscriber) ? Boolean.TRUE : null) == null) {
             countRejected();
             return false;
         }

@@ -202,11 +202,8 @@ final class JournalStore<T> implements QueueStore<T> {
     @Override
     public boolean awaitNotEmpty(long timeoutNanos) throws InterruptedException {
         checkOpen();
-        if (retryUntil(timeoutNanos, deadline -> journal.mayHaveNext(subscriber) ? Boolean.TRUE : null) == null) {
-            countRejected();
-            return false;
-        }
-        return true;
+        // A wait that ends without an item refuses nothing: no counter moves.
+        return retryUntil(timeoutNanos, deadline -> journal.mayHaveNext(subscriber) ? Boolean.TRUE : null) != null;
     }
 
     @Override

@@ -954,9 +954,17 @@ public abstract class QueueConformanceTest {
     @Test
     void awaitNotEmptyReturnsFalseAfterItsTimeout() throws Exception {
         MessageQueue<String> q = newQueue(4);
+        QueueMetrics before = q.metrics();
         long start = System.nanoTime();
         assertFalse(q.awaitNotEmpty(SHORT));
         assertWaitedFor(SHORT, System.nanoTime() - start, "awaitNotEmpty(timeout)");
+        QueueMetrics after = q.metrics();
+        // Waiting refuses, drops and moves nothing.
+        assertEquals(before.puts(), after.puts(), "puts after a timed-out awaitNotEmpty");
+        assertEquals(before.gets(), after.gets(), "gets after a timed-out awaitNotEmpty");
+        assertEquals(before.rejected(), after.rejected(), "rejected after a timed-out awaitNotEmpty");
+        assertEquals(before.dropped(), after.dropped(), "dropped after a timed-out awaitNotEmpty");
+        assertEquals(0, after.size());
     }
 
     @Test

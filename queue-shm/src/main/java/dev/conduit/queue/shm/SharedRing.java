@@ -700,8 +700,9 @@ final class SharedRing {
                 return slot;
             }
             stall.at(lane, index, s);
-            checkStall(stall);
-            forceIfStuckForever(slot, s, index, stall);
+            if (checkStall(stall)) {
+                forceIfStuckForever(slot, s, index, stall);
+            }
             pause(attempt);
         }
     }
@@ -734,21 +735,43 @@ final class SharedRing {
                 return;
             }
             stall.at(lane, index, s);
-            checkStall(stall);
-            forceIfStuckForever(slot, s, index, stall);
+            if (checkStall(stall)) {
+                forceIfStuckForever(slot, s, index, stall);
+            }
             Thread.yield();
         }
     }
 
     /**
-     * A slot whose sequence word has not moved for ten stall timeouts, while we hold its index, can
-     * only be damaged (every live owner moves it within a copy; dead ones are recovered within a
-     * stall timeout): free it for our index so the batch can go on.
+     * A slot whose sequence word has not moved for ten stall timeouts, while we hold its index, and
+     * which no live process holds, can only be damaged (dead owners are recovered within a stall
+     * timeout): free it for our index so the batch can go on. A live process's tagged claim or read
+     * of the previous lap's item is never forced, however long it lasts (a debugger, SIGSTOP): its
+     * free (or publish) would fail (or write over our item), and a live consumer would lose the
+     * item it read. Checked at the liveness check's pace ({@link #checkStall}'s result).
      */
     private void forceIfStuckForever(int slot, long s, long index, Stall stall) {
-        if (System.nanoTime() - stall.since > 10 * stallTimeoutNanos && cas(slot + SLOT_SEQUENCE, s, index)) {
+        if (System.nanoTime() - stall.since > 10 * stallTimeoutNanos && !heldByLiveProcess(slot, s, index)
+                && cas(slot + SLOT_SEQUENCE, s, index)) {
             add(LOST_READS_OFFSET, 1);
         }
+    }
+
+    /**
+     * Whether the slot of {@code index}, holding sequence {@code s}, holds the previous lap's item
+     * for a live process: claimed by its producer or read by its consumer, tagged for that item.
+     */
+    private boolean heldByLiveProcess(int slot, long s, long index) {
+        long previous = index - ringLength;
+        long word;
+        if ((s & INDEX_MASK) == previous + 1) {
+            word = get(slot + SLOT_READER);
+        } else if ((s & INDEX_MASK) == previous) {
+            word = get(slot + SLOT_WRITER);
+        } else {
+            return false;
+        }
+        return RingLayout.isTagFor(word, previous) && users.isAlive(word);
     }
 
     /** Tags the slot and moves it to WRITING; false if a recovering waiter took it over first. */
@@ -1070,20 +1093,22 @@ final class SharedRing {
      * and if so takes the slot over.
      *
      * @param stall where the waiter is stuck; ignored when clear
+     * @return true if it checked now (at most once per {@link #LIVENESS_CHECK_NANOS})
      */
-    void checkStall(Stall stall) {
+    boolean checkStall(Stall stall) {
         if (stall.lane < 0) {
-            return;
+            return false;
         }
         long now = System.nanoTime();
         if (now - stall.lastCheck < LIVENESS_CHECK_NANOS) {
-            return;
+            return false;
         }
         stall.lastCheck = now;
         boolean timedOut = now - stall.since > stallTimeoutNanos;
         if (recover(stall.lane, stall.index, stall.seq, timedOut)) {
             stall.clear();
         }
+        return true;
     }
 
     /**

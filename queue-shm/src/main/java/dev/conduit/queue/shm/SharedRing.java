@@ -553,8 +553,19 @@ final class SharedRing {
     void releaseProducerRole() {
         synchronized (producerRole) {
             if (producing) {
-                producing = false;
-                cas(PRODUCER_OWNER_OFFSET, tag(0), 0);
+                // A single-consumer file's put holds the producer turn while it writes: wait for it.
+                boolean turn = singleConsumer && !confined;
+                if (turn) {
+                    producerLock.lock();
+                }
+                try {
+                    producing = false;
+                    cas(PRODUCER_OWNER_OFFSET, tag(0), 0);
+                } finally {
+                    if (turn) {
+                        producerLock.unlock();
+                    }
+                }
             }
         }
     }
@@ -1386,6 +1397,46 @@ final class SharedRing {
     }
 
     /**
+     * Single-consumer files: makes this thread the producer of its process, holding the role, and
+     * (unless confined) the producer turn. The role is checked again once the turn is held: the
+     * process's last handle may have closed while this thread waited for the turn (the role is given
+     * back under the turn), and another process may have taken the role since; this thread then takes
+     * the role again, or is refused, rather than write beside that process.
+     */
+    private void lockProducing() {
+        for (;;) {
+            if (!producing) {
+                claimProducerRole();
+            }
+            if (confined) {
+                return;
+            }
+            producerLock.lock();
+            if (producing) {
+                return;
+            }
+            producerLock.unlock();
+        }
+    }
+
+    /** Single-consumer files: as {@link #lockProducing} for the consumer role and turn. */
+    private void lockConsuming() {
+        for (;;) {
+            if (!consuming) {
+                claimConsumerRole();
+            }
+            if (confined) {
+                return;
+            }
+            consumerLock.lock();
+            if (consuming) {
+                return;
+            }
+            consumerLock.unlock();
+        }
+    }
+
+    /**
      * Adds one item: under {@link #producerLock} (a confined ring's one producing thread takes no
      * turn), room from the cached consumer index (re-read only when it says full), then the producer
      * index (ordered store, so {@code size()} counts the claim), length and payload with plain
@@ -1396,13 +1447,8 @@ final class SharedRing {
      * @return {@link #OK} or {@link #FULL}
      */
     private int soloOffer(int lane, Payload item, byte[] bytes) {
-        if (!producing) {
-            claimProducerRole();
-        }
+        lockProducing();
         final int laneBase = layout.laneOffset(lane);
-        if (!confined) {
-            producerLock.lock();
-        }
         try {
             long p = produced[lane];
             if (p >= consumedSeen[lane] + capacity) {
@@ -1449,14 +1495,9 @@ final class SharedRing {
      * @return {@link #OK} or {@link #FULL}
      */
     private int soloOfferAll(int lane, Payload[] items) {
-        if (!producing) {
-            claimProducerRole();
-        }
+        lockProducing();
         final int laneBase = layout.laneOffset(lane);
         final int n = items.length;
-        if (!confined) {
-            producerLock.lock();
-        }
         try {
             long p = produced[lane];
             if (p + n > consumedSeen[lane] + capacity) {
@@ -1654,14 +1695,9 @@ final class SharedRing {
      * @return as {@link #tryPoll(int, Codec, Stall, boolean)}
      */
     private Object soloPoll(int lane, Codec<?> codec, Stall stall, boolean precise) {
-        if (!consuming) {
-            claimConsumerRole();
-        }
         checkNotInHandler();
+        lockConsuming();
         final int laneBase = layout.laneOffset(lane);
-        if (!confined) {
-            consumerLock.lock();
-        }
         try {
             for (;;) {
                 long c = get(laneBase + CONSUMER_INDEX);
@@ -1726,15 +1762,10 @@ final class SharedRing {
      * @return how many items were given to {@code sink} (as items or failures)
      */
     private int soloPollRun(int lane, Codec<?> codec, int max, RunSink sink) {
-        if (!consuming) {
-            claimConsumerRole();
-        }
         checkNotInHandler();
+        lockConsuming();
         final int laneBase = layout.laneOffset(lane);
         final long most = Math.min(max, capacity);
-        if (!confined) {
-            consumerLock.lock();
-        }
         try {
             long items = 0;
             while (items < most) {
@@ -1866,15 +1897,10 @@ final class SharedRing {
      *     take it), those before it were delivered
      */
     int soloReadRun(int lane, int max, ShmRecordHandler handler, ByteBuffer view) {
-        if (!consuming) {
-            claimConsumerRole();
-        }
         checkNotInHandler();
+        lockConsuming();
         final int laneBase = layout.laneOffset(lane);
         final long most = Math.min(max, capacity);
-        if (!confined) {
-            consumerLock.lock();
-        }
         inHandler = Thread.currentThread();
         try {
             long items = 0;
@@ -2008,13 +2034,8 @@ final class SharedRing {
      * up to it. Linearizable at the snapshot.
      */
     private long soloClear() {
-        if (!consuming) {
-            claimConsumerRole();
-        }
         checkNotInHandler();
-        if (!confined) {
-            consumerLock.lock();
-        }
+        lockConsuming();
         long me = tag(0);
         // The clear turn marks the window from the snapshot to the stores of the consumer indices,
         // which readers of both indices wait out (soloClearing); its CAS also orders the snapshot after it.

@@ -21,7 +21,8 @@ import java.nio.ByteOrder;
  *           tombstones, cleared, lost reads, dropped
  * 192     clear line: the tag of the process clearing the queue now
  * 256     users table: {@link #MAX_USERS} entries of {@link #USER_LENGTH} bytes, one per process
- *           attached now or before (pid, start time, attach time, generation, attached flag)
+ *           attached now or before (pid, start time, attach time, generation, attached flag,
+ *           start ticks since boot and the generation they belong to)
  * 12288   lane table: one {@link #LANE_LENGTH}-byte entry per lane; the producer line
  *           (producer index, producer limit, bytes in) and the consumer line (consumer index,
  *           bytes out, and in a single-consumer file the index claimed up to) are 128 bytes apart
@@ -168,6 +169,19 @@ public final class RingLayout {
     public static final int USER_GENERATION = 24;
     /** Within a user entry: 1 while the process has the queue open, 0 after it closed it. */
     public static final int USER_ATTACHED = 32;
+    /**
+     * Within a user entry: the process start time in clock ticks since boot ({@code /proc/<pid>/stat}
+     * field 22 on Linux), which, unlike {@link #USER_START}, a step of the wall clock does not move;
+     * 0 when not recorded (files written before this word existed, or hosts without {@code /proc}).
+     * It names the owner only while {@link #USER_TICKS_GENERATION} equals {@link #USER_GENERATION}.
+     */
+    public static final int USER_START_TICKS = 40;
+    /**
+     * Within a user entry: the {@link #USER_GENERATION} for which {@link #USER_START_TICKS} was
+     * recorded. A process that takes an entry over without writing the ticks (an older Conduit)
+     * increments the generation, so the previous owner's ticks are not taken for its own.
+     */
+    public static final int USER_TICKS_GENERATION = 48;
 
     // ---- lane table
     /** Where the lane table starts. */

@@ -1,5 +1,9 @@
 package dev.conduit.queue.shm;
 
+import static dev.conduit.queue.shm.HeldCalls.BOUND_SECONDS;
+import static dev.conduit.queue.shm.HeldCalls.await;
+import static dev.conduit.queue.shm.HeldCalls.held;
+import static dev.conduit.queue.shm.HeldCalls.within;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,19 +14,16 @@ import dev.conduit.queue.QueueDescriptor;
 import dev.conduit.queue.QueueMetrics;
 import dev.conduit.queue.codec.Codec;
 import dev.conduit.queue.codec.Codecs;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -46,21 +47,14 @@ import org.junit.jupiter.params.provider.ValueSource;
 class LiveClaimBeforeItsTagTest {
     /** Far longer than the liveness check (2 ms) that took the live claim over. */
     private static final long WATCH_MILLIS = 300;
-    private static final long BOUND_SECONDS = 30;
     /** Longer than the test: no untagged claim is taken over for its stall timeout here. */
     private static final String STALL_TIMEOUT_MS = "600000";
 
     @TempDir
     Path dir;
 
-    /** Its own threads: the common pool may have one, and these tasks wait on each other. */
-    private final ExecutorService threads = Executors.newCachedThreadPool();
-
-    @AfterEach
-    void stopThreads() throws InterruptedException {
-        threads.shutdownNow();
-        assertTrue(threads.awaitTermination(BOUND_SECONDS, TimeUnit.SECONDS), "a test thread did not end");
-    }
+    @RegisterExtension
+    final HeldCalls calls = new HeldCalls();
 
     private QueueDescriptor queue(String id, int capacity, String producers, String consumers) {
         return QueueDescriptor.shm(id).withNamespace("live-claim").withCapacity(capacity)
@@ -70,43 +64,11 @@ class LiveClaimBeforeItsTagTest {
     }
 
     private static byte[] item(int n) {
-        return ByteBuffer.allocate(16).putLong(0x11CEL).putLong(n).array();
+        return HeldCalls.item(0x11CEL, n);
     }
 
     private static long word(SharedRing ring, int offset) {
         return (long) SharedRing.LONG.getAcquire(ring.buf, offset);
-    }
-
-    /** A payload that writes its bytes, then holds the putting thread until {@code go}. */
-    private static SharedRing.Payload held(byte[] bytes, CountDownLatch inside, CountDownLatch go) {
-        return new SharedRing.Payload() {
-            @Override
-            public int size() {
-                return bytes.length;
-            }
-
-            @Override
-            public void writeTo(ByteBuffer target, int offset) {
-                target.put(offset, bytes);
-                inside.countDown();
-                await(go);
-            }
-        };
-    }
-
-    private static void await(CountDownLatch latch) {
-        try {
-            if (!latch.await(BOUND_SECONDS, TimeUnit.SECONDS)) {
-                throw new AssertionError("not released within " + BOUND_SECONDS + " s");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
-    }
-
-    private static <T> T within(CompletableFuture<T> f) throws Exception {
-        return f.get(BOUND_SECONDS, TimeUnit.SECONDS);
     }
 
     /** The consumer calls a shared-consumer test waits in, each for one item at most. */
@@ -149,14 +111,15 @@ class LiveClaimBeforeItsTagTest {
                 CountDownLatch inside = new CountDownLatch(1);
                 CountDownLatch go = new CountDownLatch(1);
                 CompletableFuture<Integer> put = CompletableFuture.supplyAsync(
-                        () -> ring.tryOffer(0, held(item(0), inside, go), new SharedRing.Stall()), threads);
+                        () -> ring.tryOffer(0, held(item(0), inside, go), new SharedRing.Stall()), calls.threads());
                 await(inside);
                 // The put holds index 0 (producer index 1, sequence 0): put its writer word back to
                 // the 0 it held before the tag store, as a producer preempted between its index CAS
                 // and its tag leaves the slot.
                 assertEquals(0, word(ring, slot + RingLayout.SLOT_SEQUENCE), "claimed, not published");
                 SharedRing.LONG.setRelease(ring.buf, slot + RingLayout.SLOT_WRITER, 0L);
-                CompletableFuture<byte[]> got = CompletableFuture.supplyAsync(() -> consumerCall(how).apply(q), threads);
+                CompletableFuture<byte[]> got =
+                        CompletableFuture.supplyAsync(() -> consumerCall(how).apply(q), calls.threads());
                 Thread.sleep(WATCH_MILLIS);
                 assertFalse(got.isDone(), "the consumer returned while a live producer held the head");
                 assertEquals(0, word(ring, slot + RingLayout.SLOT_SEQUENCE),
@@ -166,11 +129,7 @@ class LiveClaimBeforeItsTagTest {
                 assertEquals(SharedRing.OK, within(put));
                 assertArrayEquals(item(0), within(got), "the waiting consumer gets the item");
                 assertTrue(q.poll().isEmpty(), "delivered once");
-                for (int i = 1; i < 20; i++) { // around the ring, through slot 0 again
-                    q.put(item(i), Duration.ofSeconds(BOUND_SECONDS));
-                    assertArrayEquals(item(i), q.get(Duration.ofSeconds(BOUND_SECONDS)));
-                }
-                assertCounted(q, 20);
+                assertAroundTheRingAndCounted(q, 20);
             } finally {
                 ShmFile.release(o.path(), ring);
             }
@@ -190,7 +149,8 @@ class LiveClaimBeforeItsTagTest {
                 int slot = ring.layout.slotOffset(0, 0);
                 // A producer's index CAS, then nothing yet: the claim of index 0, untagged.
                 assertTrue(SharedRing.LONG.compareAndSet(ring.buf, laneBase + RingLayout.PRODUCER_INDEX, 0L, 1L));
-                CompletableFuture<byte[]> got = CompletableFuture.supplyAsync(() -> consumerCall(how).apply(q), threads);
+                CompletableFuture<byte[]> got =
+                        CompletableFuture.supplyAsync(() -> consumerCall(how).apply(q), calls.threads());
                 Thread.sleep(WATCH_MILLIS);
                 assertFalse(got.isDone(), "the consumer returned while a live producer held the head");
                 assertEquals(0, word(ring, slot + RingLayout.SLOT_SEQUENCE),
@@ -211,11 +171,7 @@ class LiveClaimBeforeItsTagTest {
                 ring.add(laneBase + RingLayout.BYTES_IN, bytes.length);
                 assertArrayEquals(bytes, within(got), "the waiting consumer gets the item");
                 assertTrue(q.poll().isEmpty(), "delivered once");
-                for (int i = 1; i < 20; i++) {
-                    q.put(item(i), Duration.ofSeconds(BOUND_SECONDS));
-                    assertArrayEquals(item(i), q.get(Duration.ofSeconds(BOUND_SECONDS)));
-                }
-                assertCounted(q, 20);
+                assertAroundTheRingAndCounted(q, 20);
             } finally {
                 ShmFile.release(o.path(), ring);
             }
@@ -258,7 +214,7 @@ class LiveClaimBeforeItsTagTest {
                     }
                 };
                 CompletableFuture<Object> read = CompletableFuture.supplyAsync(
-                        () -> ring.tryPoll(0, heldCodec, new SharedRing.Stall()), threads);
+                        () -> ring.tryPoll(0, heldCodec, new SharedRing.Stall()), calls.threads());
                 await(inside);
                 // The read holds index 0 (consumer index 1, sequence 1): put its reader word back to
                 // the 0 it held before the tag store, as a consumer preempted between its index CAS
@@ -271,7 +227,7 @@ class LiveClaimBeforeItsTagTest {
                     } catch (InterruptedException e) {
                         throw new AssertionError(e);
                     }
-                }, threads);
+                }, calls.threads());
                 Thread.sleep(WATCH_MILLIS);
                 assertFalse(put.isDone(), "the put went into the slot a live consumer is reading");
                 assertEquals(1, word(ring, slot + RingLayout.SLOT_SEQUENCE),
@@ -348,7 +304,7 @@ class LiveClaimBeforeItsTagTest {
                 CountDownLatch inside = new CountDownLatch(1);
                 CountDownLatch go = new CountDownLatch(1);
                 CompletableFuture<Integer> put = CompletableFuture.supplyAsync(
-                        () -> ring.tryOffer(0, held(item(0), inside, go), new SharedRing.Stall()), threads);
+                        () -> ring.tryOffer(0, held(item(0), inside, go), new SharedRing.Stall()), calls.threads());
                 await(inside);
                 byte[][] seen = new byte[1][];
                 CompletableFuture<Integer> got = CompletableFuture.supplyAsync(() -> {
@@ -360,7 +316,7 @@ class LiveClaimBeforeItsTagTest {
                     } catch (InterruptedException e) {
                         throw new AssertionError(e);
                     }
-                }, threads);
+                }, calls.threads());
                 Thread.sleep(WATCH_MILLIS);
                 assertFalse(got.isDone(), "the reader returned while a live producer held the head");
                 assertEquals(0, word(ring, seq), "the reader took the live producer's claim over");
@@ -377,6 +333,18 @@ class LiveClaimBeforeItsTagTest {
                 ShmFile.release(o.path(), ring);
             }
         }
+    }
+
+    /**
+     * Items 1 to {@code n - 1} are put and got one by one (around the ring, through slot 0 again),
+     * then the counters show {@code n} items in all (item 0 already delivered).
+     */
+    private static void assertAroundTheRingAndCounted(MessageQueue<byte[]> q, int n) throws InterruptedException {
+        for (int i = 1; i < n; i++) {
+            q.put(item(i), Duration.ofSeconds(BOUND_SECONDS));
+            assertArrayEquals(item(i), q.get(Duration.ofSeconds(BOUND_SECONDS)));
+        }
+        assertCounted(q, n);
     }
 
     private static void assertCounted(MessageQueue<byte[]> q, int n) {

@@ -1,5 +1,8 @@
 package dev.conduit.queue.shm;
 
+import static dev.conduit.queue.shm.HeldCalls.BOUND_SECONDS;
+import static dev.conduit.queue.shm.HeldCalls.await;
+import static dev.conduit.queue.shm.HeldCalls.within;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -15,12 +18,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -40,21 +41,15 @@ class LiveReaderNotForcedTest {
     private static final long STALL_TIMEOUT_MS = 50;
     /** Three times the ten stall timeouts after which the slot was forced. */
     private static final long WATCH_MILLIS = 30 * STALL_TIMEOUT_MS;
-    private static final long BOUND_SECONDS = 30;
 
     @TempDir
     Path dir;
 
-    private final ExecutorService threads = Executors.newCachedThreadPool();
-
-    @AfterEach
-    void stopThreads() throws InterruptedException {
-        threads.shutdownNow();
-        assertTrue(threads.awaitTermination(BOUND_SECONDS, TimeUnit.SECONDS), "a test thread did not end");
-    }
+    @RegisterExtension
+    final HeldCalls calls = new HeldCalls();
 
     private static byte[] item(int n) {
-        return ByteBuffer.allocate(16).putLong(0xF0CEL).putLong(n).array();
+        return HeldCalls.item(0xF0CEL, n);
     }
 
     /** The bytes codec, whose decode holds the thread while {@code hold} is set. */
@@ -81,14 +76,7 @@ class LiveReaderNotForcedTest {
                 byte[] item = bytes.decode(buffer);
                 if (hold.getAndSet(false)) {
                     inside.countDown();
-                    try {
-                        if (!go.await(BOUND_SECONDS, TimeUnit.SECONDS)) {
-                            throw new AssertionError("not released within " + BOUND_SECONDS + " s");
-                        }
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new AssertionError(e);
-                    }
+                    await(go);
                 }
                 return item;
             }
@@ -115,7 +103,7 @@ class LiveReaderNotForcedTest {
                 } catch (InterruptedException e) {
                     throw new AssertionError(e);
                 }
-            }, threads);
+            }, calls.threads());
             assertTrue(inside.await(BOUND_SECONDS, TimeUnit.SECONDS), "the consumer reads index 0");
             // Room for one (the consumer index is past index 0): the batch claims index 2, whose slot
             // is index 0's, and waits for the consumer to free it.
@@ -125,16 +113,15 @@ class LiveReaderNotForcedTest {
                 } catch (InterruptedException e) {
                     throw new AssertionError(e);
                 }
-            }, threads);
+            }, calls.threads());
             Thread.sleep(WATCH_MILLIS);
             boolean batchDone = batch.isDone();
             long dropped = q.metrics().dropped();
             go.countDown();
-            assertArrayEquals(item(0), got.get(BOUND_SECONDS, TimeUnit.SECONDS),
-                    "the live consumer gets the item it was reading");
+            assertArrayEquals(item(0), within(got), "the live consumer gets the item it was reading");
             assertFalse(batchDone, "the batch took the slot of a live consumer");
             assertEquals(0, dropped, "a live consumer's read counted as lost");
-            batch.get(BOUND_SECONDS, TimeUnit.SECONDS);
+            within(batch);
             assertArrayEquals(item(1), q.get(bound));
             assertArrayEquals(item(2), q.get(bound));
             assertTrue(q.poll().isEmpty());

@@ -1,5 +1,8 @@
 package dev.conduit.queue.shm;
 
+import static dev.conduit.queue.shm.HeldCalls.BOUND_SECONDS;
+import static dev.conduit.queue.shm.HeldCalls.held;
+import static dev.conduit.queue.shm.HeldCalls.within;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,17 +13,14 @@ import dev.conduit.queue.MessageQueue;
 import dev.conduit.queue.QueueDescriptor;
 import dev.conduit.queue.QueueException;
 import dev.conduit.queue.codec.Codecs;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -38,45 +38,15 @@ import org.junit.jupiter.api.io.TempDir;
 class RoleReleaseDuringAPutTest {
     /** Far longer than the role's give-back takes when nothing holds the turn. */
     private static final long WATCH_MILLIS = 300;
-    private static final long BOUND_SECONDS = 30;
 
     @TempDir
     Path dir;
 
-    private final ExecutorService threads = Executors.newCachedThreadPool();
-
-    @AfterEach
-    void stopThreads() throws InterruptedException {
-        threads.shutdownNow();
-        assertTrue(threads.awaitTermination(BOUND_SECONDS, TimeUnit.SECONDS), "a test thread did not end");
-    }
+    @RegisterExtension
+    final HeldCalls calls = new HeldCalls();
 
     private static byte[] item(int n) {
-        return ByteBuffer.allocate(16).putLong(0x201EL).putLong(n).array();
-    }
-
-    /** A payload that writes its bytes, then holds the putting thread until {@code go}. */
-    private static SharedRing.Payload held(byte[] bytes, CountDownLatch inside, CountDownLatch go) {
-        return new SharedRing.Payload() {
-            @Override
-            public int size() {
-                return bytes.length;
-            }
-
-            @Override
-            public void writeTo(ByteBuffer target, int offset) {
-                target.put(offset, bytes);
-                inside.countDown();
-                try {
-                    if (!go.await(BOUND_SECONDS, TimeUnit.SECONDS)) {
-                        throw new AssertionError("not released within " + BOUND_SECONDS + " s");
-                    }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new AssertionError(e);
-                }
-            }
-        };
+        return HeldCalls.item(0x201EL, n);
     }
 
     @Test
@@ -101,10 +71,11 @@ class RoleReleaseDuringAPutTest {
                 CountDownLatch inside = new CountDownLatch(1);
                 CountDownLatch go = new CountDownLatch(1);
                 CompletableFuture<Integer> put = CompletableFuture.supplyAsync(
-                        () -> ring.tryOffer(0, held(item(0), inside, go), null), threads);
+                        () -> ring.tryOffer(0, held(item(0), inside, go), null), calls.threads());
                 assertTrue(inside.await(BOUND_SECONDS, TimeUnit.SECONDS), "the put holds the producer turn");
                 // The process's last handle closes now (ShmFile.release gives the role back).
-                CompletableFuture<Void> release = CompletableFuture.runAsync(ring::releaseProducerRole, threads);
+                CompletableFuture<Void> release =
+                        CompletableFuture.runAsync(ring::releaseProducerRole, calls.threads());
                 Thread.sleep(WATCH_MILLIS);
                 boolean releasedMidPut = release.isDone();
                 if (releasedMidPut) {
@@ -112,8 +83,8 @@ class RoleReleaseDuringAPutTest {
                     SharedRing.LONG.compareAndSet(ring.buf, RingLayout.PRODUCER_OWNER_OFFSET, 0L, otherTag);
                 }
                 go.countDown();
-                assertEquals(SharedRing.OK, put.get(BOUND_SECONDS, TimeUnit.SECONDS));
-                release.get(BOUND_SECONDS, TimeUnit.SECONDS);
+                assertEquals(SharedRing.OK, within(put));
+                within(release);
                 assertFalse(releasedMidPut, "the role was given back while a put was still writing (another"
                         + " process could then produce beside it)");
                 assertEquals(0L, (long) SharedRing.LONG.getAcquire(ring.buf, RingLayout.PRODUCER_OWNER_OFFSET),

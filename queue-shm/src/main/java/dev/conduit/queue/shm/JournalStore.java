@@ -14,6 +14,8 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One handle on a journal, reading as one subscriber (the plain handle reads as
@@ -25,6 +27,7 @@ import java.util.function.Supplier;
 final class JournalStore<T> implements QueueStore<T> {
     /** The subscriber a plain handle reads as. */
     static final String DEFAULT_SUBSCRIBER = "default";
+    private static final Logger LOG = LoggerFactory.getLogger(JournalStore.class);
 
     private final QueueDescriptor descriptor;
     private final Codec<T> codec;
@@ -155,7 +158,13 @@ final class JournalStore<T> implements QueueStore<T> {
         journal.rejected();
     }
 
-    /** Takes the first item and those behind it, up to {@code maxItems}, under one hold of the lock. */
+    /**
+     * Takes the first item and those behind it, up to {@code maxItems}, under one hold of the lock,
+     * then decodes them. As in {@code ShmStore.drainTo}, an item the codec cannot decode costs only
+     * itself: it is skipped, the healthy items taken with it go to {@code sink} (they are the
+     * caller's now and must not be lost with the exception), and the first such failure is thrown
+     * only when the batch held nothing else, as a single get would throw it; otherwise it is logged.
+     */
     @Override
     public int drainTo(Collection<? super T> sink, int maxItems, long timeoutNanos) throws InterruptedException {
         checkOpen();
@@ -171,10 +180,29 @@ final class JournalStore<T> implements QueueStore<T> {
         if (payloads == null) {
             return 0;
         }
+        int taken = 0;
+        RuntimeException failure = null;
         for (byte[] p : payloads) {
-            sink.add(codec.decode(p, 0, p.length));
+            T item;
+            try {
+                item = codec.decode(p, 0, p.length);
+            } catch (RuntimeException e) {
+                if (failure == null) {
+                    failure = e;
+                }
+                continue;
+            }
+            sink.add(item);
+            taken++;
         }
-        return payloads.size();
+        if (failure != null) {
+            if (taken == 0) {
+                throw failure; // the unreadable items were the only ones: as a single get would
+            }
+            LOG.warn("queue {}: a batch get skipped an item it could not read and returns the items it took "
+                    + "with it: {}", descriptor.qualifiedName(), failure.toString());
+        }
+        return taken;
     }
 
     @Override

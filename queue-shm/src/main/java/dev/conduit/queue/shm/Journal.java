@@ -340,6 +340,24 @@ final class Journal {
         lockedNow(() -> null);
     }
 
+    /**
+     * Adds refused puts not yet counted to the state file, waiting for the lock at most
+     * {@code timeoutNanos} (at least {@link #MIN_WAIT_NANOS}) and ignoring interrupts (the flag is
+     * kept). Nothing to add: returns at once, without the lock.
+     *
+     * @return whether nothing is left to add (false: the lock stayed busy; the next locked call adds it)
+     */
+    boolean flushPending(long timeoutNanos) {
+        if (pendingRejected.get() == 0) {
+            return true;
+        }
+        try {
+            return locked(Deadline.deadline(timeoutNanos), false, () -> Boolean.TRUE) != null;
+        } catch (InterruptedException e) {
+            throw new AssertionError("an uninterruptible wait threw " + e, e);
+        }
+    }
+
     /** Call under the lock. */
     private void flushRejected() {
         if (pendingRejected.get() != 0) {

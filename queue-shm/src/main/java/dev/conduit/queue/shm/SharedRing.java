@@ -849,7 +849,19 @@ final class SharedRing {
                 if (cas(laneBase + CONSUMER_INDEX, c, next)) {
                     LONG.setRelease(buf, slot + SLOT_READER, tag(c));
                     int length = (int) INT.get(buf, slot + SLOT_ITEM_LENGTH);
-                    Object item = read(lane, c, slot, length, codec);
+                    Object item;
+                    try {
+                        item = read(lane, c, slot, length, codec);
+                    } catch (RuntimeException | Error e) {
+                        // An Error from the codec (a deep graph's StackOverflowError, a missing class,
+                        // an assertion): free the slot unread, counted as lost as pollRun does, since
+                        // a slot tagged by a live process is never taken from it and producers that
+                        // lap onto it would wait until this process exits.
+                        if (cas(slot + SLOT_SEQUENCE, next, c + ringLength)) {
+                            add(LOST_READS_OFFSET, 1);
+                        }
+                        throw e;
+                    }
                     // The free is a CAS: if a waiter recovered the slot because we looked dead, what we
                     // copied may be torn, and the item counts as lost.
                     if (!cas(slot + SLOT_SEQUENCE, next, c + ringLength)) {
@@ -1708,9 +1720,16 @@ final class SharedRing {
                     LONG.setRelease(buf, laneBase + CONSUMER_CLAIMED, next);
                     int length = (int) INT.get(buf, slot + DENSE_SLOT_ITEM_LENGTH);
                     Object item;
+                    boolean read = false;
                     try {
                         item = read(lane, c, slot, length, codec);
+                        read = true;
                     } finally {
+                        if (!read) {
+                            // An Error escaped the codec: the item is freed unread, counted as lost as
+                            // soloPollChunk counts it.
+                            add(LOST_READS_OFFSET, 1);
+                        }
                         LONG.setRelease(buf, laneBase + CONSUMER_INDEX, next);
                     }
                     if (item instanceof Unreadable u) {

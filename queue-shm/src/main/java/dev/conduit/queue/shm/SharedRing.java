@@ -27,6 +27,7 @@ import static dev.conduit.queue.shm.RingLayout.SLOT_WRITER;
 import static dev.conduit.queue.shm.RingLayout.TOMBSTONE;
 import static dev.conduit.queue.shm.RingLayout.WRITING;
 
+import dev.conduit.queue.QueueClosedException;
 import dev.conduit.queue.QueueException;
 import dev.conduit.queue.codec.Codec;
 import dev.conduit.queue.codec.Codecs;
@@ -1411,41 +1412,48 @@ final class SharedRing {
     /**
      * Single-consumer files: makes this thread the producer of its process, holding the role, and
      * (unless confined) the producer turn. The role is checked again once the turn is held: the
-     * process's last handle may have closed while this thread waited for the turn (the role is given
-     * back under the turn), and another process may have taken the role since; this thread then takes
-     * the role again, or is refused, rather than write beside that process.
+     * role is given back only under the turn, when the process's last handle closes or the queue is
+     * destroyed, and this ring is then attached no more (a reopen makes a new one). A thread that
+     * waited for the turn meanwhile is refused as a call on a closed handle is: were it to take the
+     * role again, nothing would ever give it back, and every other process would be refused the
+     * role until this one exits.
+     *
+     * @throws QueueClosedException when the role was given back while this thread waited for the turn
      */
     private void lockProducing() {
-        for (;;) {
-            if (!producing) {
-                claimProducerRole();
-            }
-            if (confined) {
-                return;
-            }
-            producerLock.lock();
-            if (producing) {
-                return;
-            }
+        if (!producing) {
+            claimProducerRole();
+        }
+        if (confined) {
+            return;
+        }
+        producerLock.lock();
+        if (!producing) {
             producerLock.unlock();
+            throw releasedWhileWaiting("put");
         }
     }
 
     /** Single-consumer files: as {@link #lockProducing} for the consumer role and turn. */
     private void lockConsuming() {
-        for (;;) {
-            if (!consuming) {
-                claimConsumerRole();
-            }
-            if (confined) {
-                return;
-            }
-            consumerLock.lock();
-            if (consuming) {
-                return;
-            }
-            consumerLock.unlock();
+        if (!consuming) {
+            claimConsumerRole();
         }
+        if (confined) {
+            return;
+        }
+        consumerLock.lock();
+        if (!consuming) {
+            consumerLock.unlock();
+            throw releasedWhileWaiting("take");
+        }
+    }
+
+    /** Why a call that waited for its turn while the ring was let go of was refused. */
+    private QueueClosedException releasedWhileWaiting(String call) {
+        return new QueueClosedException("shared-memory queue " + name + (isDestroyed() ? " was destroyed"
+                : " is closed (this process's last handle on it closed)") + " while a " + call
+                + " waited for its turn; nothing was changed");
     }
 
     /**

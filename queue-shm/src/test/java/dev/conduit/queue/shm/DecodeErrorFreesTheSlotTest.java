@@ -10,8 +10,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dev.conduit.queue.MessageQueue;
 import dev.conduit.queue.QueueDescriptor;
 import dev.conduit.queue.codec.Codec;
-import dev.conduit.queue.codec.Codecs;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -47,31 +45,11 @@ class DecodeErrorFreesTheSlotTest {
 
     /** The bytes codec, whose decode throws a StackOverflowError once while {@code fail} is set. */
     private static Codec<byte[]> failingOnce(AtomicBoolean fail) {
-        Codec<byte[]> bytes = Codecs.bytes();
-        return new Codec<>() {
-            @Override
-            public String name() {
-                return "failing-bytes";
+        return HeldCalls.bytesCodec("failing-bytes", () -> {
+            if (fail.getAndSet(false)) {
+                throw new StackOverflowError("decode of a deep graph");
             }
-
-            @Override
-            public byte[] encode(byte[] item) {
-                return bytes.encode(item);
-            }
-
-            @Override
-            public byte[] decode(byte[] b, int offset, int length) {
-                return bytes.decode(b, offset, length);
-            }
-
-            @Override
-            public byte[] decode(ByteBuffer buffer) {
-                if (fail.getAndSet(false)) {
-                    throw new StackOverflowError("decode of a deep graph");
-                }
-                return bytes.decode(buffer);
-            }
-        };
+        });
     }
 
     @ParameterizedTest(name = "producers={0}, consumers={1}")

@@ -2,6 +2,8 @@ package dev.conduit.queue.shm;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.conduit.queue.codec.Codec;
+import dev.conduit.queue.codec.Codecs;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -41,6 +43,38 @@ final class HeldCalls implements AfterEachCallback {
     /** Item {@code n}: 16 bytes, {@code magic} then {@code n}, so each test's items are its own. */
     static byte[] item(long magic, int n) {
         return ByteBuffer.allocate(16).putLong(magic).putLong(n).array();
+    }
+
+    /**
+     * The bytes codec under another name, running {@code afterDecode} after each decode of a
+     * buffer (the path a take reads through), with the item already copied: a test holds the
+     * taking thread there (it still holds its read) or throws from it (a codec that fails).
+     */
+    static Codec<byte[]> bytesCodec(String name, Runnable afterDecode) {
+        Codec<byte[]> bytes = Codecs.bytes();
+        return new Codec<>() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public byte[] encode(byte[] item) {
+                return bytes.encode(item);
+            }
+
+            @Override
+            public byte[] decode(byte[] b, int offset, int length) {
+                return bytes.decode(b, offset, length);
+            }
+
+            @Override
+            public byte[] decode(ByteBuffer buffer) {
+                byte[] item = bytes.decode(buffer);
+                afterDecode.run();
+                return item;
+            }
+        };
     }
 
     /** A payload that writes its bytes, then holds the putting thread until {@code go}. */

@@ -11,8 +11,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.conduit.queue.MessageQueue;
 import dev.conduit.queue.QueueDescriptor;
 import dev.conduit.queue.codec.Codec;
-import dev.conduit.queue.codec.Codecs;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -54,33 +52,12 @@ class LiveReaderNotForcedTest {
 
     /** The bytes codec, whose decode holds the thread while {@code hold} is set. */
     private static Codec<byte[]> holding(AtomicBoolean hold, CountDownLatch inside, CountDownLatch go) {
-        Codec<byte[]> bytes = Codecs.bytes();
-        return new Codec<>() {
-            @Override
-            public String name() {
-                return "holding-bytes";
+        return HeldCalls.bytesCodec("holding-bytes", () -> {
+            if (hold.getAndSet(false)) {
+                inside.countDown();
+                await(go);
             }
-
-            @Override
-            public byte[] encode(byte[] item) {
-                return bytes.encode(item);
-            }
-
-            @Override
-            public byte[] decode(byte[] b, int offset, int length) {
-                return bytes.decode(b, offset, length);
-            }
-
-            @Override
-            public byte[] decode(ByteBuffer buffer) {
-                byte[] item = bytes.decode(buffer);
-                if (hold.getAndSet(false)) {
-                    inside.countDown();
-                    await(go);
-                }
-                return item;
-            }
-        };
+        });
     }
 
     @ParameterizedTest

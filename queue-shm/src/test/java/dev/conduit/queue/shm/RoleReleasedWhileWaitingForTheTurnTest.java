@@ -13,7 +13,6 @@ import dev.conduit.queue.QueueClosedException;
 import dev.conduit.queue.QueueDescriptor;
 import dev.conduit.queue.codec.Codec;
 import dev.conduit.queue.codec.Codecs;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -149,31 +148,10 @@ class RoleReleasedWhileWaitingForTheTurnTest {
 
     /** The bytes codec, whose decode holds the thread (holding the consumer turn) until {@code go}. */
     private static Codec<byte[]> holding(CountDownLatch inside, CountDownLatch go) {
-        Codec<byte[]> bytes = Codecs.bytes();
-        return new Codec<>() {
-            @Override
-            public String name() {
-                return "holding-bytes";
-            }
-
-            @Override
-            public byte[] encode(byte[] item) {
-                return bytes.encode(item);
-            }
-
-            @Override
-            public byte[] decode(byte[] b, int offset, int length) {
-                return bytes.decode(b, offset, length);
-            }
-
-            @Override
-            public byte[] decode(ByteBuffer buffer) {
-                byte[] item = bytes.decode(buffer);
-                inside.countDown();
-                await(go);
-                return item;
-            }
-        };
+        return HeldCalls.bytesCodec("holding-bytes", () -> {
+            inside.countDown();
+            await(go);
+        });
     }
 
     /** A call on a daemon thread of its own, whose stack the test can look at. */

@@ -124,6 +124,12 @@ final class SharedRing {
     private volatile boolean producing;
     private final Object producerRole = new Object();
     /**
+     * Whether {@link #releaseProducerRole} ran (the process's last handle closed, or the queue was
+     * destroyed): this ring is then attached no more, and the role is never taken on it again.
+     * Guarded by {@link #producerRole}.
+     */
+    private boolean producerReleased;
+    /**
      * Single-producer files, while this process holds the role: per lane, the producer index up to
      * which the lane's bytes-in counter counts (the bytes-in turn, read with acquire and moved with
      * release through {@link #LONG_ARRAY}), and that counter's value.
@@ -135,6 +141,8 @@ final class SharedRing {
     /** Single-consumer files: whether this process holds the consumer role. */
     private volatile boolean consuming;
     private final Object consumerRole = new Object();
+    /** As {@link #producerReleased}, for {@link #releaseConsumerRole}; guarded by {@link #consumerRole}. */
+    private boolean consumerReleased;
     /**
      * Single-consumer files: the turns of this process's producing threads, and of its consuming
      * threads. Held only for a non-blocking attempt (a copy), never while waiting, so a caller's
@@ -497,12 +505,19 @@ final class SharedRing {
      * process that closed its last handle, or from a dead one, whose unfinished claims are then
      * tombstoned (see {@link #tombstoneUntaggedClaims}).
      *
+     * @throws QueueClosedException when the role was given back on this ring (see {@link #producerReleased}):
+     *     a call that passed its handle's closed check just before the close would otherwise take the
+     *     role on a ring no handle will release, and every other process would be refused the role
+     *     until this one exits
      * @throws QueueException when another live process holds the role
      */
     void claimProducerRole() {
         synchronized (producerRole) {
             if (producing) {
                 return;
+            }
+            if (producerReleased) {
+                throw releasedBeforeClaim("put");
             }
             takeRole(PRODUCER_OWNER_OFFSET, "producers", "producer", "put into it", "producing");
             for (int lane = 0; lane < lanes; lane++) {
@@ -553,6 +568,7 @@ final class SharedRing {
      */
     void releaseProducerRole() {
         synchronized (producerRole) {
+            producerReleased = true;
             if (producing) {
                 // A single-consumer file's put holds the producer turn while it writes: wait for it.
                 boolean turn = singleConsumer && !confined;
@@ -1451,9 +1467,17 @@ final class SharedRing {
 
     /** Why a call that waited for its turn while the ring was let go of was refused. */
     private QueueClosedException releasedWhileWaiting(String call) {
-        return new QueueClosedException("shared-memory queue " + name + (isDestroyed() ? " was destroyed"
-                : " is closed (this process's last handle on it closed)") + " while a " + call
-                + " waited for its turn; nothing was changed");
+        return new QueueClosedException(letGoOf() + " while a " + call + " waited for its turn; nothing was changed");
+    }
+
+    /** Why a call that reached the role check after the ring was let go of was refused. */
+    private QueueClosedException releasedBeforeClaim(String call) {
+        return new QueueClosedException(letGoOf() + " before a " + call + " took its role; nothing was changed");
+    }
+
+    private String letGoOf() {
+        return "shared-memory queue " + name + (isDestroyed() ? " was destroyed"
+                : " is closed (this process's last handle on it closed)");
     }
 
     /**
@@ -1644,12 +1668,16 @@ final class SharedRing {
      * process that closed its last handle, or from a dead one, whose claimed but unfinished run is
      * then counted as lost (never delivered twice).
      *
+     * @throws QueueClosedException when the role was given back on this ring (as {@link #claimProducerRole})
      * @throws QueueException when another live process holds the role
      */
     void claimConsumerRole() {
         synchronized (consumerRole) {
             if (consuming) {
                 return;
+            }
+            if (consumerReleased) {
+                throw releasedBeforeClaim("take");
             }
             takeRole(CONSUMER_OWNER_OFFSET, "consumers", "consumer", "take from it (or clear it)", "consuming");
             consumerLock.lock();
@@ -1696,6 +1724,7 @@ final class SharedRing {
      */
     void releaseConsumerRole() {
         synchronized (consumerRole) {
+            consumerReleased = true;
             if (consuming) {
                 consumerLock.lock();
                 try {

@@ -6,6 +6,7 @@ import static dev.conduit.queue.shm.HeldCalls.held;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.conduit.queue.MessageQueue;
@@ -24,6 +25,7 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -144,6 +146,73 @@ class RoleReleasedWhileWaitingForTheTurnTest {
         }
         Assumptions.assumeTrue(refusedOnce, "in " + MAX_ROUNDS + " rounds the waiting take always got the turn"
                 + " before the close: the refusal was not exercised");
+    }
+
+    /**
+     * The narrower window: a call that passed its handle's closed check just before the close and
+     * reaches the role check after it. Checked directly on the released ring (which thread reaches
+     * the check first is not what is tested): every way to take a role on it is refused as a call on a
+     * closed handle, and the role words stay 0.
+     */
+    @Test
+    void aRingWhoseRolesWereGivenBackIsNeverGivenThemAgain() throws Exception {
+        QueueDescriptor d = descriptor("released");
+        ShmOptions o = ShmOptions.of(d);
+        MessageQueue<byte[]> q = d.open(Codecs.bytes());
+        q.put(item(0), Duration.ofSeconds(BOUND_SECONDS));
+        SharedRing ring = ShmFile.acquire(o.path(), o.layout(), o.openTimeoutNanos(), o.stallTimeoutNanos());
+        q.close();
+        ShmFile.release(o.path(), ring); // the last handle: both roles are given back
+        assertClosed(ring::claimProducerRole);
+        assertClosed(ring::claimConsumerRole);
+        assertClosed(() -> ring.tryOffer(0, held(item(1), new CountDownLatch(1), new CountDownLatch(0)), null));
+        assertClosed(() -> ring.tryPoll(0, Codecs.bytes(), new SharedRing.Stall()));
+        assertEquals(1, ring.producerIndex(0), "the refused put claimed nothing");
+        assertEquals(0L, (long) SharedRing.LONG.getAcquire(ring.buf,
+                ring.layout.laneOffset(0) + RingLayout.CONSUMER_INDEX), "the refused take took nothing");
+        assertEquals(0L, (long) SharedRing.LONG.getAcquire(ring.buf, RingLayout.PRODUCER_OWNER_OFFSET));
+        assertEquals(0L, (long) SharedRing.LONG.getAcquire(ring.buf, RingLayout.CONSUMER_OWNER_OFFSET));
+
+        // A reopen makes a new ring, which takes the roles again and sees what the old one wrote.
+        try (MessageQueue<byte[]> again = d.open(Codecs.bytes())) {
+            again.put(item(1), Duration.ofSeconds(BOUND_SECONDS));
+            assertArrayEquals(item(0), again.get(Duration.ofSeconds(BOUND_SECONDS)));
+            assertArrayEquals(item(1), again.get(Duration.ofSeconds(BOUND_SECONDS)));
+            assertTrue(0L != (long) SharedRing.LONG.getAcquire(ring.buf, RingLayout.PRODUCER_OWNER_OFFSET),
+                    "the reopened handle holds the producer role");
+        }
+        assertEquals(0L, (long) SharedRing.LONG.getAcquire(ring.buf, RingLayout.PRODUCER_OWNER_OFFSET),
+                "given back again at the reopened handle's close");
+        assertEquals(0L, (long) SharedRing.LONG.getAcquire(ring.buf, RingLayout.CONSUMER_OWNER_OFFSET));
+    }
+
+    /** The same for a {@code producers=single} file with shared consumers (no turn), and a confined ring. */
+    @Test
+    void aReleasedRingRefusesTheProducerRoleWithSharedConsumersAndWhenConfined() throws Exception {
+        QueueDescriptor d = descriptor("multi").withOption("consumers", "multi");
+        ShmOptions o = ShmOptions.of(d);
+        SharedRing ring = ShmFile.acquire(o.path(), o.layout(), o.openTimeoutNanos(), o.stallTimeoutNanos());
+        ShmFile.release(o.path(), ring);
+        assertClosed(() -> ring.tryOffer(0, held(item(0), new CountDownLatch(1), new CountDownLatch(0)), null));
+        assertClosed(() -> ring.tryOfferAll(0,
+                new SharedRing.Payload[] {held(item(1), new CountDownLatch(1), new CountDownLatch(0))}));
+        assertEquals(0, ring.producerIndex(0), "the refused puts claimed nothing");
+        assertEquals(0L, (long) SharedRing.LONG.getAcquire(ring.buf, RingLayout.PRODUCER_OWNER_OFFSET));
+
+        QueueDescriptor c = descriptor("confined");
+        ShmOptions co = ShmOptions.of(c);
+        SharedRing confined = ShmFile.acquire(co.path(), co.layout(), co.openTimeoutNanos(), co.stallTimeoutNanos(),
+                true);
+        ShmFile.release(co.path(), confined);
+        assertClosed(() -> confined.tryOffer(0, held(item(0), new CountDownLatch(1), new CountDownLatch(0)), null));
+        assertClosed(() -> confined.tryPoll(0, Codecs.bytes(), new SharedRing.Stall()));
+        assertEquals(0L, (long) SharedRing.LONG.getAcquire(confined.buf, RingLayout.PRODUCER_OWNER_OFFSET));
+        assertEquals(0L, (long) SharedRing.LONG.getAcquire(confined.buf, RingLayout.CONSUMER_OWNER_OFFSET));
+    }
+
+    private static void assertClosed(Executable call) {
+        QueueClosedException e = assertThrows(QueueClosedException.class, call);
+        assertTrue(e.getMessage().contains("is closed (this process's last handle on it closed)"), e.getMessage());
     }
 
     /** The bytes codec, whose decode holds the thread (holding the consumer turn) until {@code go}. */

@@ -1,12 +1,16 @@
 package dev.conduit.queue.rpc;
 
+import dev.conduit.queue.rpc.proto.IdempotencyKey;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 
 /**
  * {@code putAsync} and {@code putAllAsync} for one rpc handle: entries (one item, or one atomic
@@ -21,6 +25,10 @@ import java.util.function.IntSupplier;
  * <p>Only for queues that block when full: a batch waits for room for all of its items, which for
  * such a queue is what the same items put one by one would do.
  *
+ * <p>{@link #close} stops the line: entries not yet sent fail with the closed error, and the batch
+ * in flight, if any, is settled by its key (the server says whether it applied it, and makes sure
+ * it never will if it did not), so its futures report what the server did.
+ *
  * <p>Thread-safe.
  */
 final class PutPipeline {
@@ -29,10 +37,15 @@ final class PutPipeline {
     interface BatchSender {
         /**
          * @param batch the items, in order
+         * @param key the batch's idempotency key, for every attempt of it
          * @return true if added, false if refused (nothing added)
          * @throws InterruptedException if the sending thread is interrupted
          */
-        boolean send(PackedItems batch) throws InterruptedException;
+        boolean send(PackedItems batch, IdempotencyKey key) throws InterruptedException;
+    }
+
+    /** The batch being sent, with its key; whoever takes it from {@link #inFlight} completes it. */
+    private record InFlight(List<Pending> batch, IdempotencyKey key) {
     }
 
     /** One entry of the line: the items of one putAsync or putAllAsync call. */
@@ -51,6 +64,10 @@ final class PutPipeline {
     private final Executor executor;
     private final IntSupplier maxBatchItems;
     private final long maxBatchBytes;
+    private final Supplier<IdempotencyKey> keys;
+    private final Supplier<RuntimeException> closedError;
+    private final AtomicReference<InFlight> inFlight = new AtomicReference<>();
+    private volatile boolean closed;
 
     /**
      * @param sender sends a batch
@@ -58,12 +75,52 @@ final class PutPipeline {
      * @param maxBatchItems most items per batch (at most the queue's capacity), asked per batch; a
      *     batch holds at least one entry, however large
      * @param maxBatchBytes most payload bytes per batch (a batch holds at least one entry)
+     * @param keys a fresh idempotency key per batch
+     * @param closedError the failure of entries not sent because the line was closed
      */
-    PutPipeline(BatchSender sender, Executor executor, IntSupplier maxBatchItems, long maxBatchBytes) {
+    PutPipeline(BatchSender sender, Executor executor, IntSupplier maxBatchItems, long maxBatchBytes,
+            Supplier<IdempotencyKey> keys, Supplier<RuntimeException> closedError) {
         this.sender = sender;
         this.executor = executor;
         this.maxBatchItems = maxBatchItems;
         this.maxBatchBytes = maxBatchBytes;
+        this.keys = keys;
+        this.closedError = closedError;
+    }
+
+    /**
+     * Closes the line: no batch is sent from now on, and the batch in flight, if any, is settled
+     * here, on the calling thread. Call before the handle ends its calls in flight, so the sender
+     * cannot fail that batch first.
+     *
+     * @param settle asks the server whether the put with this key was applied, making sure it never
+     *     will be if not; null when the server did not answer (the outcome is unknown)
+     * @param unknown the failure of a batch whose outcome is unknown, given its key
+     * @return the settling to do once the handle's calls in flight are ended; runs on the caller
+     */
+    Runnable close(Function<IdempotencyKey, Boolean> settle, Function<IdempotencyKey, RuntimeException> unknown) {
+        closed = true;
+        InFlight f = inFlight.getAndSet(null);
+        if (f == null) {
+            return () -> { };
+        }
+        return () -> {
+            Boolean applied;
+            try {
+                applied = settle.apply(f.key());
+            } catch (RuntimeException | Error e) {
+                applied = null;
+            }
+            if (applied == null) {
+                fail(f.batch(), unknown.apply(f.key()));
+            } else if (applied) {
+                for (Pending p : f.batch()) {
+                    p.added.complete(true);
+                }
+            } else {
+                fail(f.batch(), closedError.get());
+            }
+        };
     }
 
     /**
@@ -127,20 +184,41 @@ final class PutPipeline {
     }
 
     private void send(List<Pending> batch) {
+        if (closed) {
+            fail(batch, closedError.get());
+            return;
+        }
+        InFlight f = new InFlight(batch, keys.get());
+        inFlight.set(f);
+        if (closed && inFlight.compareAndSet(f, null)) {
+            // Closed before close() could see the batch: it was never sent.
+            fail(batch, closedError.get());
+            return;
+        }
         List<PackedItems> parts = new ArrayList<>(batch.size());
         for (Pending p : batch) {
             parts.add(p.items);
         }
+        boolean added = false;
+        Throwable failure = null;
         try {
-            boolean added = sender.send(PackedItems.join(parts));
+            added = sender.send(PackedItems.join(parts), f.key());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            failure = e;
+        } catch (RuntimeException | Error e) {
+            failure = e;
+        }
+        if (!inFlight.compareAndSet(f, null)) {
+            // close() took the batch: it settles it with the server and completes its futures.
+            return;
+        }
+        if (failure != null) {
+            fail(batch, failure);
+        } else {
             for (Pending p : batch) {
                 p.added.complete(added);
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            fail(batch, e);
-        } catch (RuntimeException | Error e) {
-            fail(batch, e);
         }
     }
 

@@ -74,6 +74,11 @@ final class RpcStore<T> implements QueueStore<T> {
     static final int PIPELINE_MAX_BATCH_ITEMS = 1024;
     /** Most payload bytes one pipelined batch carries (well under the server's message limit). */
     static final long PIPELINE_MAX_BATCH_BYTES = 1L << 20;
+    /**
+     * How long close() waits for the server to settle a pipelined put in flight: SettlePut ends the
+     * put's wait at once, so a live server answers in a round trip; past this the outcome is unknown.
+     */
+    static final long SETTLE_ON_CLOSE_MILLIS = 2_000;
 
     private final RemoteQueue remote;
     private final Codec<T> codec;
@@ -205,8 +210,14 @@ final class RpcStore<T> implements QueueStore<T> {
         if (Backpressure.parse(remote.descriptor.option("backpressure", null)) != Backpressure.BLOCK) {
             return null;
         }
-        return new PutPipeline(batch -> putBatch("putAsync", batch, Deadline.FOREVER), AsyncSupport.executor(),
-                () -> Math.min(PIPELINE_MAX_BATCH_ITEMS, capacity()), PIPELINE_MAX_BATCH_BYTES);
+        return new PutPipeline((batch, key) -> put("putAsync", PutRequest.newBuilder().setBlock(batch.toProto())
+                .build(), Deadline.FOREVER, true, key), AsyncSupport.executor(),
+                () -> Math.min(PIPELINE_MAX_BATCH_ITEMS, capacity()), PIPELINE_MAX_BATCH_BYTES, this::newKey,
+                () -> new QueueClosedException("queue handle " + remote.descriptor.qualifiedName() + " is closed"));
+    }
+
+    private IdempotencyKey newKey() {
+        return IdempotencyKey.newBuilder().setClientId(remote.clientId()).setSequence(remote.nextSequence()).build();
     }
 
     private PackedItems pack(List<? extends T> items, int[] priorities) throws InterruptedException {
@@ -231,8 +242,11 @@ final class RpcStore<T> implements QueueStore<T> {
      * @param body the request's items (or block); the rest is filled in per attempt
      */
     private boolean put(String op, PutRequest body, long timeoutNanos, boolean batch) throws InterruptedException {
-        IdempotencyKey key = IdempotencyKey.newBuilder().setClientId(remote.clientId())
-                .setSequence(remote.nextSequence()).build();
+        return put(op, body, timeoutNanos, batch, newKey());
+    }
+
+    private boolean put(String op, PutRequest body, long timeoutNanos, boolean batch, IdempotencyKey key)
+            throws InterruptedException {
         long deadline = Deadline.deadline(timeoutNanos);
         AtomicBoolean sent = new AtomicBoolean();
         for (;;) {
@@ -268,6 +282,36 @@ final class RpcStore<T> implements QueueStore<T> {
         SettlePutResponse r = unary("settlePut", (stub, ref) -> stub.settlePut(
                 SettlePutRequest.newBuilder().setQueue(ref).setKey(key).build()));
         return r.getApplied();
+    }
+
+    /**
+     * Settles a pipelined put whose handle is being closed, within {@link #SETTLE_ON_CLOSE_MILLIS}:
+     * on a scope of its own (the handle's is closed), and ignoring interrupts (close must finish).
+     *
+     * @return whether the put was applied, or null if the server did not answer in time
+     */
+    private Boolean settleOnClose(IdempotencyKey key) {
+        RemoteQueue.Scope bounded = new RemoteQueue.Scope();
+        CompletableFuture.delayedExecutor(SETTLE_ON_CLOSE_MILLIS, TimeUnit.MILLISECONDS).execute(bounded::close);
+        boolean interrupted = Thread.interrupted();
+        try {
+            for (;;) {
+                try {
+                    return remote.call("settlePut", "", 0, (stub, ref) -> stub.settlePut(
+                            SettlePutRequest.newBuilder().setQueue(ref).setKey(key).build()), bounded).getApplied();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } catch (RuntimeException e) {
+            // Unreachable, restarted, or no answer within the bound (the bounded scope closed).
+            return null;
+        } finally {
+            bounded.close();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /**
@@ -581,8 +625,16 @@ final class RpcStore<T> implements QueueStore<T> {
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
+            // The pipelined batch waiting on the server is settled, not just cancelled: the server
+            // may apply it as the cancellation travels, and its futures must say what it did.
+            Runnable settlePipeline = pipeline == null ? () -> { } : pipeline.close(this::settleOnClose,
+                    key -> new QueueClosedException("queue handle " + remote.descriptor.qualifiedName() + " was "
+                            + "closed while a putAsync/putAllAsync waited on the server, which did not say within "
+                            + SETTLE_ON_CLOSE_MILLIS + " ms whether it applied it: the outcome is unknown (key "
+                            + key.getClientId() + "/" + key.getSequence() + ")"));
             // Ends this handle's calls in flight first: a get waiting on the server lets go of takeLock.
             scope.close();
+            settlePipeline.run();
             if (prefetch == 0) {
                 remote.release();
                 return;

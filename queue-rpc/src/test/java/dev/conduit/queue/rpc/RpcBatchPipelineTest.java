@@ -157,12 +157,47 @@ class RpcBatchPipelineTest {
             Thread.sleep(300);
             assertFalse(f.isDone(), "the batch waits for room on the server");
             q.close();
+            assertTrue(f.isDone(), "close settles the batch with the server before it returns");
             ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
             assertInstanceOf(QueueClosedException.class, e.getCause());
             other.get(Duration.ofSeconds(5));
             Thread.sleep(300);
             assertEquals(batch("old", 0, 3).subList(1, 3), other.getBatch(10, Duration.ofSeconds(5)),
                     "the cancelled batch added nothing, even once there was room");
+        }
+    }
+
+    @Test
+    void closingTheHandleAsRoomAppearsReportsWhatTheServerDidWithAWaitingPutAllAsync() throws Exception {
+        QueueDescriptor d = fresh("close-race").withCapacity(4);
+        try (MessageQueue<String> other = d.open(Codecs.string())) {
+            MessageQueue<String> q = d.open(Codecs.string());
+            q.putAll(batch("old", 0, 4));
+            CompletableFuture<Void> f = q.putAllAsync(batch("new", 0, 2));
+            Thread.sleep(200);
+            assertFalse(f.isDone(), "the batch waits for room on the server");
+            // Room appears as the handle closes: the server may apply the batch before the close
+            // reaches it, and the future must then say so.
+            CompletableFuture<List<String>> taken = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return other.getBatch(2, Duration.ofSeconds(5));
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            q.close();
+            assertTrue(f.isDone(), "close settles the batch with the server before it returns");
+            List<String> rest = new ArrayList<>(taken.get(10, TimeUnit.SECONDS));
+            assertEquals(batch("old", 0, 4).subList(0, rest.size()), rest);
+            rest.addAll(other.getBatch(10, Duration.ofMillis(300)));
+            List<String> expected = new ArrayList<>(batch("old", 0, 4));
+            try {
+                f.get(10, TimeUnit.SECONDS);
+                expected.addAll(batch("new", 0, 2));
+            } catch (ExecutionException e) {
+                assertInstanceOf(QueueClosedException.class, e.getCause());
+            }
+            assertEquals(expected, rest, "the queue holds the batch if and only if its future succeeded");
         }
     }
 

@@ -128,11 +128,16 @@ final class RpcStore<T> implements QueueStore<T> {
      * ignores interrupts, which it leaves set for the caller.
      */
     private <R> R unary(String op, RemoteQueue.Attempt<R> attempt) {
+        return unary(op, attempt, scope);
+    }
+
+    /** {@link #unary(String, RemoteQueue.Attempt)} on another scope than the handle's. */
+    private <R> R unary(String op, RemoteQueue.Attempt<R> attempt, RemoteQueue.Scope callScope) {
         boolean interrupted = Thread.interrupted();
         try {
             for (;;) {
                 try {
-                    return remote.call(op, subscriber, 0, attempt, scope);
+                    return remote.call(op, subscriber, 0, attempt, callScope);
                 } catch (InterruptedException e) {
                     interrupted = true;
                 }
@@ -279,8 +284,12 @@ final class RpcStore<T> implements QueueStore<T> {
      * @return true if the put was applied
      */
     private boolean settle(IdempotencyKey key) {
+        return settle(key, scope);
+    }
+
+    private boolean settle(IdempotencyKey key, RemoteQueue.Scope callScope) {
         SettlePutResponse r = unary("settlePut", (stub, ref) -> stub.settlePut(
-                SettlePutRequest.newBuilder().setQueue(ref).setKey(key).build()));
+                SettlePutRequest.newBuilder().setQueue(ref).setKey(key).build()), callScope);
         return r.getApplied();
     }
 
@@ -293,24 +302,13 @@ final class RpcStore<T> implements QueueStore<T> {
     private Boolean settleOnClose(IdempotencyKey key) {
         RemoteQueue.Scope bounded = new RemoteQueue.Scope();
         CompletableFuture.delayedExecutor(SETTLE_ON_CLOSE_MILLIS, TimeUnit.MILLISECONDS).execute(bounded::close);
-        boolean interrupted = Thread.interrupted();
         try {
-            for (;;) {
-                try {
-                    return remote.call("settlePut", "", 0, (stub, ref) -> stub.settlePut(
-                            SettlePutRequest.newBuilder().setQueue(ref).setKey(key).build()), bounded).getApplied();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
+            return settle(key, bounded);
         } catch (RuntimeException e) {
             // Unreachable, restarted, or no answer within the bound (the bounded scope closed).
             return null;
         } finally {
             bounded.close();
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
         }
     }
 

@@ -3,7 +3,6 @@ package dev.conduit.queue.spi;
 import dev.conduit.queue.MessageQueue;
 import dev.conduit.queue.QueueClosedException;
 import java.time.Duration;
-import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -12,16 +11,23 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * {@link MessageQueue#asPublisher()}: each subscription takes items from the queue as its
  * subscriber requests them, on the shared async threads, and completes when the handle closes.
- * Follows the Reactive Streams rules: non-positive requests end with {@code onError}, signals to
- * one subscriber are serial, and cancellation stops delivery.
+ * Follows the Reactive Streams rules: non-positive requests end with {@code onError}, every signal to
+ * one subscriber comes from its delivery loop (so they are serial, whichever thread requested or
+ * cancelled), and cancellation stops delivery.
+ *
+ * <p>An item leaves the queue only to be handed to {@code onNext}: the loop takes one item at a
+ * time, without waiting, just after checking that the subscription is still live (it waits for
+ * items apart, without taking). A cancel made inside {@code onNext} leaves every further item in
+ * the queue; a cancel from another thread at the very moment of a take may still see that one item
+ * delivered, as rule 3.12's "eventually" allows.
  *
  * @param <T> the item type
  */
 final class QueuePublisher<T> implements Flow.Publisher<T> {
     private static final Duration POLL = Duration.ofMillis(50);
-    private final MessageQueue<T> q;
+    private final StoreQueue<T> q;
 
-    QueuePublisher(MessageQueue<T> q) {
+    QueuePublisher(StoreQueue<T> q) {
         this.q = q;
     }
 
@@ -33,13 +39,16 @@ final class QueuePublisher<T> implements Flow.Publisher<T> {
     }
 
     private static final class Subscription<T> implements Flow.Subscription {
-        private final MessageQueue<T> q;
+        private final StoreQueue<T> q;
         private final Flow.Subscriber<? super T> subscriber;
         private final AtomicLong demand = new AtomicLong();
         private final AtomicBoolean running = new AtomicBoolean();
+        /** Cancelled by the subscriber, or terminated by the loop: nothing more is taken or signalled. */
         private volatile boolean done;
+        /** A non-positive request, for the loop to signal (rule 3.9) from its own thread. */
+        private volatile IllegalArgumentException badRequest;
 
-        Subscription(MessageQueue<T> q, Flow.Subscriber<? super T> subscriber) {
+        Subscription(StoreQueue<T> q, Flow.Subscriber<? super T> subscriber) {
             this.q = q;
             this.subscriber = subscriber;
         }
@@ -50,11 +59,12 @@ final class QueuePublisher<T> implements Flow.Publisher<T> {
                 return;
             }
             if (n <= 0) {
-                done = true;
-                subscriber.onError(new IllegalArgumentException("request must be positive (rule 3.9), was " + n));
-                return;
+                if (badRequest == null) {
+                    badRequest = new IllegalArgumentException("request must be positive (rule 3.9), was " + n);
+                }
+            } else {
+                demand.getAndAccumulate(n, (a, b) -> a + b < 0 ? Long.MAX_VALUE : a + b);
             }
-            demand.getAndAccumulate(n, (a, b) -> a + b < 0 ? Long.MAX_VALUE : a + b);
             drain();
         }
 
@@ -64,17 +74,27 @@ final class QueuePublisher<T> implements Flow.Publisher<T> {
             }
         }
 
+        private boolean hasWork() {
+            return !done && (badRequest != null || demand.get() > 0);
+        }
+
         private void loop() {
             try {
-                while (!done && demand.get() > 0) {
-                    List<T> batch = q.getBatch((int) Math.min(demand.get(), 256), POLL);
-                    for (T item : batch) {
-                        if (done) {
-                            return;
-                        }
-                        demand.decrementAndGet();
-                        subscriber.onNext(item);
+                while (hasWork()) {
+                    IllegalArgumentException bad = badRequest;
+                    if (bad != null) {
+                        fail(bad);
+                        return;
                     }
+                    // Take without waiting, just after the check above: a wait for an item happens
+                    // outside the take, so a cancel that comes during it leaves the item queued.
+                    T item = q.pollOrNull();
+                    if (item == null) {
+                        q.awaitNotEmpty(POLL);
+                        continue;
+                    }
+                    demand.decrementAndGet();
+                    subscriber.onNext(item);
                 }
             } catch (QueueClosedException e) {
                 if (!done) {
@@ -92,7 +112,9 @@ final class QueuePublisher<T> implements Flow.Publisher<T> {
             } finally {
                 running.set(false);
             }
-            if (!done && demand.get() > 0) {
+            // A request or bad request that came after the loop's last check but before running
+            // was cleared found the loop running and left the work to it.
+            if (hasWork()) {
                 drain();
             }
         }

@@ -285,7 +285,10 @@ public final class StoreQueue<T> implements MessageQueue<T> {
             } catch (Exception e) {
                 throw new java.util.concurrent.CompletionException("transaction body failed; nothing was put", e);
             }
-            tx.commit();
+            // A body may commit itself; a second commit would throw after its items went in.
+            if (!tx.isCommitted()) {
+                tx.commit();
+            }
         }
     }
 

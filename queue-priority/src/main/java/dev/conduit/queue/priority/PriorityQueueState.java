@@ -291,18 +291,16 @@ final class PriorityQueueState {
                 }
                 if (items == null) {
                     lanes.add(item, priority);
-                    if (!fits) {
-                        // The oldest of the lowest priority, which is the new item when it is the lowest.
-                        lanes.pollLowest();
-                        drops = 1;
-                    }
                 } else {
-                    for (drops = 0; c + n - (r + drops) > capacity; drops++) {
-                        lanes.pollLowest();
-                    }
                     for (int i = 0; i < n; i++) {
                         lanes.add(items.get(i), priorities[i]);
                     }
+                }
+                // Added first, then dropped: the oldest of the lowest priority, the new items included,
+                // so a new item lower than everything queued is the one dropped, batch or not (the
+                // same outcome as its items put one at a time).
+                for (drops = 0; c + n - (r + drops) > capacity; drops++) {
+                    lanes.pollLowest();
                 }
                 counters.setRelease(MOVED, c + n);
                 countUnderLock(DROPPED, drops);

@@ -247,8 +247,10 @@ final class QueueService extends QueueServiceGrpc.QueueServiceImplBase {
                         throw new ItemTooLargeException("an item of " + item.getPayload().size() + " bytes exceeds "
                                 + "the server's limit of " + maxItemBytes + " bytes per item");
                     }
-                    if (item.getPriority() > MessageQueue.MAX_PRIORITY) {
-                        throw new IllegalArgumentException("priority must be 0-255, not " + item.getPriority());
+                    // uint32 on the wire: a value past 2^31 reads as a negative int.
+                    if (item.getPriority() < 0 || item.getPriority() > MessageQueue.MAX_PRIORITY) {
+                        throw new IllegalArgumentException("priority must be 0-255, not "
+                                + Integer.toUnsignedString(item.getPriority()));
                     }
                     payloads.add(item.getPayload().toByteArray());
                     priorities[i] = item.getPriority();

@@ -1,5 +1,6 @@
 package dev.conduit.queue.rpc;
 
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -7,13 +8,16 @@ import java.util.concurrent.CompletableFuture;
 /**
  * The server's memory of recent put keys, so that a put retried after a lost connection is applied
  * once, and a put whose caller gave up can be settled truthfully. Bounded: the most recent
- * {@code keysPerClient} keys of each of the {@code maxClients} most recently active clients. A key
- * whose put failed (nothing added) is forgotten, so a retry runs again, unless the key was
- * {@linkplain #settle settled}: a settled key that was not applied stays refused.
+ * {@code keysPerClient} keys of each of the {@code maxClients} most recently active clients, plus
+ * the keys of puts still running (waiting for room), which are never forgotten before they end: a
+ * settle or a retry must find them. A key whose put failed (nothing added) is forgotten, so a retry
+ * runs again, unless the key was {@linkplain #settle settled}: a settled key that was not applied
+ * stays refused.
  *
  * <p>Thread-safe (one lock; the critical sections are a few map operations).
  */
 final class IdempotencyWindow {
+    private final int maxClients;
     private final int keysPerClient;
     private final Map<String, Map<Long, Outcome>> clients;
 
@@ -58,26 +62,46 @@ final class IdempotencyWindow {
      * @param keysPerClient how many recent keys per client
      */
     IdempotencyWindow(int maxClients, int keysPerClient) {
+        this.maxClients = maxClients;
         this.keysPerClient = keysPerClient;
-        this.clients = new LinkedHashMap<>(64, 0.75f, true) {
-            private static final long serialVersionUID = 1L;
-
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, Map<Long, Outcome>> eldest) {
-                return size() > maxClients;
-            }
-        };
+        this.clients = new LinkedHashMap<>(64, 0.75f, true);
     }
 
+    /** A client's keys, oldest first; forgets the least recently active clients past the bound. */
     private Map<Long, Outcome> keys(String clientId) {
-        return clients.computeIfAbsent(clientId, id -> new LinkedHashMap<>(64, 0.75f, false) {
-            private static final long serialVersionUID = 1L;
-
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<Long, Outcome> eldest) {
-                return size() > keysPerClient;
+        Map<Long, Outcome> keys = clients.get(clientId);
+        if (keys == null) {
+            keys = new LinkedHashMap<>(64, 0.75f, false);
+            clients.put(clientId, keys);
+            if (clients.size() > maxClients) {
+                for (Iterator<Map<Long, Outcome>> it = clients.values().iterator();
+                        it.hasNext() && clients.size() > maxClients; ) {
+                    Map<Long, Outcome> eldest = it.next();
+                    if (eldest != keys && allDone(eldest)) {
+                        it.remove();
+                    }
+                }
             }
-        });
+        }
+        return keys;
+    }
+
+    private static boolean allDone(Map<Long, Outcome> keys) {
+        for (Outcome o : keys.values()) {
+            if (!o.isDone()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Forgets a client's oldest keys past the bound, except those whose put is still running. */
+    private void trim(Map<Long, Outcome> keys) {
+        for (Iterator<Outcome> it = keys.values().iterator(); it.hasNext() && keys.size() > keysPerClient; ) {
+            if (it.next().isDone()) {
+                it.remove();
+            }
+        }
     }
 
     /**
@@ -91,7 +115,12 @@ final class IdempotencyWindow {
      *     because the key was settled first)
      */
     synchronized Outcome claim(String clientId, long sequence, Outcome fresh) {
-        return keys(clientId).putIfAbsent(sequence, fresh);
+        Map<Long, Outcome> keys = keys(clientId);
+        Outcome earlier = keys.putIfAbsent(sequence, fresh);
+        if (earlier == null) {
+            trim(keys);
+        }
+        return earlier;
     }
 
     /**
@@ -124,6 +153,7 @@ final class IdempotencyWindow {
         if (o == null) {
             o = Outcome.refused();
             keys.put(sequence, o);
+            trim(keys);
             return o;
         }
         o.settled = true;

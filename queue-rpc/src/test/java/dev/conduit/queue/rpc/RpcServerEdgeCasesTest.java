@@ -76,4 +76,38 @@ class RpcServerEdgeCasesTest {
             assertEquals(List.of("after", "kept"), q.getBatch(10, Duration.ofSeconds(5)));
         }
     }
+
+    @Test
+    void settlingAPutWhoseKeyLeftTheWindowStillEndsItsWaitForRoom() throws Exception {
+        QueueDescriptor full = LOOPBACK.fresh("settle-evicted").withCapacity(1);
+        QueueDescriptor other = LOOPBACK.fresh("settle-other");
+        try (MessageQueue<String> q = full.open(Codecs.string());
+                MessageQueue<String> o = other.open(Codecs.string())) {
+            q.put("first");
+            o.size();
+            String client = "evicting-client";
+            QueueServiceGrpc.QueueServiceFutureStub async = QueueServiceGrpc.newFutureStub(LOOPBACK.raw())
+                    .withDeadlineAfter(60, TimeUnit.SECONDS);
+            ListenableFuture<PutResponse> waiting = async.put(put(full, "waiting", 0, client, 1,
+                    TimeUnit.SECONDS.toNanos(50)));
+            // The put waits on the server for room; later puts of the same client, on the same
+            // connection and so handled after it, push its key out of the window.
+            for (int s = 2; s < 2 + KEYS_PER_CLIENT + 1; s++) {
+                assertTrue(blocking().put(put(other, "x" + s, 0, client, s, 0)).getAccepted());
+            }
+            // The client gives up on the waiting put: the server answers "not applied, and never will be".
+            boolean applied = blocking().settlePut(SettlePutRequest.newBuilder().setQueue(ref(full))
+                    .setKey(IdempotencyKey.newBuilder().setClientId(client).setSequence(1)).build()).getApplied();
+            assertFalse(applied, "nothing made room: the put was not applied");
+            assertEquals("first", q.get(Duration.ofSeconds(5)));
+            boolean added;
+            try {
+                added = waiting.get(10, TimeUnit.SECONDS).getAccepted();
+            } catch (ExecutionException e) {
+                added = false;
+            }
+            assertFalse(added, "a put settled as not applied was applied afterwards");
+            assertEquals(0, q.size(), "a put settled as not applied was applied afterwards");
+        }
+    }
 }

@@ -209,7 +209,11 @@ final class BroadcastStore implements QueueStore<byte[]> {
         lock.lock();
         try {
             long[] c = cursors.get(subscriber);
-            return (int) (tail - (c != null ? c[0] : head));
+            if (c != null) {
+                return (int) (tail - c[0]);
+            }
+            // No cursor yet: its first read makes one where cursor() would, and sees what is after it.
+            return cursors.isEmpty() ? (int) (tail - head) : 0;
         } finally {
             lock.unlock();
         }

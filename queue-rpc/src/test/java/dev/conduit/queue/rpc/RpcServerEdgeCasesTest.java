@@ -110,4 +110,21 @@ class RpcServerEdgeCasesTest {
             assertEquals(0, q.size(), "a put settled as not applied was applied afterwards");
         }
     }
+
+    @Test
+    void theQueueItselfOfABroadcastQueueReportsTheSizeItsGetsSee() throws Exception {
+        QueueDescriptor d = LOOPBACK.fresh("bcast-size").withOption("broadcast", "true").withCapacity(10);
+        try (MessageQueue<String> pub = d.open(Codecs.string());
+                MessageQueue<String> audit = pub.subscriber("audit")) {
+            pub.putAll(List.of("1", "2"));
+            try (MessageQueue<String> main = d.open(Codecs.string())) {
+                int size = main.size();
+                boolean ready = main.awaitNotEmpty(Duration.ZERO);
+                List<String> got = main.getBatch(10, Duration.ZERO);
+                assertEquals(got.size(), size, "size() said " + size + " but a get found " + got);
+                assertEquals(!got.isEmpty(), ready, "awaitNotEmpty said " + ready + " but a get found " + got);
+            }
+            assertEquals(List.of("1", "2"), audit.getBatch(10, Duration.ofSeconds(1)));
+        }
+    }
 }

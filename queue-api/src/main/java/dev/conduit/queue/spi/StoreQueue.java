@@ -372,7 +372,99 @@ public final class StoreQueue<T> implements MessageQueue<T> {
         if (nanos == 0) {
             return CompletableFuture.failedFuture(empty(0));
         }
-        return AsyncSupport.run(() -> doGet(nanos));
+        PendingGet pending = new PendingGet(nanos);
+        AsyncSupport.executor().execute(pending::takeWhenReady);
+        return pending;
+    }
+
+    /**
+     * The future of a {@link #getAsync} that waits. Its caller may complete it first ({@code cancel},
+     * {@code orTimeout}, {@code completeOnTimeout}); an item taken after that could be handed to no
+     * one. So the waiting thread waits without taking ({@code awaitNotEmpty}) and then, holding
+     * {@link #claim}, checks that the future is still open and takes without waiting; a completion
+     * from outside takes {@link #claim} too, so it comes either before the take (the item stays
+     * queued) or after it (the future holds the item and the completion returns false).
+     */
+    private final class PendingGet extends CompletableFuture<T> {
+        /** The longest wait between checks that the caller has not given up (a cancelled wait ends). */
+        private static final long SLICE_NANOS = 100_000_000L;
+        private final long timeoutNanos;
+        private final java.util.concurrent.locks.ReentrantLock claim = new java.util.concurrent.locks.ReentrantLock();
+        /** Whether the outcome is decided: by a take, by the wait ending, or from outside. Guarded by claim. */
+        private boolean settled;
+
+        PendingGet(long timeoutNanos) {
+            this.timeoutNanos = timeoutNanos;
+        }
+
+        private boolean settle() {
+            claim.lock();
+            try {
+                if (settled) {
+                    return false;
+                }
+                settled = true;
+                return true;
+            } finally {
+                claim.unlock();
+            }
+        }
+
+        @Override
+        public boolean complete(T value) {
+            return settle() && super.complete(value);
+        }
+
+        @Override
+        public boolean completeExceptionally(Throwable ex) {
+            return settle() && super.completeExceptionally(ex);
+        }
+
+        @Override
+        public boolean cancel(boolean mayInterruptIfRunning) {
+            return settle() ? super.cancel(mayInterruptIfRunning) : isCancelled();
+        }
+
+        void takeWhenReady() {
+            try {
+                long deadline = Deadline.deadline(timeoutNanos);
+                IdleStrategy missed = new BackoffIdleStrategy();
+                for (int misses = 0; !isDone();) {
+                    long left = Deadline.remaining(deadline);
+                    if (left == 0) {
+                        if (settle()) {
+                            super.completeExceptionally(empty(timeoutNanos));
+                        }
+                        return;
+                    }
+                    QueueStore<T> s = store();
+                    if (!s.awaitNotEmpty(Math.min(left, SLICE_NANOS))) {
+                        continue;
+                    }
+                    T item;
+                    claim.lock();
+                    try {
+                        if (settled) {
+                            return;
+                        }
+                        item = s.tryPoll();
+                        settled = item != null;
+                    } finally {
+                        claim.unlock();
+                    }
+                    if (item != null) {
+                        super.complete(item);
+                        return;
+                    }
+                    // Another consumer took it first; back off if that keeps happening.
+                    missed.idle(misses++);
+                }
+            } catch (Throwable t) {
+                if (settle()) {
+                    super.completeExceptionally(t);
+                }
+            }
+        }
     }
 
     @Override

@@ -1518,6 +1518,26 @@ public abstract class QueueConformanceTest {
     }
 
     @Test
+    void getAsyncGivenUpByItsCallerTakesNoItemPutLater() throws Exception {
+        assumeHandlesSharedBetweenThreads(); // the waiting get runs on Conduit's async threads
+        MessageQueue<String> q = newQueue(4);
+        CompletableFuture<String> cancelled = q.getAsync(PATIENCE);
+        assertTrue(cancelled.cancel(true));
+        CompletableFuture<String> timedOut = q.getAsync(PATIENCE).orTimeout(20, TimeUnit.MILLISECONDS);
+        ExecutionException e = assertThrows(ExecutionException.class,
+                () -> timedOut.get(PATIENCE.toSeconds(), TimeUnit.SECONDS));
+        assertInstanceOf(TimeoutException.class, e.getCause());
+        q.put("kept");
+        // No latch can say that an abandoned getter will never take: watch for a while instead.
+        long end = System.nanoTime() + SHORT.multipliedBy(3).toNanos();
+        while (System.nanoTime() < end) {
+            assertEquals(1, q.size(), "a getAsync whose future was cancelled or timed out took the item: lost");
+            Thread.sleep(5);
+        }
+        assertEquals("kept", q.get(PATIENCE));
+    }
+
+    @Test
     void putAsyncOnAFullQueueCompletesOnceThereIsRoom() throws Exception {
         assumeHandlesSharedBetweenThreads();
         MessageQueue<String> q = newQueue(1);
@@ -1651,6 +1671,42 @@ public abstract class QueueConformanceTest {
         assertEquals(range(0, 20), new ArrayList<>(sub.items));
         q.close();
         sub.completed.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+    }
+
+    @Test
+    void publisherCancelledInsideOnNextLeavesTheUndeliveredItemsQueued() throws Exception {
+        assumeHandlesSharedBetweenThreads();
+        MessageQueue<Long> q = newQueue(16);
+        putAllOf(q, range(0, 10));
+        List<Long> items = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch first = new CountDownLatch(1);
+        CompletableFuture<Flow.Subscription> subscription = new CompletableFuture<>();
+        q.asPublisher().subscribe(new Flow.Subscriber<Long>() {
+            @Override
+            public void onSubscribe(Flow.Subscription s) {
+                subscription.complete(s);
+            }
+
+            @Override
+            public void onNext(Long item) {
+                items.add(item);
+                subscription.join().cancel();
+                first.countDown();
+            }
+
+            @Override
+            public void onError(Throwable t) {
+            }
+
+            @Override
+            public void onComplete() {
+            }
+        });
+        subscription.get(PATIENCE.toSeconds(), TimeUnit.SECONDS).request(10);
+        assertTrue(first.await(PATIENCE.toSeconds(), TimeUnit.SECONDS), "the first item was not delivered");
+        Thread.sleep(SHORT.toMillis()); // time for a loop that went on after the cancel to take more
+        assertEquals(List.of(0L), new ArrayList<>(items), "delivered after a cancel made inside onNext");
+        assertEquals(range(1, 10), take(q, 9), "the items the publisher did not deliver must stay queued");
     }
 
     @Test

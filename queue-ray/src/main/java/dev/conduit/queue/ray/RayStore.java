@@ -463,6 +463,9 @@ final class RayStore<T> implements QueueStore<T> {
         }
         takeLock.lockInterruptibly();
         try {
+            // close() may have given back what this handle held while this get waited for the lock:
+            // items taken now would stay in a closed handle.
+            checkOpen();
             if (prefetched.isEmpty()) {
                 hold(fetch(Math.max(maxItems, options.prefetch()), timeoutNanos));
             } else if (prefetched.size() < maxItems) {

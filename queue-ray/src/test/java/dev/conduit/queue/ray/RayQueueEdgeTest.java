@@ -1,0 +1,118 @@
+package dev.conduit.queue.ray;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.conduit.queue.MessageQueue;
+import dev.conduit.queue.QueueClosedException;
+import dev.conduit.queue.QueueDescriptor;
+import dev.conduit.queue.codec.Codecs;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Edges of the ray backend's contract on a real cluster: a prefetching handle closed while its consumer takes. */
+@EnabledIfSystemProperty(named = RayTestCluster.ADDRESS_PROPERTY, matches = ".+",
+        disabledReason = RayTestCluster.SKIP_REASON)
+@ExtendWith(RayDriver.class)
+@Timeout(180)
+class RayQueueEdgeTest {
+    private static String namespace;
+
+    @BeforeAll
+    static void chooseNamespace() {
+        namespace = RayTestCluster.freshNamespace("edge");
+    }
+
+    @Test
+    @Timeout(240)
+    void closingAPrefetchingHandleWhileItsConsumerTakesLosesNoItem() throws Exception {
+        // A producer handle of the same process with a window of one call holds items back, so the
+        // consumer's every get first sends them, and often waits for the producer's lock: close()
+        // meets the consumer between its open check and its prefetch.
+        QueueDescriptor d = QueueDescriptor.ray("prefetch-close").withCapacity(100_000)
+                .withOption(RayQueueOptions.RAY_NAMESPACE, namespace).withOption(RayQueueOptions.HOST, "edge");
+        int trials = 6;
+        try (MessageQueue<String> drain = d.open(Codecs.string())) {
+            for (int trial = 0; trial < trials; trial++) {
+                MessageQueue<String> producer = d.withOption(RayQueueOptions.PIPELINE, "1").open(Codecs.string());
+                MessageQueue<String> consumer = d.withOption(RayQueueOptions.PREFETCH, "8").open(Codecs.string());
+                AtomicBoolean stop = new AtomicBoolean();
+                AtomicInteger produced = new AtomicInteger();
+                AtomicReference<Throwable> failed = new AtomicReference<>();
+                List<String> consumed = Collections.synchronizedList(new ArrayList<>());
+                int t = trial;
+                Thread p = new Thread(() -> {
+                    try {
+                        while (!stop.get()) {
+                            producer.put(t + ":" + produced.get());
+                            produced.incrementAndGet();
+                        }
+                    } catch (Throwable e) {
+                        failed.compareAndSet(null, e);
+                    }
+                }, "edge-producer");
+                Thread c = new Thread(() -> {
+                    try {
+                        for (;;) {
+                            consumed.add(consumer.get(Duration.ofSeconds(10)));
+                        }
+                    } catch (QueueClosedException e) {
+                        // the end
+                    } catch (Throwable e) {
+                        failed.compareAndSet(null, e);
+                    }
+                }, "edge-consumer");
+                p.start();
+                c.start();
+                long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (consumed.size() < 200 + 37 * trial && failed.get() == null) {
+                    assertTrue(System.nanoTime() < giveUp, "the consumer took " + consumed.size() + " items in 30 s");
+                    Thread.sleep(1);
+                }
+                consumer.close();
+                c.join(TimeUnit.SECONDS.toMillis(30));
+                assertFalse(c.isAlive(), "the consumer ended after close");
+                stop.set(true);
+                p.join(TimeUnit.SECONDS.toMillis(30));
+                assertFalse(p.isAlive());
+                producer.close();
+                assertNull(failed.get());
+                List<String> rest = new ArrayList<>();
+                for (;;) {
+                    List<String> got = drain.getBatch(10_000, Duration.ofMillis(300));
+                    if (got.isEmpty()) {
+                        break;
+                    }
+                    rest.addAll(got);
+                }
+                Set<String> seen = new HashSet<>();
+                for (String s : consumed) {
+                    assertTrue(seen.add(s), "delivered twice: " + s);
+                }
+                for (String s : rest) {
+                    assertTrue(seen.add(s), "delivered twice: " + s);
+                }
+                assertEquals(produced.get(), seen.size(), "trial " + trial + ": consumed " + consumed.size()
+                        + ", left in the queue " + rest.size() + ", put " + produced.get());
+            }
+            drain.destroy();
+        } finally {
+            RayBackend.destroyHost(d);
+        }
+    }
+}

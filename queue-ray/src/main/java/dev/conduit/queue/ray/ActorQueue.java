@@ -124,17 +124,22 @@ final class ActorQueue {
         return capacity;
     }
 
+    /** How a wait ended. */
+    private enum Wait {
+        READY, TIMED_OUT, CANCELLED
+    }
+
     /**
      * Adds one payload, waiting up to {@code waitMillis} for room (behind every overflow batch).
      *
+     * @param flags {@link Requests#LAST_TRY}, {@link Requests#CONTINUED}
      * @return the room left after adding it, or -1 if it was not added (full, cancelled)
      * @throws QueueGoneException if the queue was destroyed
      */
-    long offer(Slice payload, int priority, long waitMillis, long token) {
+    long offer(Slice payload, int priority, long waitMillis, long token, int flags) {
         lock.lock();
         try {
-            if (!awaitRoom(1, waitMillis, token)) {
-                rejected++;
+            if (!admitted(awaitRoom(1, waitMillis, token, flags), flags)) {
                 return -1;
             }
             append(payload, priority);
@@ -150,14 +155,15 @@ final class ActorQueue {
     /**
      * Adds every item of a batch at once, or none, waiting up to {@code waitMillis} for room for all.
      *
+     * @param flags {@link Requests#LAST_TRY}, {@link Requests#CONTINUED}
      * @return the room left after adding them, or -1 if nothing was added
      * @throws QueueGoneException if the queue was destroyed
      */
-    long offerAll(Batch batch, long waitMillis, long token) {
+    long offerAll(Batch batch, long waitMillis, long token, int flags) {
         lock.lock();
         try {
-            if (batch.count() > capacity || !awaitRoom(batch.count(), waitMillis, token)) {
-                rejected++;
+            Wait room = batch.count() > capacity ? Wait.TIMED_OUT : awaitRoom(batch.count(), waitMillis, token, flags);
+            if (!admitted(room, flags)) {
                 return -1;
             }
             appendAll(batch);
@@ -196,13 +202,14 @@ final class ActorQueue {
     /**
      * Removes up to {@code maxItems} items, waiting up to {@code waitMillis} for the first.
      *
+     * @param flags {@link Requests#CONTINUED}
      * @return the items in {@link Frames} layout, in queue order; no items on timeout or cancel
      * @throws QueueGoneException if the queue was destroyed
      */
-    byte[] poll(int maxItems, long waitMillis, long token) {
+    byte[] poll(int maxItems, long waitMillis, long token, int flags) {
         lock.lock();
         try {
-            if (!awaitItems(waitMillis, token)) {
+            if (awaitItems(waitMillis, token, flags) != Wait.READY) {
                 return Frames.EMPTY;
             }
             int n = Math.min(Math.max(1, maxItems), size);
@@ -258,13 +265,14 @@ final class ActorQueue {
     /**
      * Waits until the queue holds an item.
      *
+     * @param flags {@link Requests#CONTINUED}
      * @return true if it holds one
      * @throws QueueGoneException if the queue was destroyed
      */
-    boolean awaitNotEmpty(long waitMillis, long token) {
+    boolean awaitNotEmpty(long waitMillis, long token, int flags) {
         lock.lock();
         try {
-            boolean ready = awaitItems(waitMillis, token);
+            boolean ready = awaitItems(waitMillis, token, flags) == Wait.READY;
             if (ready) {
                 notEmpty.signal();
             }
@@ -376,62 +384,86 @@ final class ActorQueue {
         }
     }
 
-    private boolean awaitRoom(int n, long waitMillis, long token) {
-        checkAlive();
-        if (isCancelled(token)) {
-            return false;
-        }
-        if (hasRoom(n)) {
+    /**
+     * Whether a put may go ahead; counts a refusal that ends the put (a timeout of its last try, not
+     * a cancel: the client then reports an interrupt or a closed handle).
+     */
+    private boolean admitted(Wait room, int flags) {
+        if (room == Wait.READY) {
             return true;
         }
-        if (waitMillis <= 0) {
-            return false;
+        if (room == Wait.TIMED_OUT && (flags & Requests.LAST_TRY) != 0) {
+            rejected++;
         }
-        waits++;
+        return false;
+    }
+
+    private Wait awaitRoom(int n, long waitMillis, long token, int flags) {
+        checkAlive();
+        if (isCancelled(token)) {
+            return Wait.CANCELLED;
+        }
+        if (hasRoom(n)) {
+            return Wait.READY;
+        }
+        if (waitMillis <= 0) {
+            return Wait.TIMED_OUT;
+        }
+        countWait(flags);
         long left = TimeUnit.MILLISECONDS.toNanos(waitMillis);
         while (!hasRoom(n)) {
-            if (left <= 0 || isCancelled(token)) {
+            boolean cancelled = isCancelled(token);
+            if (left <= 0 || cancelled) {
                 // Pass on a wake-up this call may have consumed without using it.
                 if (size < capacity) {
                     notFull.signal();
                 }
-                return false;
+                return cancelled ? Wait.CANCELLED : Wait.TIMED_OUT;
             }
             left = awaitNanos(notFull, left);
             checkAlive();
         }
-        return true;
+        return Wait.READY;
+    }
+
+    private void countWait(int flags) {
+        if ((flags & Requests.CONTINUED) == 0) {
+            waits++;
+        }
     }
 
     private boolean hasRoom(int n) {
         return overflow.isEmpty() && size + n <= capacity;
     }
 
-    private boolean awaitItems(long waitMillis, long token) {
+    private Wait awaitItems(long waitMillis, long token, int flags) {
         checkAlive();
         if (isCancelled(token)) {
-            return false;
+            return Wait.CANCELLED;
         }
         if (size > 0) {
-            return true;
+            return Wait.READY;
         }
         if (waitMillis <= 0) {
-            return false;
+            return Wait.TIMED_OUT;
         }
-        waits++;
+        countWait(flags);
         long left = TimeUnit.MILLISECONDS.toNanos(waitMillis);
         while (size == 0) {
-            if (left <= 0 || isCancelled(token)) {
-                return false;
+            if (isCancelled(token)) {
+                return Wait.CANCELLED;
+            }
+            if (left <= 0) {
+                return Wait.TIMED_OUT;
             }
             left = awaitNanos(notEmpty, left);
             checkAlive();
         }
         if (isCancelled(token)) {
             notEmpty.signal();
-            return false;
+            return Wait.CANCELLED;
         }
-        return true;
+        return Wait.READY;
     }
 
     private static long awaitNanos(Condition condition, long nanos) {

@@ -77,7 +77,7 @@ public final class QueueActor {
     public long offer(byte[] request) {
         return queue(request).offer(new ActorQueue.Slice(request, Requests.OFFER_PAYLOAD_OFFSET,
                 request.length - Requests.OFFER_PAYLOAD_OFFSET), Requests.priority(request),
-                Requests.waitMillis(request), Requests.token(request));
+                Requests.waitMillis(request), Requests.token(request), Requests.flags(request));
     }
 
     /**
@@ -88,7 +88,7 @@ public final class QueueActor {
      */
     public long offerAll(byte[] request) {
         return queue(request).offerAll(ActorQueue.Batch.of(request, Requests.WAITING_HEADER_LENGTH),
-                Requests.waitMillis(request), Requests.token(request));
+                Requests.waitMillis(request), Requests.token(request), Requests.flags(request));
     }
 
     /**
@@ -108,7 +108,8 @@ public final class QueueActor {
      * @return the items in {@link Frames} layout
      */
     public byte[] poll(byte[] request) {
-        return queue(request).poll(Requests.maxItems(request), Requests.waitMillis(request), Requests.token(request));
+        return queue(request).poll(Requests.maxItems(request), Requests.waitMillis(request), Requests.token(request),
+                Requests.flags(request));
     }
 
     /**
@@ -128,7 +129,8 @@ public final class QueueActor {
      * @return true if it holds one
      */
     public boolean awaitNotEmpty(byte[] request) {
-        return queue(request).awaitNotEmpty(Requests.waitMillis(request), Requests.token(request));
+        return queue(request).awaitNotEmpty(Requests.waitMillis(request), Requests.token(request),
+                Requests.flags(request));
     }
 
     /**

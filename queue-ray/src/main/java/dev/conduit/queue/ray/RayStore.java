@@ -159,15 +159,16 @@ final class RayStore<T> implements QueueStore<T> {
             return true;
         }
         flushQueue();
-        if (answered(call(actor.task(QueueActor::offer, Requests.offer(queue, payload, priority, 0L, 0L)).remote()))) {
+        if (answered(call(actor.task(QueueActor::offer,
+                Requests.offer(queue, payload, priority, 0L, 0L, firstTry(timeoutNanos))).remote()))) {
             return true;
         }
         if (timeoutNanos == 0) {
             return false;
         }
-        return added(timeoutNanos, (waitMillis, token) -> actor.task(QueueActor::offer,
-                Requests.offer(queue, payload, priority, waitMillis, token)).setConcurrencyGroup(QueueActor.PUTTERS)
-                .remote());
+        return added(timeoutNanos, (waitMillis, token, flags) -> actor.task(QueueActor::offer,
+                Requests.offer(queue, payload, priority, waitMillis, token, flags))
+                .setConcurrencyGroup(QueueActor.PUTTERS).remote());
     }
 
     @Override
@@ -182,16 +183,33 @@ final class RayStore<T> implements QueueStore<T> {
             return true;
         }
         flushQueue();
-        if (answered(call(actor.task(QueueActor::offerAll, Requests.offerAll(queue, payloads, priorities, 0L, 0L))
-                .remote()))) {
+        if (answered(call(actor.task(QueueActor::offerAll,
+                Requests.offerAll(queue, payloads, priorities, 0L, 0L, firstTry(timeoutNanos))).remote()))) {
             return true;
         }
         if (timeoutNanos == 0) {
             return false;
         }
-        return added(timeoutNanos, (waitMillis, token) -> actor.task(QueueActor::offerAll,
-                Requests.offerAll(queue, payloads, priorities, waitMillis, token))
+        return added(timeoutNanos, (waitMillis, token, flags) -> actor.task(QueueActor::offerAll,
+                Requests.offerAll(queue, payloads, priorities, waitMillis, token, flags))
                 .setConcurrencyGroup(QueueActor.PUTTERS).remote());
+    }
+
+    /** The flags of a put's non-waiting first call: its last try when the put may not wait. */
+    private static int firstTry(long timeoutNanos) {
+        return timeoutNanos == 0 ? Requests.LAST_TRY : 0;
+    }
+
+    /**
+     * The flags of one waiting call of an operation: {@link Requests#LAST_TRY} when the deadline
+     * passes within its wait, {@link Requests#CONTINUED} when an earlier call of it waited.
+     */
+    private static int waitFlags(long deadline, long waitMillis, boolean continued) {
+        int flags = continued ? Requests.CONTINUED : 0;
+        if (Deadline.remaining(deadline) <= TimeUnit.MILLISECONDS.toNanos(waitMillis)) {
+            flags |= Requests.LAST_TRY;
+        }
+        return flags;
     }
 
     /**
@@ -424,10 +442,11 @@ final class RayStore<T> implements QueueStore<T> {
 
     private boolean added(long timeoutNanos, WaitingCall<Long> send) throws InterruptedException {
         long deadline = Deadline.deadline(timeoutNanos);
-        for (;;) {
+        for (boolean continued = false;; continued = true) {
             long waitMillis = actorWaitMillis(deadline);
             long token = TOKENS.getAndAdd(2);
-            Outcome<Long> o = await(send.send(waitMillis, token), waitMillis, token);
+            Outcome<Long> o = await(send.send(waitMillis, token, waitFlags(deadline, waitMillis, continued)),
+                    waitMillis, token);
             if (o.value() >= 0) {
                 answered(o.value());
                 if (o.abandoned() == Abandon.INTERRUPTED) {
@@ -582,10 +601,11 @@ final class RayStore<T> implements QueueStore<T> {
 
     private byte[] take(int maxItems, long timeoutNanos) throws InterruptedException {
         long deadline = Deadline.deadline(timeoutNanos);
-        for (;;) {
+        for (boolean continued = false;; continued = true) {
             long waitMillis = actorWaitMillis(deadline);
             long token = TOKENS.getAndAdd(2);
-            Outcome<byte[]> o = await(actor.task(QueueActor::poll, Requests.poll(queue, maxItems, waitMillis, token))
+            Outcome<byte[]> o = await(actor.task(QueueActor::poll,
+                    Requests.poll(queue, maxItems, waitMillis, token, waitFlags(deadline, waitMillis, continued)))
                     .setConcurrencyGroup(QueueActor.GETTERS).remote(), waitMillis, token);
             if (o.abandoned() != Abandon.NONE && Frames.count(o.value()) > 0) {
                 // Handed over after our cancel was sent: give the items back rather than lose them.
@@ -645,10 +665,11 @@ final class RayStore<T> implements QueueStore<T> {
             return false;
         }
         long deadline = Deadline.deadline(timeoutNanos);
-        for (;;) {
+        for (boolean continued = false;; continued = true) {
             long waitMillis = actorWaitMillis(deadline);
             long token = TOKENS.getAndAdd(2);
-            Outcome<Boolean> o = await(actor.task(QueueActor::awaitNotEmpty, Requests.await(queue, waitMillis, token))
+            Outcome<Boolean> o = await(actor.task(QueueActor::awaitNotEmpty,
+                    Requests.await(queue, waitMillis, token, waitFlags(deadline, waitMillis, continued)))
                     .setConcurrencyGroup(QueueActor.GETTERS).remote(), waitMillis, token);
             o.throwIfAbandoned(this);
             if (o.value() || Deadline.remaining(deadline) == 0) {
@@ -821,6 +842,6 @@ final class RayStore<T> implements QueueStore<T> {
     /** Sends one waiting call. */
     @FunctionalInterface
     private interface WaitingCall<R> {
-        ObjectRef<R> send(long waitMillis, long token);
+        ObjectRef<R> send(long waitMillis, long token, int flags);
     }
 }

@@ -159,6 +159,21 @@ class QueueActorTest {
     }
 
     @Test
+    void onlyARefusedLastTryCountsAsRejectedAndAContinuedWaitIsNotCountedAgain() {
+        long q = open("counts", 1);
+        offer(q, "a", 128, 0, 0);
+        assertEquals(-1, actor.offer(Requests.offer(q, b("b"), 128, 0, 0, 0)), "a first try the client follows");
+        assertEquals(-1, actor.offer(Requests.offer(q, b("b"), 128, 20, 21, 0)), "a wait the client follows");
+        assertEquals(-1, actor.offer(Requests.offer(q, b("b"), 128, 20, 23, Requests.LAST_TRY | Requests.CONTINUED)));
+        long[] s = actor.stats(q);
+        assertEquals(1, s[4], "one put refused");
+        assertEquals(1, s[5], "one put waited");
+        actor.cancel(q, 25);
+        assertEquals(-1, actor.offer(Requests.offer(q, b("b"), 128, 10_000, 25, Requests.LAST_TRY)));
+        assertEquals(1, actor.stats(q)[4], "a cancelled put (interrupt, close) is not a refusal");
+    }
+
+    @Test
     void sendParksBatchesThatFindNoRoomAndAdmitsThemInOrderAheadOfLaterPuts() {
         long q = open("park", 3);
         assertEquals(1, actor.send(Requests.send(q, bytes("a", "b"), priorities(2))));

@@ -3,11 +3,14 @@ package dev.conduit.queue.ray;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.conduit.queue.MessageQueue;
 import dev.conduit.queue.QueueClosedException;
 import dev.conduit.queue.QueueDescriptor;
+import dev.conduit.queue.QueueFullException;
+import dev.conduit.queue.QueueMetrics;
 import dev.conduit.queue.codec.Codecs;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,6 +18,7 @@ import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -25,7 +29,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** Edges of the ray backend's contract on a real cluster: a prefetching handle closed while its consumer takes. */
+/**
+ * Edges of the ray backend's contract on a real cluster: the refusal counter, and a prefetching
+ * handle closed while its consumer is still taking.
+ */
 @EnabledIfSystemProperty(named = RayTestCluster.ADDRESS_PROPERTY, matches = ".+",
         disabledReason = RayTestCluster.SKIP_REASON)
 @ExtendWith(RayDriver.class)
@@ -36,6 +43,45 @@ class RayQueueEdgeTest {
     @BeforeAll
     static void chooseNamespace() {
         namespace = RayTestCluster.freshNamespace("edge");
+    }
+
+    /** Waits until the queue's actor counted {@code n} waits: the waiting call holds a wait thread. */
+    private static void awaitWaits(MessageQueue<?> q, long n) throws InterruptedException {
+        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (q.metrics().waits() < n) {
+            assertTrue(System.nanoTime() < giveUp, "no waiting call reached the actor within 20 s");
+            Thread.sleep(5);
+        }
+    }
+
+    @Test
+    void aTimedOutPutIsOneRefusalAndAPutThatWaitedAndGotInIsNone() throws Exception {
+        QueueDescriptor d = QueueDescriptor.ray("refusals").withCapacity(1)
+                .withOption(RayQueueOptions.RAY_NAMESPACE, namespace).withOption(RayQueueOptions.HOST, "edge");
+        try (MessageQueue<String> q = d.open(Codecs.string()); MessageQueue<String> other = d.open(Codecs.string())) {
+            q.put("a");
+            assertThrows(QueueFullException.class, () -> q.put("b", Duration.ofMillis(50)));
+            assertEquals(1, q.metrics().rejected(), "one put timed out");
+            long waitsBefore = q.metrics().waits();
+            CompletableFuture<Void> waiting = CompletableFuture.runAsync(() -> {
+                try {
+                    other.put("c", Duration.ofSeconds(20));
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            awaitWaits(q, waitsBefore + 1);
+            assertEquals("a", q.get(Duration.ofSeconds(5)));
+            waiting.get(20, TimeUnit.SECONDS);
+            QueueMetrics m = q.metrics();
+            assertEquals(1, m.rejected(), "the put that waited for room got in: not refused");
+            assertFalse(q.offer("d"));
+            assertEquals(2, q.metrics().rejected());
+            assertEquals("c", q.get(Duration.ofSeconds(5)));
+            q.destroy();
+        } finally {
+            RayBackend.destroyHost(d);
+        }
     }
 
     @Test

@@ -16,17 +16,23 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,17 +64,77 @@ final class RemoteQueue {
 
     /**
      * The calls one handle has in flight, so that closing the handle ends them at once (with
-     * {@link QueueClosedException}) while other handles on the same channel carry on.
+     * {@link QueueClosedException}) while other handles on the same channel carry on. A get is
+     * ended by asking the server (CancelGet), not by cutting the call off: the server may have taken
+     * items for its answer already, and the answer must still arrive, or they would be lost.
      */
     static final class Scope {
+        /** How long {@link #close()} waits for the answers of the calls it asked the server to end. */
+        static final long END_GENTLY_NANOS = TimeUnit.SECONDS.toNanos(2);
+
         private final Set<Future<?>> inflight = ConcurrentHashMap.newKeySet();
+        /** How to ask the server to end a call in flight early; its absence means cancel outright. */
+        private final Map<Future<?>, Supplier<Future<?>>> enders = new ConcurrentHashMap<>();
         private volatile boolean closed;
 
-        /** Ends every call in flight and refuses new ones. */
+        /**
+         * Ends every call in flight and refuses new ones. Gets are asked to end and their answers
+         * awaited, for at most {@link #END_GENTLY_NANOS}; the rest are cancelled.
+         */
         void close() {
             closed = true;
+            List<Future<?>> asked = new ArrayList<>();
             for (Future<?> f : inflight) {
+                if (askToEnd(f)) {
+                    asked.add(f);
+                } else {
+                    f.cancel(false);
+                }
+            }
+            awaitOrCancel(asked, END_GENTLY_NANOS);
+        }
+
+        /** @return whether the server was asked to end the call (false: it must be cancelled) */
+        private boolean askToEnd(Future<?> f) {
+            Supplier<Future<?>> ender = enders.get(f);
+            if (ender == null) {
+                return false;
+            }
+            try {
+                return ender.get() != null;
+            } catch (RuntimeException e) {
+                return false;
+            }
+        }
+
+        /** Ends a call started as the scope closed: as {@link #close()} does, without waiting here. */
+        void endLate(Future<?> f) {
+            if (askToEnd(f)) {
+                CompletableFuture.delayedExecutor(END_GENTLY_NANOS, TimeUnit.NANOSECONDS)
+                        .execute(() -> f.cancel(false));
+            } else {
                 f.cancel(false);
+            }
+        }
+
+        private static void awaitOrCancel(List<Future<?>> calls, long nanos) {
+            boolean interrupted = false;
+            long deadline = System.nanoTime() + nanos;
+            for (Future<?> f : calls) {
+                for (;;) {
+                    try {
+                        f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                        break;
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    } catch (ExecutionException | TimeoutException | CancellationException e) {
+                        break;
+                    }
+                }
+                f.cancel(false);
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
 
@@ -88,15 +154,16 @@ final class RemoteQueue {
         ListenableFuture<R> start(QueueServiceFutureStub stub, QueueRef ref);
 
         /**
-         * Asks the server to end the attempt early, when the calling thread is interrupted, so
-         * that its answer (and any items it carries) still arrives instead of being cut off.
+         * Asks the server to end the attempt early, when the calling thread is interrupted or the
+         * handle closes, so that its answer (and any items it carries) still arrives instead of
+         * being cut off.
          *
-         * @param stub the stub, without a deadline
+         * @param stub the stub, with a deadline of the call timeout
          * @param ref the queue
-         * @return true if the server was asked; false to cancel the call outright
+         * @return the pending request that asks it, or null to cancel the call outright
          */
-        default boolean endEarly(QueueServiceFutureStub stub, QueueRef ref) {
-            return false;
+        default ListenableFuture<?> endEarly(QueueServiceFutureStub stub, QueueRef ref) {
+            return null;
         }
 
         /**
@@ -302,10 +369,14 @@ final class RemoteQueue {
 
     private <R> R await(ListenableFuture<R> f, Scope scope, Attempt<R> attempt, QueueRef ref)
             throws InterruptedException {
+        if (attempt != null) {
+            scope.enders.put(f, () -> attempt.endEarly(stub.withDeadlineAfter(options.callTimeout().toNanos(),
+                    TimeUnit.NANOSECONDS), ref));
+        }
         scope.inflight.add(f);
         try {
             if (scope.isClosed()) {
-                f.cancel(false);
+                scope.endLate(f);
             }
             try {
                 return f.get();
@@ -337,14 +408,21 @@ final class RemoteQueue {
             throw Status.fromThrowable(c).asRuntimeException();
         } finally {
             scope.inflight.remove(f);
+            scope.enders.remove(f);
         }
     }
 
+    /** Asks the server to end an attempt early and waits until it has; false if it could not be asked. */
     private <R> boolean endEarly(Attempt<R> attempt, QueueRef ref) {
         try {
-            return attempt.endEarly(stub.withDeadlineAfter(options.callTimeout().toNanos(), TimeUnit.NANOSECONDS),
-                    ref);
-        } catch (RuntimeException e) {
+            ListenableFuture<?> asked = attempt.endEarly(stub.withDeadlineAfter(options.callTimeout().toNanos(),
+                    TimeUnit.NANOSECONDS), ref);
+            if (asked == null) {
+                return false;
+            }
+            asked.get();
+            return true;
+        } catch (InterruptedException | ExecutionException | RuntimeException e) {
             return false;
         }
     }

@@ -37,7 +37,6 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
@@ -335,13 +334,8 @@ final class RpcStore<T> implements QueueStore<T> {
                 }
 
                 @Override
-                public boolean endEarly(QueueServiceFutureStub stub, QueueRef ref) {
-                    try {
-                        stub.cancelGet(CancelGetRequest.newBuilder().setQueue(ref).setCallId(callId).build()).get();
-                        return true;
-                    } catch (InterruptedException | ExecutionException e) {
-                        return false;
-                    }
+                public ListenableFuture<?> endEarly(QueueServiceFutureStub stub, QueueRef ref) {
+                    return stub.cancelGet(CancelGetRequest.newBuilder().setQueue(ref).setCallId(callId).build());
                 }
             }, scope);
             int count = r.getItemsCount() + r.getBlock().getLengthsCount();

@@ -112,6 +112,55 @@ class RpcServerEdgeCasesTest {
     }
 
     @Test
+    void closingAHandleWhileItsGetIsAnsweredLosesNoItem() throws Exception {
+        QueueDescriptor d = LOOPBACK.fresh("close-get");
+        int trials = 60;
+        int lost = 0;
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        try (MessageQueue<String> producer = d.open(Codecs.string())) {
+            for (int i = 0; i < trials; i++) {
+                MessageQueue<String> consumer = d.open(Codecs.string());
+                long waitsBefore = producer.metrics().waits();
+                Future<String> got = threads.submit(() -> {
+                    try {
+                        return consumer.get(Duration.ofSeconds(30));
+                    } catch (QueueClosedException closed) {
+                        return null;
+                    }
+                });
+                // The get is parked on the server once the server counted its wait.
+                while (producer.metrics().waits() == waitsBefore) {
+                    Thread.onSpinWait();
+                }
+                CyclicBarrier start = new CyclicBarrier(2);
+                String item = "item-" + i;
+                Future<?> put = threads.submit(() -> {
+                    start.await();
+                    producer.put(item);
+                    return null;
+                });
+                start.await();
+                consumer.close();
+                put.get(10, TimeUnit.SECONDS);
+                String taken = got.get(10, TimeUnit.SECONDS);
+                List<String> left = producer.getBatch(10, Duration.ZERO);
+                if (taken == null && left.isEmpty()) {
+                    lost++;
+                } else {
+                    assertEquals(taken == null ? List.of(item) : List.of(), left, "trial " + i);
+                    if (taken != null) {
+                        assertEquals(item, taken);
+                    }
+                }
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+        assertEquals(0, lost, lost + " of " + trials + " items put as their consumer's handle closed were taken "
+                + "by its get and never delivered");
+    }
+
+    @Test
     void theQueueItselfOfABroadcastQueueReportsTheSizeItsGetsSee() throws Exception {
         QueueDescriptor d = LOOPBACK.fresh("bcast-size").withOption("broadcast", "true").withCapacity(10);
         try (MessageQueue<String> pub = d.open(Codecs.string());

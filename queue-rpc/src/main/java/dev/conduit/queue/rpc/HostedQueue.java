@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -36,6 +37,11 @@ final class HostedQueue {
     private final LongAdder bytesIn = new LongAdder();
     private final LongAdder bytesOut = new LongAdder();
     private final LongAdder serverWaits = new LongAdder();
+    /**
+     * The largest item this queue may hold: the largest put so far, or the limit for a journal that
+     * may hold items from before this server started. Gets size their replies by it.
+     */
+    private final AtomicLong largestItem;
 
     HostedQueue(QueueDescriptor descriptor, String serverType, boolean durable, QueueStore<byte[]> store,
             long maxItemBytes, ScheduledExecutorService timer) {
@@ -46,6 +52,7 @@ final class HostedQueue {
         this.store = store;
         this.maxItemBytes = maxItemBytes;
         this.timer = timer;
+        this.largestItem = new AtomicLong(durable ? maxItemBytes : 0);
         this.main = new Reader(store, new WaitingRoom(timer));
         EnumSet<Capability> caps = EnumSet.of(Capability.CROSS_PROCESS, Capability.DISTRIBUTED,
                 Capability.ITEM_SIZE_LIMIT);
@@ -204,6 +211,7 @@ final class HostedQueue {
      * @return whether they were added
      */
     boolean offer(List<byte[]> items, int[] priorities, long waitNanos) throws InterruptedException {
+        noteLargest(items);
         boolean ok = items.size() == 1
                 ? store.offer(items.get(0), priorities[0], waitNanos)
                 : store.offerAll(items, priorities, waitNanos);
@@ -216,6 +224,21 @@ final class HostedQueue {
             wakeReaders();
         }
         return ok;
+    }
+
+    private void noteLargest(List<byte[]> items) {
+        long largest = 0;
+        for (byte[] b : items) {
+            largest = Math.max(largest, b.length);
+        }
+        if (largest > largestItem.get()) {
+            largestItem.accumulateAndGet(largest, Math::max);
+        }
+    }
+
+    /** @return the largest item this queue may hold, in bytes */
+    long largestItemBytes() {
+        return largestItem.get();
     }
 
     /** @return whether {@code n} more items fit now (a hint: another caller may take the room) */
@@ -241,6 +264,7 @@ final class HostedQueue {
      * @param items the items, head first
      */
     void giveBack(Reader reader, List<byte[]> items) {
+        noteLargest(items);
         // They were counted as delivered when taken; they will be again if taken again.
         bytesOut.add(-reader.giveBack(items));
         reader.room.dispatch();

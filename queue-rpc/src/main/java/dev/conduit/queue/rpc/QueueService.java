@@ -362,13 +362,17 @@ final class QueueService extends QueueServiceGrpc.QueueServiceImplBase {
 
     // ---- gets
 
-    /** Takes up to {@code max} items without waiting, keeping the reply under the byte budget. */
+    /**
+     * Takes up to {@code max} items without waiting, keeping the reply under the byte budget plus one
+     * item: a chunk is never more items than the rest of the budget holds at the queue's largest item.
+     */
     private static List<byte[]> take(HostedQueue q, HostedQueue.Reader r, int max) {
         List<byte[]> items = new ArrayList<>(Math.min(max, 256));
         long bytes = 0;
+        long largest = Math.max(1, q.largestItemBytes());
         while (items.size() < max && bytes < MAX_REPLY_BYTES) {
             int before = items.size();
-            int chunk = Math.min(max - before, 64);
+            int chunk = (int) Math.max(1, Math.min(Math.min(max - before, 64), (MAX_REPLY_BYTES - bytes) / largest));
             if (r.take(items, chunk) == 0) {
                 break;
             }

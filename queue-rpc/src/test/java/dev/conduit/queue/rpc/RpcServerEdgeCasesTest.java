@@ -161,6 +161,38 @@ class RpcServerEdgeCasesTest {
     }
 
     @Test
+    void aGetOfManyLargeItemsIsAnsweredWithinTheReplyByteBudget() throws Exception {
+        int itemBytes = 1 << 20;
+        int items = 64;
+        QueueDescriptor d = LOOPBACK.fresh("large-items").withCapacity(items);
+        try (MessageQueue<byte[]> q = d.open(Codecs.bytes())) {
+            for (int i = 0; i < items; i += 8) {
+                List<byte[]> batch = new java.util.ArrayList<>();
+                for (int j = i; j < i + 8; j++) {
+                    byte[] b = new byte[itemBytes];
+                    b[0] = (byte) j;
+                    batch.add(b);
+                }
+                q.putAll(batch);
+            }
+            // A reply stays under the server's 4 MiB budget plus one item: with items of the server's
+            // 4 MiB limit, 64 at once would be past the client's 256 MiB inbound limit, and lost.
+            int budgetItems = (4 << 20) / itemBytes + 1;
+            int next = 0;
+            while (next < items) {
+                List<byte[]> got = q.getBatch(items, Duration.ofSeconds(5));
+                assertFalse(got.isEmpty());
+                assertTrue(got.size() <= budgetItems, "one reply carried " + got.size() + " items of " + itemBytes
+                        + " bytes");
+                for (byte[] b : got) {
+                    assertEquals((byte) next++, b[0], "items arrive in order");
+                }
+            }
+            assertEquals(0, q.size());
+        }
+    }
+
+    @Test
     void theQueueItselfOfABroadcastQueueReportsTheSizeItsGetsSee() throws Exception {
         QueueDescriptor d = LOOPBACK.fresh("bcast-size").withOption("broadcast", "true").withCapacity(10);
         try (MessageQueue<String> pub = d.open(Codecs.string());

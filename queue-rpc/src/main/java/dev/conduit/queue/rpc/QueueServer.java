@@ -177,6 +177,7 @@ public final class QueueServer implements AutoCloseable {
         LOG.atInfo().setMessage("queue server stopping").addKeyValue("port", port()).addKeyValue("queues",
                 queues.count()).log();
         health.enterTerminalState();
+        service.stopping();
         server.shutdown();
         queues.releaseAll(ErrorKind.SHUTTING_DOWN.toStatus("the queue server is shutting down"));
         try {

@@ -5,6 +5,7 @@ import com.google.protobuf.UnsafeByteOperations;
 import dev.conduit.queue.Capability;
 import dev.conduit.queue.ItemTooLargeException;
 import dev.conduit.queue.MessageQueue;
+import dev.conduit.queue.QueueClosedException;
 import dev.conduit.queue.QueueDescriptor;
 import dev.conduit.queue.QueueMetrics;
 import dev.conduit.queue.rpc.proto.CancelGetRequest;
@@ -103,6 +104,8 @@ final class QueueService extends QueueServiceGrpc.QueueServiceImplBase {
      * time they arrived; forgotten after {@link #EARLY_CANCEL_MEMORY_NANOS}.
      */
     private final ConcurrentMap<String, Long> earlyCancels = new ConcurrentHashMap<>();
+    /** Set when the server starts to stop (see {@link #stopping()}). */
+    private volatile boolean stopping;
 
     QueueService(String epoch, HostedQueues queues, IdempotencyWindow window, ExecutorService waitingPuts,
             Executor callExecutor, long maxItemBytes) {
@@ -277,7 +280,19 @@ final class QueueService extends QueueServiceGrpc.QueueServiceImplBase {
             if (wait == 0 || q.hasRoomFor(n)) {
                 // There is room (or no wait): the store answers at once. Never wait here: this may
                 // run on a transport thread (see NON_BLOCKING_METHODS), and the room may be gone.
-                boolean added = q.offer(payloads, priorities, 0);
+                // The key is claimed: whatever happens, the outcome must end, or the key would
+                // answer its retries and its settle never.
+                boolean added;
+                try {
+                    added = q.offer(payloads, priorities, 0);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    outcome.completeExceptionally(ErrorKind.SHUTTING_DOWN.toStatus("the server is stopping"));
+                    return;
+                } catch (RuntimeException e) {
+                    outcome.completeExceptionally(e);
+                    return;
+                }
                 if (added || wait == 0) {
                     outcome.complete(added);
                     return;
@@ -286,19 +301,31 @@ final class QueueService extends QueueServiceGrpc.QueueServiceImplBase {
             waitForRoom(q, payloads, priorities, wait, outcome);
             // A client that gives up (interrupted, deadline) ends the wait: the put adds nothing.
             call.setOnCancelHandler(outcome::cancelWait);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            fail(call, ErrorKind.SHUTTING_DOWN.toStatus("the server is stopping"));
         } catch (RuntimeException e) {
             fail(call, e);
         }
     }
 
-    private static void answerPut(ServerCallStreamObserver<PutResponse> call, Boolean ok, Throwable err,
+    /**
+     * Marks the server as stopping: from now on a put that fails because its queue is being let go
+     * (closed under its wait for room) is answered UNAVAILABLE, so its client retries against a
+     * successor, as waiting gets are.
+     */
+    void stopping() {
+        stopping = true;
+    }
+
+    private void answerPut(ServerCallStreamObserver<PutResponse> call, Boolean ok, Throwable err,
             boolean duplicate) {
         if (err != null) {
-            fail(call, err instanceof java.util.concurrent.CompletionException && err.getCause() != null
-                    ? err.getCause() : err);
+            Throwable e = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
+                    ? err.getCause() : err;
+            if (stopping && (e instanceof QueueClosedException || e instanceof StatusRuntimeException
+                    && ErrorKind.of((StatusRuntimeException) e) == ErrorKind.CLOSED)) {
+                e = ErrorKind.SHUTTING_DOWN.toStatus("the queue server is shutting down: the put was not applied; "
+                        + "retry against its successor");
+            }
+            fail(call, e);
         } else {
             reply(call, PutResponse.newBuilder().setAccepted(ok).setDuplicate(duplicate).build());
         }

@@ -193,6 +193,32 @@ class RpcServerEdgeCasesTest {
     }
 
     @Test
+    void aPutWaitingForRoomWhenTheServerStopsIsToldToRetryAgainstItsSuccessor() throws Exception {
+        try (QueueServer own = QueueServer.builder().port(0).shutdownGrace(Duration.ofSeconds(1)).start()) {
+            QueueDescriptor d = QueueDescriptor.rpc("127.0.0.1", own.port(), "stopping").withCapacity(1);
+            io.grpc.ManagedChannel channel = io.grpc.ManagedChannelBuilder.forAddress("127.0.0.1", own.port())
+                    .usePlaintext().build();
+            try (MessageQueue<String> q = d.open(Codecs.string())) {
+                q.put("first");
+                ListenableFuture<PutResponse> waiting = QueueServiceGrpc.newFutureStub(channel)
+                        .withDeadlineAfter(60, TimeUnit.SECONDS)
+                        .put(put(d, "waiting", 0, "stopping-client", 1, TimeUnit.SECONDS.toNanos(50)));
+                // Handled once a later call on the same connection has been answered.
+                QueueServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+                        .size(dev.conduit.queue.rpc.proto.QueueRequest.newBuilder().setQueue(ref(d)).build());
+                assertFalse(waiting.isDone(), "the put waits for room");
+                own.close();
+                ExecutionException e = assertThrows(ExecutionException.class, () -> waiting.get(10, TimeUnit.SECONDS));
+                StatusRuntimeException s = (StatusRuntimeException) e.getCause();
+                assertEquals(Status.Code.UNAVAILABLE, s.getStatus().getCode(), s.toString());
+                assertEquals(ErrorKind.SHUTTING_DOWN, ErrorKind.of(s), s.toString());
+            } finally {
+                channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    @Test
     void theQueueItselfOfABroadcastQueueReportsTheSizeItsGetsSee() throws Exception {
         QueueDescriptor d = LOOPBACK.fresh("bcast-size").withOption("broadcast", "true").withCapacity(10);
         try (MessageQueue<String> pub = d.open(Codecs.string());

@@ -187,6 +187,10 @@ public interface MessageQueue<T> extends AutoCloseable {
      * Adds an item without blocking the caller. Completes at once when there is room; otherwise the
      * put waits on a shared background thread, like moodist's work handles.
      *
+     * <p>{@code cancel} on the result withdraws a put still waiting for room and returns true: the
+     * item was not and will not be added. It returns false, and the result says what the put did,
+     * when the put was made first or can no longer be withdrawn (a remote backend's pipelined put).
+     *
      * @param item the item, not null
      * @return completes when the item is queued, or exceptionally with the put's exception
      */
@@ -197,7 +201,8 @@ public interface MessageQueue<T> extends AutoCloseable {
      * consumer sees all of them, contiguous and in order, or none. For many batches, this is the
      * throughput form: a backend whose puts are remote sends the batch without waiting for the
      * previous one's answer (see its documentation for ordering). The default implementation
-     * simply calls {@link #putAll(List)} and returns a completed future.
+     * simply calls {@link #putAll(List)} and returns a completed future. {@code cancel} on the
+     * result behaves as for {@link #putAsync}.
      *
      * @param items the items, none null; at most {@link #capacity()} of them
      * @return completes when all items are queued, or exceptionally with the put's exception
@@ -223,7 +228,9 @@ public interface MessageQueue<T> extends AutoCloseable {
     }
 
     /**
-     * Takes an item without blocking the caller.
+     * Takes an item without blocking the caller. A caller that gives up first ({@code cancel},
+     * {@code orTimeout}, {@code completeOnTimeout}) loses nothing: the item is then either in the
+     * future (the caller's completion returned false) or still queued.
      *
      * @param timeout the longest wait
      * @return completes with the item, or exceptionally with {@link QueueEmptyException}

@@ -47,21 +47,113 @@ public final class AsyncSupport {
     }
 
     /**
-     * Runs a blocking call on the shared threads.
+     * Runs a blocking call on the shared threads. Cancelling the returned future withdraws the call:
+     * one that has not started never runs; a running one is interrupted, and {@code cancel} waits for
+     * it to end and returns true only if it ended with {@link InterruptedException} (which, for the
+     * calls of the queue contract, means it did nothing). A call that completed first keeps its
+     * outcome, and {@code cancel} returns false.
      *
-     * @param call the call
+     * @param call the call; an interrupt must end its waits
      * @param <V> its result
      * @return completes with the result or the call's exception
      */
     public static <V> CompletableFuture<V> run(Callable<V> call) {
-        CompletableFuture<V> f = new CompletableFuture<>();
-        POOL.execute(() -> {
-            try {
-                f.complete(call.call());
-            } catch (Throwable t) {
-                f.completeExceptionally(t);
-            }
-        });
+        Call<V> f = new Call<>(call);
+        POOL.execute(f::runCall);
         return f;
+    }
+
+    /**
+     * Whether {@code cancel} on a future withdraws its call rather than only marking the future: true
+     * for the futures of {@link #run}.
+     *
+     * @param f a future
+     * @return true if cancelling it withdraws the call or reports that it could not
+     */
+    static boolean cancelWithdraws(CompletableFuture<?> f) {
+        return f instanceof Call;
+    }
+
+    /** The future of {@link #run}: a cancel interrupts the call and reports whether it was withdrawn. */
+    private static final class Call<V> extends CompletableFuture<V> {
+        private static final int NEW = 0;
+        private static final int RUNNING = 1;
+        private static final int ENDED = 2;
+        private final Callable<V> call;
+        private final Object lock = new Object();
+        /** Guarded by lock. */
+        private int state = NEW;
+        /** The thread running the call while RUNNING. Guarded by lock. */
+        private Thread runner;
+        /** Whether a cancel came before the call ended. Guarded by lock. */
+        private boolean cancelRequested;
+        /** Whether the call was withdrawn (never ran, or ended interrupted after a cancel). Guarded by lock. */
+        private boolean withdrawn;
+
+        Call(Callable<V> call) {
+            this.call = call;
+        }
+
+        void runCall() {
+            synchronized (lock) {
+                if (state != NEW) {
+                    return; // cancelled before it started
+                }
+                state = RUNNING;
+                runner = Thread.currentThread();
+            }
+            V result = null;
+            Throwable failure = null;
+            try {
+                result = call.call();
+            } catch (Throwable t) {
+                failure = t;
+            }
+            boolean cancelled;
+            synchronized (lock) {
+                state = ENDED;
+                runner = null;
+                cancelled = withdrawn = cancelRequested && failure instanceof InterruptedException;
+                lock.notifyAll();
+            }
+            // A cancel's interrupt that came after the call returned must not reach the pool's next task.
+            Thread.interrupted();
+            if (cancelled) {
+                super.cancel(false);
+            } else if (failure != null) {
+                super.completeExceptionally(failure);
+            } else {
+                super.complete(result);
+            }
+        }
+
+        @Override
+        public boolean cancel(boolean mayInterruptIfRunning) {
+            boolean interrupted = false;
+            synchronized (lock) {
+                if (state == NEW) {
+                    state = ENDED;
+                    withdrawn = true;
+                } else if (state == RUNNING && !cancelRequested) {
+                    cancelRequested = true;
+                    runner.interrupt();
+                }
+                while (state == RUNNING) {
+                    try {
+                        lock.wait();
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+                if (!withdrawn) {
+                    return isCancelled();
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            super.cancel(mayInterruptIfRunning);
+            return true;
+        }
     }
 }

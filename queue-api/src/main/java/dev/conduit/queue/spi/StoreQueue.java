@@ -342,9 +342,24 @@ public final class StoreQueue<T> implements MessageQueue<T> {
         return acknowledged(added);
     }
 
-    /** Maps a store's async outcome: false becomes {@link QueueFullException}, a wrapped failure its cause. */
+    /**
+     * Maps a store's async outcome: false becomes {@link QueueFullException}, a wrapped failure its
+     * cause. Cancelling the result withdraws a put still waiting on {@link AsyncSupport}'s threads
+     * and returns true: nothing was or will be added. A put that was made first, or that cannot be
+     * withdrawn (one a remote store already sent), is not cancelled: {@code cancel} returns false and
+     * the result says what the put did.
+     */
     private CompletableFuture<Void> acknowledged(CompletableFuture<Boolean> added) {
-        CompletableFuture<Void> out = new CompletableFuture<>();
+        CompletableFuture<Void> out = new CompletableFuture<>() {
+            @Override
+            public boolean cancel(boolean mayInterruptIfRunning) {
+                if (!AsyncSupport.cancelWithdraws(added) || !added.cancel(mayInterruptIfRunning)) {
+                    return isCancelled();
+                }
+                super.cancel(mayInterruptIfRunning);
+                return true;
+            }
+        };
         added.whenComplete((ok, err) -> {
             if (err != null) {
                 out.completeExceptionally(err instanceof java.util.concurrent.CompletionException

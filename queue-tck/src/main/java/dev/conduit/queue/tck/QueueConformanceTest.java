@@ -1552,6 +1552,30 @@ public abstract class QueueConformanceTest {
     }
 
     @Test
+    void putAsyncWhoseCancelSucceededNeverAddsItsItem() throws Exception {
+        assumeHandlesSharedBetweenThreads(); // the waiting put runs on Conduit's async threads
+        MessageQueue<String> q = newQueue(1);
+        assumePolicy(q, Backpressure.BLOCK);
+        q.put("first");
+        CompletableFuture<Void> f = q.putAsync("second");
+        boolean cancelled = f.cancel(true);
+        assertEquals("first", q.get(PATIENCE));
+        if (!cancelled) {
+            // The put could not be withdrawn: its future must then say what it did.
+            f.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+            assertEquals("second", q.get(PATIENCE));
+            return;
+        }
+        assertTrue(f.isCancelled());
+        // No latch can say that a withdrawn put will never land: watch for a while instead.
+        long end = System.nanoTime() + SHORT.multipliedBy(3).toNanos();
+        while (System.nanoTime() < end) {
+            assertEquals(0, q.size(), "a putAsync whose cancel returned true added its item");
+            Thread.sleep(5);
+        }
+    }
+
+    @Test
     void blockingQueueViewKeepsTheBlockingQueueContract() throws Exception {
         MessageQueue<String> q = newQueue(3);
         assumePolicy(q, Backpressure.BLOCK);

@@ -1,8 +1,10 @@
 package dev.conduit.queue.ray;
 
 import java.util.ArrayDeque;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -15,11 +17,18 @@ import java.util.concurrent.locks.ReentrantLock;
  * producer and batch atomicity hold; {@link #size()} never exceeds the capacity.
  *
  * <p>Blocking calls wait here, on conditions; each carries a token that {@link #cancel} can end.
+ * The queue knows which tokens' calls are under way and which ended, so a cancel tells its client
+ * whether the call will still answer or will never take or add anything (it had not started: it is
+ * queued for a wait thread while every one is busy), and the client need not wait for it.
  * Plain Java, so it is unit-tested without Ray. Thread-safe: every method holds one lock.
  */
 final class ActorQueue {
-    /** Cancellation tokens remembered for calls that have not started yet. */
-    private static final int MAX_REMEMBERED_CANCELS = 4096;
+    /** {@link #cancel}: the call had not started; it will end at once, taking and adding nothing. */
+    static final int CANCELLED_BEFORE_START = 0;
+    /** {@link #cancel}: the call is under way or ended; its answer is on its way. */
+    static final int CANCELLED_AFTER_START = 1;
+    /** Tokens remembered of calls that have not started yet, and of calls that ended. */
+    private static final int MAX_REMEMBERED_TOKENS = 4096;
     private static final int LANES = 256;
 
     private final String name;
@@ -43,16 +52,14 @@ final class ActorQueue {
     private long cleared;
     private long bytesIn;
     private long bytesOut;
-    // A cancel can overtake the call it cancels (they run in different groups): remember it, bounded,
-    // because a cancel that arrives after its call finished is never consumed.
-    private final Map<Long, Boolean> cancelled = new LinkedHashMap<>(16, 0.75f, false) {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Long, Boolean> eldest) {
-            return size() > MAX_REMEMBERED_CANCELS;
-        }
-    };
+    // A cancel can overtake the call it cancels (they run in different groups, and a waiting call
+    // stays queued while every wait thread is busy): remember it until its call starts, bounded.
+    // The value: whether the cancel counts as the refusal of a put's last try.
+    private final Map<Long, Boolean> cancelled = remembered();
+    /** Tokens of the waiting calls under way. */
+    private final Set<Long> running = new HashSet<>();
+    /** Tokens of calls that ended, so that a cancel which crossed the answer is told the call ran. */
+    private final Map<Long, Boolean> ended = remembered();
 
     /** Where one payload lives: a range of a request or frames array the actor received. */
     record Slice(byte[] bytes, int offset, int length) {
@@ -124,9 +131,20 @@ final class ActorQueue {
         return capacity;
     }
 
-    /** How a wait ended. */
+    /** How a wait ended; GAVE_UP: cancelled because the client's time for a put's last try ran out. */
     private enum Wait {
-        READY, TIMED_OUT, CANCELLED
+        READY, TIMED_OUT, CANCELLED, GAVE_UP
+    }
+
+    private static Map<Long, Boolean> remembered() {
+        return new LinkedHashMap<>(16, 0.75f, false) {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Long, Boolean> eldest) {
+                return size() > MAX_REMEMBERED_TOKENS;
+            }
+        };
     }
 
     /**
@@ -148,6 +166,7 @@ final class ActorQueue {
             notEmpty.signal();
             return capacity - size;
         } finally {
+            end(token);
             lock.unlock();
         }
     }
@@ -170,6 +189,7 @@ final class ActorQueue {
             notEmpty.signalAll();
             return capacity - size;
         } finally {
+            end(token);
             lock.unlock();
         }
     }
@@ -231,6 +251,7 @@ final class ActorQueue {
             }
             return Frames.write(taken, priorities);
         } finally {
+            end(token);
             lock.unlock();
         }
     }
@@ -278,17 +299,37 @@ final class ActorQueue {
             }
             return ready;
         } finally {
+            end(token);
             lock.unlock();
         }
     }
 
-    /** Ends the wait of the call that carries {@code token}, now or when it starts. */
-    void cancel(long token) {
+    /**
+     * Ends the wait of the call that carries {@code token}, now or when it starts.
+     *
+     * @param token the call's token
+     * @param refusal whether the client gives up a put's last try because its time ran out: the
+     *     cancel then counts as the put's refusal
+     * @return {@link #CANCELLED_BEFORE_START} if the call had not started (it will take and add
+     *     nothing, so its client need not wait for its answer), else {@link #CANCELLED_AFTER_START}
+     */
+    int cancel(long token, boolean refusal) {
         lock.lock();
         try {
-            cancelled.put(token, Boolean.TRUE);
-            notEmpty.signalAll();
-            notFull.signalAll();
+            if (running.contains(token)) {
+                cancelled.put(token, refusal);
+                notEmpty.signalAll();
+                notFull.signalAll();
+                return CANCELLED_AFTER_START;
+            }
+            if (ended.containsKey(token)) {
+                return CANCELLED_AFTER_START;
+            }
+            cancelled.put(token, Boolean.FALSE);
+            if (refusal) {
+                rejected++;
+            }
+            return CANCELLED_BEFORE_START;
         } finally {
             lock.unlock();
         }
@@ -392,7 +433,7 @@ final class ActorQueue {
         if (room == Wait.READY) {
             return true;
         }
-        if (room == Wait.TIMED_OUT && (flags & Requests.LAST_TRY) != 0) {
+        if (room == Wait.GAVE_UP || (room == Wait.TIMED_OUT && (flags & Requests.LAST_TRY) != 0)) {
             rejected++;
         }
         return false;
@@ -400,7 +441,7 @@ final class ActorQueue {
 
     private Wait awaitRoom(int n, long waitMillis, long token, int flags) {
         checkAlive();
-        if (isCancelled(token)) {
+        if (!begin(token)) {
             return Wait.CANCELLED;
         }
         if (hasRoom(n)) {
@@ -412,13 +453,13 @@ final class ActorQueue {
         countWait(flags);
         long left = TimeUnit.MILLISECONDS.toNanos(waitMillis);
         while (!hasRoom(n)) {
-            boolean cancelled = isCancelled(token);
-            if (left <= 0 || cancelled) {
+            Wait cancel = cancelled(token);
+            if (left <= 0 || cancel != null) {
                 // Pass on a wake-up this call may have consumed without using it.
                 if (size < capacity) {
                     notFull.signal();
                 }
-                return cancelled ? Wait.CANCELLED : Wait.TIMED_OUT;
+                return cancel != null ? cancel : Wait.TIMED_OUT;
             }
             left = awaitNanos(notFull, left);
             checkAlive();
@@ -438,7 +479,7 @@ final class ActorQueue {
 
     private Wait awaitItems(long waitMillis, long token, int flags) {
         checkAlive();
-        if (isCancelled(token)) {
+        if (!begin(token)) {
             return Wait.CANCELLED;
         }
         if (size > 0) {
@@ -450,8 +491,9 @@ final class ActorQueue {
         countWait(flags);
         long left = TimeUnit.MILLISECONDS.toNanos(waitMillis);
         while (size == 0) {
-            if (isCancelled(token)) {
-                return Wait.CANCELLED;
+            Wait cancel = cancelled(token);
+            if (cancel != null) {
+                return cancel;
             }
             if (left <= 0) {
                 return Wait.TIMED_OUT;
@@ -459,9 +501,10 @@ final class ActorQueue {
             left = awaitNanos(notEmpty, left);
             checkAlive();
         }
-        if (isCancelled(token)) {
+        Wait cancel = cancelled(token);
+        if (cancel != null) {
             notEmpty.signal();
-            return Wait.CANCELLED;
+            return cancel;
         }
         return Wait.READY;
     }
@@ -476,8 +519,33 @@ final class ActorQueue {
         }
     }
 
-    private boolean isCancelled(long token) {
-        return token != 0 && cancelled.remove(token) != null;
+    /** Notes that the call carrying {@code token} starts; false if it was cancelled before. */
+    private boolean begin(long token) {
+        if (token == 0) {
+            return true;
+        }
+        if (cancelled.remove(token) != null) {
+            return false;
+        }
+        running.add(token);
+        return true;
+    }
+
+    /** Notes that the call carrying {@code token} ends (before its answer leaves the actor). */
+    private void end(long token) {
+        if (token == 0) {
+            return;
+        }
+        running.remove(token);
+        // A cancel that came while the call ran and was not seen by it.
+        cancelled.remove(token);
+        ended.put(token, Boolean.TRUE);
+    }
+
+    /** @return how a running call's wait was cancelled, or null if it was not */
+    private Wait cancelled(long token) {
+        Boolean refusal = token == 0 ? null : cancelled.remove(token);
+        return refusal == null ? null : refusal ? Wait.GAVE_UP : Wait.CANCELLED;
     }
 
     /** Moves overflow batches into the queue, oldest first, while each fits whole. */

@@ -26,6 +26,8 @@ public final class QueueActor {
     static final String GETTERS = "getters";
     /** The concurrency group of producer calls that may wait. */
     static final String PUTTERS = "putters";
+    /** {@link #cancel}: the queue was destroyed; its calls take and add nothing. */
+    static final int QUEUE_GONE = -1;
 
     private final Map<String, ActorQueue> byName = new HashMap<>();
     private final Map<Long, ActorQueue> byId = new ConcurrentHashMap<>();
@@ -138,14 +140,14 @@ public final class QueueActor {
      *
      * @param queue the queue's id
      * @param token the token of a waiting call
-     * @return 1
+     * @param refusal whether the client gives up a put's last try because its time ran out (the
+     *     cancel counts as the put's refusal)
+     * @return {@link ActorQueue#CANCELLED_BEFORE_START} (the call will take and add nothing),
+     *     {@link ActorQueue#CANCELLED_AFTER_START} (its answer is on its way), or {@link #QUEUE_GONE}
      */
-    public int cancel(long queue, long token) {
+    public int cancel(long queue, long token, boolean refusal) {
         ActorQueue q = byId.get(queue);
-        if (q != null) {
-            q.cancel(token);
-        }
-        return 1;
+        return q == null ? QUEUE_GONE : q.cancel(token, refusal);
     }
 
     /**

@@ -62,7 +62,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p><b>Waiting.</b> A blocking call waits inside the actor. The client waits for the answer in
  * short slices so that closing the handle or interrupting the caller ends the wait at once: the
  * client then cancels the actor-side wait, and puts back any item the actor had already handed
- * over, so nothing is lost. Long waits are split into actor calls of at most
+ * over, so nothing is lost. It cancels it as well when the answer is late, because every wait
+ * thread of the actor is busy and the call still waits for one: the actor says whether the call
+ * had started, and one that had not will take and add nothing, so the client returns at its
+ * deadline instead of when a thread frees. Long waits are split into actor calls of at most
  * {@link #MAX_ACTOR_WAIT_MILLIS}.
  *
  * <p><b>Prefetch.</b> With option {@code prefetch=N} a get takes up to N items in one call and
@@ -445,10 +448,12 @@ final class RayStore<T> implements QueueStore<T> {
         for (boolean continued = false;; continued = true) {
             long waitMillis = actorWaitMillis(deadline);
             long token = TOKENS.getAndAdd(2);
-            Outcome<Long> o = await(send.send(waitMillis, token, waitFlags(deadline, waitMillis, continued)),
-                    waitMillis, token);
-            if (o.value() >= 0) {
-                answered(o.value());
+            int flags = waitFlags(deadline, waitMillis, continued);
+            Outcome<Long> o = await(send.send(waitMillis, token, flags), waitMillis, token,
+                    (flags & Requests.LAST_TRY) != 0);
+            long room = o.valueOr(-1L);
+            if (room >= 0) {
+                answered(room);
                 if (o.abandoned() == Abandon.INTERRUPTED) {
                     // The item went in before the interrupt took effect: report success, keep the flag.
                     Thread.currentThread().interrupt();
@@ -606,14 +611,15 @@ final class RayStore<T> implements QueueStore<T> {
             long token = TOKENS.getAndAdd(2);
             Outcome<byte[]> o = await(actor.task(QueueActor::poll,
                     Requests.poll(queue, maxItems, waitMillis, token, waitFlags(deadline, waitMillis, continued)))
-                    .setConcurrencyGroup(QueueActor.GETTERS).remote(), waitMillis, token);
-            if (o.abandoned() != Abandon.NONE && Frames.count(o.value()) > 0) {
+                    .setConcurrencyGroup(QueueActor.GETTERS).remote(), waitMillis, token, false);
+            byte[] frames = o.valueOr(Frames.EMPTY);
+            if (o.ended() && Frames.count(frames) > 0) {
                 // Handed over after our cancel was sent: give the items back rather than lose them.
-                call(actor.task(QueueActor::returnItems, Requests.returnItems(queue, o.value())).remote());
+                call(actor.task(QueueActor::returnItems, Requests.returnItems(queue, frames)).remote());
             }
             o.throwIfAbandoned(this);
-            if (Frames.count(o.value()) > 0 || Deadline.remaining(deadline) == 0) {
-                return o.value();
+            if (Frames.count(frames) > 0 || Deadline.remaining(deadline) == 0) {
+                return frames;
             }
         }
     }
@@ -670,10 +676,11 @@ final class RayStore<T> implements QueueStore<T> {
             long token = TOKENS.getAndAdd(2);
             Outcome<Boolean> o = await(actor.task(QueueActor::awaitNotEmpty,
                     Requests.await(queue, waitMillis, token, waitFlags(deadline, waitMillis, continued)))
-                    .setConcurrencyGroup(QueueActor.GETTERS).remote(), waitMillis, token);
+                    .setConcurrencyGroup(QueueActor.GETTERS).remote(), waitMillis, token, false);
             o.throwIfAbandoned(this);
-            if (o.value() || Deadline.remaining(deadline) == 0) {
-                return o.value();
+            boolean ready = o.valueOr(false);
+            if (ready || Deadline.remaining(deadline) == 0) {
+                return ready;
             }
         }
     }
@@ -785,11 +792,17 @@ final class RayStore<T> implements QueueStore<T> {
     }
 
     /**
-     * Waits for the answer of a call that may wait in the actor; on close or interrupt cancels the
-     * actor-side wait and still collects the answer, which the caller must reconcile.
+     * Waits for the answer of a call that may wait in the actor. On close or interrupt, or when the
+     * answer is late (the call is still queued for one of the actor's wait threads, all busy), it
+     * cancels the actor-side wait: if the call had not started, it never takes or adds anything and
+     * the outcome has no value; otherwise it collects the answer, which the caller must reconcile.
+     *
+     * @param lastTryOfPut whether the call is a put's last try (a late cancel counts as its refusal)
      */
-    private <R> Outcome<R> await(ObjectRef<R> ref, long waitMillis, long token) {
+    private <R> Outcome<R> await(ObjectRef<R> ref, long waitMillis, long token, boolean lastTryOfPut) {
         long giveUp = Deadline.deadline(TimeUnit.MILLISECONDS.toNanos(waitMillis + options.callTimeoutMillis()));
+        // A call that started at once has answered by then.
+        long due = Deadline.deadline(TimeUnit.MILLISECONDS.toNanos(waitMillis + SLICE_MILLIS));
         Abandon abandon = Abandon.NONE;
         for (;;) {
             if (abandon == Abandon.NONE) {
@@ -797,9 +810,11 @@ final class RayStore<T> implements QueueStore<T> {
                     abandon = Abandon.INTERRUPTED;
                 } else if (closed) {
                     abandon = Abandon.CLOSED;
+                } else if (Deadline.remaining(due) == 0) {
+                    abandon = Abandon.LATE;
                 }
-                if (abandon != Abandon.NONE) {
-                    actor.task(QueueActor::cancel, queue, token).remote();
+                if (abandon != Abandon.NONE && !cancel(token, abandon == Abandon.LATE && lastTryOfPut, abandon)) {
+                    return new Outcome<>(null, abandon);
                 }
             }
             try {
@@ -816,19 +831,55 @@ final class RayStore<T> implements QueueStore<T> {
         }
     }
 
+    /**
+     * Cancels the wait of the call carrying {@code token}.
+     *
+     * @return true if the call started (its answer is coming), false if it will take and add nothing
+     * @throws QueueClosedException if the queue was destroyed
+     */
+    private boolean cancel(long token, boolean refusal, Abandon abandon) {
+        int state;
+        try {
+            state = call(actor.task(QueueActor::cancel, queue, token, refusal).remote());
+        } catch (QueueException e) {
+            restoreInterrupt(abandon);
+            throw e;
+        }
+        if (state == QueueActor.QUEUE_GONE) {
+            restoreInterrupt(abandon);
+            throw new QueueClosedException("queue " + descriptor.qualifiedName() + " is gone: it was destroyed");
+        }
+        return state == ActorQueue.CANCELLED_AFTER_START;
+    }
+
     private static void restoreInterrupt(Abandon abandon) {
         if (abandon == Abandon.INTERRUPTED) {
             Thread.currentThread().interrupt();
         }
     }
 
-    /** Why a client stopped waiting before the actor answered. */
+    /**
+     * Why a client cancelled a call before the actor answered; LATE: the answer did not come when the
+     * actor's wait should have ended (the call waited for a wait thread), so the wait is over.
+     */
     private enum Abandon {
-        NONE, INTERRUPTED, CLOSED
+        NONE, INTERRUPTED, CLOSED, LATE
     }
 
-    /** An actor's answer, and whether the caller gave up on it meanwhile. */
+    /**
+     * An actor's answer, or none (null) when the call was cancelled before it started, and whether
+     * the caller cancelled it meanwhile.
+     */
     private record Outcome<R>(R value, Abandon abandoned) {
+        R valueOr(R none) {
+            return value == null ? none : value;
+        }
+
+        /** @return whether the operation ends with an exception (interrupt, close), not with the answer */
+        boolean ended() {
+            return abandoned == Abandon.INTERRUPTED || abandoned == Abandon.CLOSED;
+        }
+
         void throwIfAbandoned(RayStore<?> store) throws InterruptedException {
             if (abandoned == Abandon.INTERRUPTED) {
                 throw new InterruptedException("interrupted while waiting on queue " + store.descriptor.qualifiedName());

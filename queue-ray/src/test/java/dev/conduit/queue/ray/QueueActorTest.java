@@ -128,12 +128,31 @@ class QueueActorTest {
         long q = open("cancel", 4);
         CompletableFuture<List<String>> waiting = CompletableFuture.supplyAsync(() -> poll(q, 1, 10_000, 11));
         Thread.sleep(100);
-        actor.cancel(q, 11);
+        assertEquals(ActorQueue.CANCELLED_AFTER_START, actor.cancel(q, 11, false));
         assertEquals(List.of(), waiting.get(5, TimeUnit.SECONDS));
         offer(q, "kept", 128, 0, 0);
-        actor.cancel(q, 13);
+        assertEquals(ActorQueue.CANCELLED_BEFORE_START, actor.cancel(q, 13, false));
         assertEquals(List.of(), poll(q, 1, 10_000, 13), "cancelled before it ran: takes nothing");
         assertEquals(1, actor.size(q));
+    }
+
+    @Test
+    void aCancelTellsWhetherItsCallStartedAndALateCancelOfAPutsLastTryIsItsOneRefusal() {
+        long q = open("late", 1);
+        offer(q, "a", 128, 0, 0);
+        assertEquals(ActorQueue.CANCELLED_BEFORE_START, actor.cancel(q, 31, true), "queued for a wait thread");
+        assertEquals(1, actor.stats(q)[4], "the put whose time ran out is refused");
+        assertEquals(List.of("a"), poll(q, 1, 0, 0));
+        assertEquals(-1, actor.offer(Requests.offer(q, b("late"), 128, 10_000, 31, Requests.LAST_TRY)),
+                "run after its cancel: adds nothing though there is room");
+        assertEquals(0, actor.size(q));
+        assertEquals(1, actor.stats(q)[4], "and is not refused twice");
+        assertEquals(List.of(), poll(q, 1, 5, 33));
+        assertEquals(ActorQueue.CANCELLED_AFTER_START, actor.cancel(q, 33, false), "ended: its answer is out");
+        offer(q, "b", 128, 0, 0);
+        assertEquals(List.of("b"), poll(q, 1, 0, 0), "a cancel of an ended call stops no later call");
+        actor.destroy(q);
+        assertEquals(QueueActor.QUEUE_GONE, actor.cancel(q, 35, false));
     }
 
     @Test
@@ -168,7 +187,7 @@ class QueueActorTest {
         long[] s = actor.stats(q);
         assertEquals(1, s[4], "one put refused");
         assertEquals(1, s[5], "one put waited");
-        actor.cancel(q, 25);
+        actor.cancel(q, 25, false);
         assertEquals(-1, actor.offer(Requests.offer(q, b("b"), 128, 10_000, 25, Requests.LAST_TRY)));
         assertEquals(1, actor.stats(q)[4], "a cancelled put (interrupt, close) is not a refusal");
     }

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.conduit.queue.MessageQueue;
 import dev.conduit.queue.QueueClosedException;
 import dev.conduit.queue.QueueDescriptor;
+import dev.conduit.queue.QueueEmptyException;
 import dev.conduit.queue.QueueFullException;
 import dev.conduit.queue.QueueMetrics;
 import dev.conduit.queue.codec.Codecs;
@@ -19,6 +20,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -30,19 +32,30 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Edges of the ray backend's contract on a real cluster: the refusal counter, and a prefetching
- * handle closed while its consumer is still taking.
+ * Edges of the ray backend's contract on a real cluster: timeouts and interrupts while every wait
+ * thread of the actor is busy, the refusal counter, and a prefetching handle closed while its
+ * consumer is still taking.
  */
 @EnabledIfSystemProperty(named = RayTestCluster.ADDRESS_PROPERTY, matches = ".+",
         disabledReason = RayTestCluster.SKIP_REASON)
 @ExtendWith(RayDriver.class)
 @Timeout(180)
 class RayQueueEdgeTest {
+    /** What a timeout may overrun on the loaded two-core machine (the conformance suite's slack). */
+    private static final long SLACK_MILLIS = 1000;
+    /** How long the wait that holds the actor's only wait thread lasts. */
+    private static final Duration LONG_WAIT = Duration.ofSeconds(12);
     private static String namespace;
 
     @BeforeAll
     static void chooseNamespace() {
         namespace = RayTestCluster.freshNamespace("edge");
+    }
+
+    /** A queue on a shared host of its own, whose actor has one thread for waiting gets and one for puts. */
+    private static QueueDescriptor oneWaitThread(String id) {
+        return QueueDescriptor.ray(id).withOption(RayQueueOptions.RAY_NAMESPACE, namespace)
+                .withOption(RayQueueOptions.HOST, id).withOption(RayQueueOptions.WAIT_THREADS, "1");
     }
 
     /** Waits until the queue's actor counted {@code n} waits: the waiting call holds a wait thread. */
@@ -51,6 +64,110 @@ class RayQueueEdgeTest {
         while (q.metrics().waits() < n) {
             assertTrue(System.nanoTime() < giveUp, "no waiting call reached the actor within 20 s");
             Thread.sleep(5);
+        }
+    }
+
+    private static long millisSince(long t0) {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+    }
+
+    @Test
+    void getTimesOutOnTimeWhenTheActorsWaitThreadsAreBusyAndTheAbandonedCallTakesNothing() throws Exception {
+        QueueDescriptor d = oneWaitThread("busy-getters");
+        try (MessageQueue<String> waiter = d.open(Codecs.string());
+                MessageQueue<String> late = d.open(Codecs.string());
+                MessageQueue<String> producer = d.open(Codecs.string())) {
+            CompletableFuture<String> first = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return waiter.get(LONG_WAIT);
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            awaitWaits(producer, 1);
+            long t0 = System.nanoTime();
+            assertThrows(QueueEmptyException.class, () -> late.get(Duration.ofMillis(200)));
+            long took = millisSince(t0);
+            assertTrue(took < 200 + SLACK_MILLIS, "get(200 ms) took " + took + " ms behind a busy wait thread");
+            producer.put("one");
+            assertEquals("one", first.get(LONG_WAIT.toSeconds() + 10, TimeUnit.SECONDS),
+                    "the waiting get takes the item, not the abandoned call");
+            producer.put("two");
+            assertEquals("two", late.get(Duration.ofSeconds(10)), "the abandoned call, run late, took nothing");
+            assertEquals(0, producer.size());
+        } finally {
+            RayBackend.destroyHost(d);
+        }
+    }
+
+    @Test
+    void interruptEndsAGetQueuedBehindBusyWaitThreads() throws Exception {
+        QueueDescriptor d = oneWaitThread("busy-interrupt");
+        try (MessageQueue<String> waiter = d.open(Codecs.string());
+                MessageQueue<String> late = d.open(Codecs.string());
+                MessageQueue<String> producer = d.open(Codecs.string())) {
+            CompletableFuture<String> first = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return waiter.get(LONG_WAIT);
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            awaitWaits(producer, 1);
+            AtomicReference<Throwable> outcome = new AtomicReference<>();
+            CountDownLatch ended = new CountDownLatch(1);
+            Thread consumer = new Thread(() -> {
+                try {
+                    outcome.set(new AssertionError("got " + late.get()));
+                } catch (Throwable e) {
+                    outcome.set(e);
+                } finally {
+                    ended.countDown();
+                }
+            }, "queued-get");
+            consumer.start();
+            awaitWaitingCall(consumer);
+            long t0 = System.nanoTime();
+            consumer.interrupt();
+            assertTrue(ended.await(LONG_WAIT.toSeconds() + 20, TimeUnit.SECONDS));
+            long took = millisSince(t0);
+            assertTrue(outcome.get() instanceof InterruptedException, String.valueOf(outcome.get()));
+            assertTrue(took < SLACK_MILLIS, "an interrupted get ended " + took + " ms after the interrupt");
+            producer.put("one");
+            assertEquals("one", first.get(LONG_WAIT.toSeconds() + 10, TimeUnit.SECONDS));
+            producer.put("two");
+            assertEquals("two", late.get(Duration.ofSeconds(10)), "the interrupted call, run late, took nothing");
+        } finally {
+            RayBackend.destroyHost(d);
+        }
+    }
+
+    @Test
+    void timedPutTimesOutOnTimeWhenTheActorsPutThreadsAreBusyAndAddsNothing() throws Exception {
+        QueueDescriptor d = oneWaitThread("busy-putters").withCapacity(1);
+        try (MessageQueue<String> blocked = d.open(Codecs.string());
+                MessageQueue<String> late = d.open(Codecs.string());
+                MessageQueue<String> consumer = d.open(Codecs.string())) {
+            consumer.put("a");
+            CompletableFuture<Void> first = CompletableFuture.runAsync(() -> {
+                try {
+                    blocked.put("b", LONG_WAIT);
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            awaitWaits(consumer, 1);
+            long t0 = System.nanoTime();
+            assertThrows(QueueFullException.class, () -> late.put("c", Duration.ofMillis(200)));
+            long took = millisSince(t0);
+            assertTrue(took < 200 + SLACK_MILLIS, "put(200 ms) took " + took + " ms behind a busy wait thread");
+            assertEquals("a", consumer.get(Duration.ofSeconds(5)));
+            first.get(LONG_WAIT.toSeconds() + 10, TimeUnit.SECONDS);
+            assertEquals("b", consumer.get(Duration.ofSeconds(5)));
+            assertThrows(QueueEmptyException.class, () -> consumer.get(Duration.ofMillis(500)),
+                    "the put that timed out added nothing, even when its call ran late");
+        } finally {
+            RayBackend.destroyHost(d);
         }
     }
 
@@ -159,6 +276,20 @@ class RayQueueEdgeTest {
             drain.destroy();
         } finally {
             RayBackend.destroyHost(d);
+        }
+    }
+
+    /** Waits until a thread waits for the answer of a call that waits in the actor. */
+    private static void awaitWaitingCall(Thread t) throws InterruptedException {
+        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        for (;;) {
+            for (StackTraceElement e : t.getStackTrace()) {
+                if (e.getClassName().equals(RayStore.class.getName()) && e.getMethodName().equals("await")) {
+                    return;
+                }
+            }
+            assertTrue(System.nanoTime() < giveUp, "the get sent no waiting call within 20 s");
+            Thread.sleep(1);
         }
     }
 }

@@ -94,7 +94,14 @@ final class QueuePublisher<T> implements Flow.Publisher<T> {
                         continue;
                     }
                     demand.decrementAndGet();
-                    subscriber.onNext(item);
+                    try {
+                        subscriber.onNext(item);
+                    } catch (Throwable t) {
+                        // The subscriber's failure (rule 2.13), even a QueueClosedException of its
+                        // own: not this queue completing.
+                        fail(t);
+                        return;
+                    }
                 }
             } catch (QueueClosedException e) {
                 if (!done) {

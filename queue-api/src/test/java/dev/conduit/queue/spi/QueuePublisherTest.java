@@ -171,4 +171,41 @@ class QueuePublisherTest {
             assertFalse(error.isDone(), () -> "onError: " + error.join());
         }
     }
+
+    @Test
+    void subscriberThatThrowsFromOnNextGetsOnErrorEvenWhenItThrowsQueueClosed() throws Exception {
+        try (MessageQueue<Long> q = newQueue(4)) {
+            q.put(1L);
+            q.put(2L);
+            CompletableFuture<Throwable> end = new CompletableFuture<>();
+            CompletableFuture<Flow.Subscription> sub = new CompletableFuture<>();
+            dev.conduit.queue.QueueClosedException thrown =
+                    new dev.conduit.queue.QueueClosedException("the subscriber's own downstream queue is closed");
+            q.asPublisher().subscribe(new Flow.Subscriber<Long>() {
+                @Override
+                public void onSubscribe(Flow.Subscription s) {
+                    sub.complete(s);
+                }
+
+                @Override
+                public void onNext(Long item) {
+                    throw thrown;
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    end.complete(t);
+                }
+
+                @Override
+                public void onComplete() {
+                    end.complete(null);
+                }
+            });
+            sub.get(5, TimeUnit.SECONDS).request(1);
+            assertEquals(thrown, end.get(5, TimeUnit.SECONDS),
+                    "the subscriber's failure was reported as the queue completing");
+            assertEquals(1, q.size(), "an item was taken after the subscriber failed");
+        }
+    }
 }

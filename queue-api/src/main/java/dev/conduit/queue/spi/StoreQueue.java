@@ -444,18 +444,11 @@ public final class StoreQueue<T> implements MessageQueue<T> {
             try {
                 long deadline = Deadline.deadline(timeoutNanos);
                 IdleStrategy missed = new BackoffIdleStrategy();
-                for (int misses = 0; !isDone();) {
-                    long left = Deadline.remaining(deadline);
-                    if (left == 0) {
-                        if (settle()) {
-                            super.completeExceptionally(empty(timeoutNanos));
-                        }
-                        return;
-                    }
+                boolean wasReady = false;
+                for (int misses = 0;;) {
+                    // Try first, then wait: a store that refuses this thread (shm's confined
+                    // handles) refuses at the first take instead of after the whole wait.
                     QueueStore<T> s = store();
-                    if (!s.awaitNotEmpty(Math.min(left, SLICE_NANOS))) {
-                        continue;
-                    }
                     T item;
                     claim.lock();
                     try {
@@ -471,8 +464,19 @@ public final class StoreQueue<T> implements MessageQueue<T> {
                         super.complete(item);
                         return;
                     }
-                    // Another consumer took it first; back off if that keeps happening.
-                    missed.idle(misses++);
+                    if (wasReady) {
+                        // The queue had an item but another consumer took it first; back off if
+                        // that keeps happening.
+                        missed.idle(misses++);
+                    }
+                    long left = Deadline.remaining(deadline);
+                    if (left == 0) {
+                        if (settle()) {
+                            super.completeExceptionally(empty(timeoutNanos));
+                        }
+                        return;
+                    }
+                    wasReady = s.awaitNotEmpty(Math.min(left, SLICE_NANOS));
                 }
             } catch (Throwable t) {
                 if (settle()) {

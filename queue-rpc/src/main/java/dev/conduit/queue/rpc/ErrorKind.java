@@ -151,9 +151,11 @@ enum ErrorKind {
      *
      * @param message the server's message
      * @param cause the gRPC failure
+     * @param serverType the server-side queue type the client asked for (what a
+     *     {@link BackendNotFoundException} names)
      * @return the exception to throw
      */
-    RuntimeException toException(String message, Throwable cause) {
+    RuntimeException toException(String message, Throwable cause, String serverType) {
         switch (this) {
             case FULL:
                 return new QueueFullException(message, cause);
@@ -168,6 +170,10 @@ enum ErrorKind {
                 return new ItemTooLargeException(message, cause);
             case SERIALIZATION:
                 return new SerializationException(message, cause);
+            case BACKEND_NOT_FOUND:
+                BackendNotFoundException missing = new BackendNotFoundException(serverType, message);
+                missing.initCause(cause);
+                return missing;
             case ACCESS_DENIED:
                 return new AccessDeniedException(message, cause);
             case SHUTTING_DOWN:

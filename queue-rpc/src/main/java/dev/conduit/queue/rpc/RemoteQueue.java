@@ -52,6 +52,8 @@ final class RemoteQueue {
     final QueueDescriptor descriptor;
     final RpcOptions options;
     private final String serverDescriptorJson;
+    /** The server-side type of the queue (local, priority, journal). */
+    private final String serverType;
     private final RpcChannels.Lease lease;
     private final QueueServiceFutureStub stub;
     private final String clientId = UUID.randomUUID().toString();
@@ -180,7 +182,9 @@ final class RemoteQueue {
     RemoteQueue(QueueDescriptor descriptor) {
         this.descriptor = descriptor;
         this.options = RpcOptions.of(descriptor);
-        this.serverDescriptorJson = RpcOptions.serverDescriptor(descriptor).toJson();
+        QueueDescriptor serverDescriptor = RpcOptions.serverDescriptor(descriptor);
+        this.serverDescriptorJson = serverDescriptor.toJson();
+        this.serverType = serverDescriptor.type();
         this.lease = RpcChannels.acquire(options);
         QueueServiceFutureStub s = QueueServiceGrpc.newFutureStub(lease.channel);
         if (options.token() != null) {
@@ -337,7 +341,7 @@ final class RemoteQueue {
                     opened = null;
                     knownEpoch = null;
                 }
-                throw kind.toException(op + " on " + descriptor.qualifiedName() + ": " + message, e);
+                throw kind.toException(op + " on " + descriptor.qualifiedName() + ": " + message, e, serverType);
             }
         }
     }

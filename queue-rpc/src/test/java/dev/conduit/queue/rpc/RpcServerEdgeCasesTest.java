@@ -219,6 +219,27 @@ class RpcServerEdgeCasesTest {
     }
 
     @Test
+    void aQueueWhoseServerSideBackendIsMissingFailsWithBackendNotFoundException() throws Exception {
+        // The server runs in this JVM: a forced backend class that does not exist makes the server's
+        // registry miss the priority type, as a server without queue-priority would.
+        String property = "conduit.backend.priority";
+        System.setProperty(property, "dev.conduit.queue.rpc.NoSuchBackend");
+        try {
+            QueueDescriptor d = LOOPBACK.fresh("no-backend").withOption("serverType", "priority");
+            dev.conduit.queue.BackendNotFoundException e = assertThrows(
+                    dev.conduit.queue.BackendNotFoundException.class, () -> {
+                        try (MessageQueue<String> q = d.open(Codecs.string())) {
+                            q.put("x");
+                        }
+                    });
+            assertEquals("priority", e.type(), e.toString());
+            assertTrue(e.getMessage().contains("conduit.backend.priority"), e.getMessage());
+        } finally {
+            System.clearProperty(property);
+        }
+    }
+
+    @Test
     void theQueueItselfOfABroadcastQueueReportsTheSizeItsGetsSee() throws Exception {
         QueueDescriptor d = LOOPBACK.fresh("bcast-size").withOption("broadcast", "true").withCapacity(10);
         try (MessageQueue<String> pub = d.open(Codecs.string());

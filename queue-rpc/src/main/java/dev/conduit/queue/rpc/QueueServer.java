@@ -151,6 +151,11 @@ public final class QueueServer implements AutoCloseable {
         return epoch;
     }
 
+    /** @return the hosted queue, or null (for tests) */
+    HostedQueue hosted(String namespace, String id) {
+        return queues.get(namespace, id);
+    }
+
     /** @return how many queues the server hosts now */
     public int queueCount() {
         return queues.count();

@@ -20,8 +20,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Thread-safe.
  */
 final class WaitingRoom {
+    /** Every this many waits, the line drops the waiters answered without the dispatcher. */
+    private static final int PRUNE_EVERY = 256;
+
     private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
     private final AtomicInteger wip = new AtomicInteger();
+    private final AtomicInteger awaits = new AtomicInteger();
     private final ScheduledExecutorService timer;
 
     WaitingRoom(ScheduledExecutorService timer) {
@@ -31,6 +35,11 @@ final class WaitingRoom {
     /** @return whether any call is waiting */
     boolean hasWaiters() {
         return !waiters.isEmpty();
+    }
+
+    /** @return how many waiters the line holds, answered ones not yet dropped included (for tests) */
+    int waiting() {
+        return waiters.size();
     }
 
     /**
@@ -43,6 +52,11 @@ final class WaitingRoom {
     void await(Waiter w, long waitNanos) {
         w.timeout = timer.schedule(w::timeOut, waitNanos, TimeUnit.NANOSECONDS);
         waiters.add(w);
+        if (awaits.incrementAndGet() % PRUNE_EVERY == 0) {
+            // A waiter that timed out or was cancelled leaves the line when the dispatcher reaches
+            // it, which a waiter ahead that cannot be served delays for as long as that one waits.
+            waiters.removeIf(Waiter::isDone);
+        }
         dispatch();
     }
 
@@ -131,6 +145,10 @@ final class WaitingRoom {
 
         final boolean claim() {
             return state.compareAndSet(WAITING, CLAIMED);
+        }
+
+        final boolean isDone() {
+            return state.get() == DONE;
         }
 
         final void finish() {

@@ -240,6 +240,29 @@ class RpcServerEdgeCasesTest {
     }
 
     @Test
+    void getsThatTimedOutBehindALongWaitingGetDoNotPileUpOnTheServer() throws Exception {
+        QueueDescriptor d = LOOPBACK.fresh("pile-up");
+        try (MessageQueue<String> q = d.open(Codecs.string())) {
+            q.size();
+            // One get that waits a long time holds the head of the queue's waiting line.
+            ListenableFuture<GetResponse> longGet = QueueServiceGrpc.newFutureStub(LOOPBACK.raw())
+                    .withDeadlineAfter(60, TimeUnit.SECONDS).get(GetRequest.newBuilder().setQueue(ref(d)).setMaxItems(1)
+                            .setWaitNanos(TimeUnit.SECONDS.toNanos(50)).setCallId("long").build());
+            int shortGets = 2000;
+            for (int i = 0; i < shortGets; i++) {
+                GetResponse r = blocking().get(GetRequest.newBuilder().setQueue(ref(d)).setMaxItems(1)
+                        .setWaitNanos(TimeUnit.MICROSECONDS.toNanos(100)).setCallId("short-" + i).build());
+                assertEquals(0, r.getItemsCount());
+            }
+            int waiting = LOOPBACK.server().hosted(d.namespace(), d.id()).reader("").room.waiting();
+            assertTrue(waiting < shortGets / 4, waiting + " waiters are held on the server, for "
+                    + "one get still waiting and " + shortGets + " gets that timed out");
+            q.put("wake");
+            assertEquals("wake", longGet.get(10, TimeUnit.SECONDS).getItems(0).toStringUtf8());
+        }
+    }
+
+    @Test
     void theQueueItselfOfABroadcastQueueReportsTheSizeItsGetsSee() throws Exception {
         QueueDescriptor d = LOOPBACK.fresh("bcast-size").withOption("broadcast", "true").withCapacity(10);
         try (MessageQueue<String> pub = d.open(Codecs.string());

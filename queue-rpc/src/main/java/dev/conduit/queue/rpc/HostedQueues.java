@@ -62,7 +62,8 @@ final class HostedQueues {
      * @throws IllegalArgumentException when the queue exists with another type, capacity or options,
      *     or the type cannot be hosted
      * @throws BackendNotFoundException when a durable queue is asked for and queue-shm is missing
-     * @throws QueueLimitException when the server hosts its maximum number of queues
+     * @throws QueueLimitException when the server hosts its maximum number of queues, or the queue's
+     *     capacity does not fit in its memory
      */
     HostedQueue open(QueueDescriptor d) {
         HostedQueue q = queues.get(key(d.namespace(), d.id()));
@@ -74,7 +75,15 @@ final class HostedQueues {
                         throw new QueueLimitException("the server hosts its maximum of " + maxQueues
                                 + " queues; destroy one or raise maxQueues");
                     }
-                    q = create(d);
+                    try {
+                        q = create(d);
+                    } catch (OutOfMemoryError e) {
+                        // In-memory stores allocate their capacity up front: one too big for the heap
+                        // fails here, before it holds anything, and the server carries on.
+                        throw new QueueLimitException("queue " + d.namespace() + "/" + d.id() + " of capacity "
+                                + d.capacity() + " does not fit in the queue server's memory: ask for a smaller "
+                                + "capacity");
+                    }
                     queues.put(key(d.namespace(), d.id()), q);
                     LOG.atInfo().setMessage("queue created").addKeyValue("namespace", d.namespace())
                             .addKeyValue("id", d.id()).addKeyValue("type", q.serverType)

@@ -263,6 +263,25 @@ class RpcServerEdgeCasesTest {
     }
 
     @Test
+    void aQueueTooBigForTheServersMemoryIsRefusedClearlyAndTheServerCarriesOn() throws Exception {
+        for (boolean broadcast : new boolean[] {false, true}) {
+            QueueDescriptor d = LOOPBACK.fresh("huge").withCapacity(1 << 30)
+                    .withOption("broadcast", Boolean.toString(broadcast));
+            dev.conduit.queue.QueueException e = assertThrows(dev.conduit.queue.QueueException.class, () -> {
+                try (MessageQueue<String> q = d.open(Codecs.string())) {
+                    q.put("x");
+                }
+            });
+            assertTrue(e.getMessage().contains("capacity " + (1 << 30)), e.toString());
+            assertEquals(0, LOOPBACK.server().hosted(d.namespace(), d.id()) == null ? 0 : 1, "no queue was created");
+        }
+        try (MessageQueue<String> q = LOOPBACK.fresh("after-huge").open(Codecs.string())) {
+            q.put("still serving");
+            assertEquals("still serving", q.get(Duration.ofSeconds(5)));
+        }
+    }
+
+    @Test
     void theQueueItselfOfABroadcastQueueReportsTheSizeItsGetsSee() throws Exception {
         QueueDescriptor d = LOOPBACK.fresh("bcast-size").withOption("broadcast", "true").withCapacity(10);
         try (MessageQueue<String> pub = d.open(Codecs.string());

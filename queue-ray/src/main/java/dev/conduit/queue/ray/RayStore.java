@@ -495,7 +495,7 @@ final class RayStore<T> implements QueueStore<T> {
             } else if (prefetched.size() < maxItems) {
                 // A batch larger than what the handle holds also gets what the queue has now, behind
                 // the held items (they were ahead of it in the queue).
-                hold(call(actor.task(QueueActor::poll,
+                hold(callPoll(actor.task(QueueActor::poll,
                         Requests.poll(queue, Math.max(maxItems - prefetched.size(), options.prefetch()), 0L, 0L))
                         .remote()));
             }
@@ -582,7 +582,7 @@ final class RayStore<T> implements QueueStore<T> {
 
     /** Takes up to {@code maxItems}: at once if there are any, else waiting in the actor. */
     private byte[] fetch(int maxItems, long timeoutNanos) throws InterruptedException {
-        byte[] frames = call(actor.task(QueueActor::poll, Requests.poll(queue, maxItems, 0L, 0L)).remote());
+        byte[] frames = callPoll(actor.task(QueueActor::poll, Requests.poll(queue, maxItems, 0L, 0L)).remote());
         if (Frames.count(frames) == 0 && timeoutNanos > 0) {
             frames = take(maxItems, timeoutNanos);
         }
@@ -609,9 +609,16 @@ final class RayStore<T> implements QueueStore<T> {
         for (boolean continued = false;; continued = true) {
             long waitMillis = actorWaitMillis(deadline);
             long token = TOKENS.getAndAdd(2);
-            Outcome<byte[]> o = await(actor.task(QueueActor::poll,
+            ObjectRef<byte[]> answer = actor.task(QueueActor::poll,
                     Requests.poll(queue, maxItems, waitMillis, token, waitFlags(deadline, waitMillis, continued)))
-                    .setConcurrencyGroup(QueueActor.GETTERS).remote(), waitMillis, token, false);
+                    .setConcurrencyGroup(QueueActor.GETTERS).remote();
+            Outcome<byte[]> o;
+            try {
+                o = await(answer, waitMillis, token, false);
+            } catch (QueueException e) {
+                reclaimIfLate(answer, e);
+                throw e;
+            }
             byte[] frames = o.valueOr(Frames.EMPTY);
             if (o.ended() && Frames.count(frames) > 0) {
                 // Handed over after our cancel was sent: give the items back rather than lose them.
@@ -780,6 +787,23 @@ final class RayStore<T> implements QueueStore<T> {
 
     private <R> R call(ObjectRef<R> ref) {
         return RayQueues.get(ref, options.callTimeoutMillis(), descriptor);
+    }
+
+    /** {@link #call} for a poll: if the answer does not come in time, its items are put back when it does. */
+    private byte[] callPoll(ObjectRef<byte[]> ref) {
+        try {
+            return call(ref);
+        } catch (QueueException e) {
+            reclaimIfLate(ref, e);
+            throw e;
+        }
+    }
+
+    /** Hands a poll's answer to {@link LatePolls} if the caller gave up waiting for it. */
+    private void reclaimIfLate(ObjectRef<byte[]> answer, QueueException e) {
+        if (e.getCause() instanceof RayTimeoutException) {
+            LatePolls.add(answer, actor, queue);
+        }
     }
 
     private static long actorWaitMillis(long deadline) {

@@ -10,6 +10,7 @@ import dev.conduit.queue.MessageQueue;
 import dev.conduit.queue.QueueClosedException;
 import dev.conduit.queue.QueueDescriptor;
 import dev.conduit.queue.QueueEmptyException;
+import dev.conduit.queue.QueueException;
 import dev.conduit.queue.QueueFullException;
 import dev.conduit.queue.QueueMetrics;
 import dev.conduit.queue.codec.Codecs;
@@ -198,6 +199,48 @@ class RayQueueEdgeTest {
             q.destroy();
         } finally {
             RayBackend.destroyHost(d);
+        }
+    }
+
+    @Test
+    void aGetThatGaveUpOnItsAnswerPutsBackWhatItsCallTookWhenTheAnswerComes() throws Exception {
+        // A call timeout of a millisecond or two: many gets give up on answers that are merely slow,
+        // and their calls still take items in the actor.
+        QueueDescriptor d = QueueDescriptor.ray("impatient").withOption(RayQueueOptions.RAY_NAMESPACE, namespace)
+                .withOption(RayQueueOptions.HOST, "edge");
+        int items = 200;
+        try (MessageQueue<String> producer = d.open(Codecs.string());
+                MessageQueue<String> impatient = d.withOption(RayQueueOptions.CALL_TIMEOUT_MILLIS, "1")
+                        .open(Codecs.string());
+                MessageQueue<String> drain = d.open(Codecs.string())) {
+            List<String> all = new ArrayList<>();
+            for (int i = 0; i < items; i++) {
+                all.add("item-" + i);
+            }
+            producer.putAll(all);
+            Set<String> seen = new HashSet<>();
+            int gaveUp = 0;
+            int opened = 0;
+            for (int attempt = 0; attempt < 2000 && gaveUp < 10 && seen.size() < items; attempt++) {
+                try {
+                    impatient.poll().ifPresent(s -> assertTrue(seen.add(s), "delivered twice: " + s));
+                    opened++;
+                } catch (QueueException e) {
+                    assertTrue(e.getMessage().contains("did not answer"), e.getMessage());
+                    if (opened > 0) {
+                        gaveUp++;
+                    }
+                }
+            }
+            assertTrue(gaveUp > 0, "no get gave up on its answer (" + opened + " answered in time)");
+            long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (seen.size() < items && System.nanoTime() < giveUp) {
+                for (String s : drain.getBatch(items, Duration.ofMillis(200))) {
+                    assertTrue(seen.add(s), "delivered twice: " + s);
+                }
+            }
+            assertEquals(items, seen.size(), gaveUp + " gets gave up on their answers");
+            drain.destroy();
         }
     }
 

@@ -35,7 +35,7 @@ final class QueuePublisher<T> implements Flow.Publisher<T> {
     public void subscribe(Flow.Subscriber<? super T> subscriber) {
         Objects.requireNonNull(subscriber, "subscriber");
         Subscription<T> s = new Subscription<>(q, subscriber);
-        subscriber.onSubscribe(s);
+        s.start();
     }
 
     private static final class Subscription<T> implements Flow.Subscription {
@@ -51,6 +51,25 @@ final class QueuePublisher<T> implements Flow.Publisher<T> {
         Subscription(StoreQueue<T> q, Flow.Subscriber<? super T> subscriber) {
             this.q = q;
             this.subscriber = subscriber;
+        }
+
+        /**
+         * Calls {@code onSubscribe} holding the loop's {@link #running} flag, so that what it
+         * requests is delivered only after it returns (rule 1.3: signals are serial).
+         */
+        void start() {
+            running.set(true);
+            try {
+                subscriber.onSubscribe(this);
+            } catch (Throwable t) {
+                done = true; // rule 2.13: a subscriber that threw is cancelled
+                throw t;
+            } finally {
+                running.set(false);
+            }
+            if (hasWork()) {
+                drain();
+            }
         }
 
         @Override

@@ -208,4 +208,44 @@ class QueuePublisherTest {
             assertEquals(1, q.size(), "an item was taken after the subscriber failed");
         }
     }
+
+    @Test
+    void nothingIsSignalledWhileOnSubscribeIsStillRunning() throws Exception {
+        try (MessageQueue<Long> q = newQueue(4)) {
+            q.put(1L);
+            AtomicBoolean subscribing = new AtomicBoolean();
+            AtomicBoolean overlapped = new AtomicBoolean();
+            CountDownLatch delivered = new CountDownLatch(1);
+            q.asPublisher().subscribe(new Flow.Subscriber<Long>() {
+                @Override
+                public void onSubscribe(Flow.Subscription s) {
+                    subscribing.set(true);
+                    s.request(1);
+                    try {
+                        // Rule 1.3: the item must wait for this to return, so this wait times out.
+                        delivered.await(300, TimeUnit.MILLISECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    subscribing.set(false);
+                }
+
+                @Override
+                public void onNext(Long item) {
+                    overlapped.compareAndSet(false, subscribing.get());
+                    delivered.countDown();
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                }
+
+                @Override
+                public void onComplete() {
+                }
+            });
+            assertTrue(delivered.await(5, TimeUnit.SECONDS), "the requested item was not delivered");
+            assertFalse(overlapped.get(), "rule 1.3: onNext was called while onSubscribe was still running");
+        }
+    }
 }

@@ -596,9 +596,13 @@ final class RayStore<T> implements QueueStore<T> {
             if (prefetched.isEmpty()) {
                 return;
             }
-            call(actor.task(QueueActor::returnItems, Requests.returnItems(queue, framesOf(prefetched))).remote());
+            byte[] frames = framesOf(prefetched);
+            // Given back even if the call fails: it then either reaches the actor late (the items are
+            // back in the queue) or the actor or queue is gone (and the items with it); handing them
+            // out afterwards would deliver them twice.
             prefetched.clear();
             noteHeld();
+            call(actor.task(QueueActor::returnItems, Requests.returnItems(queue, frames)).remote());
         } finally {
             takeLock.unlock();
         }

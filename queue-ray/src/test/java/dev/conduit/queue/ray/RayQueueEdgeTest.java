@@ -245,6 +245,65 @@ class RayQueueEdgeTest {
     }
 
     @Test
+    void aPrefetchingHandleWhoseGiveBackGotNoAnswerInTimeHandsOutNoItemTwice() throws Exception {
+        // clear() first gives back what the handle holds; with a call timeout of a millisecond that
+        // call often gets no answer in time, yet the actor applies it.
+        QueueDescriptor d = QueueDescriptor.ray("give-back").withOption(RayQueueOptions.RAY_NAMESPACE, namespace)
+                .withOption(RayQueueOptions.HOST, "edge");
+        int items = 8;
+        int timedOut = 0;
+        try (MessageQueue<String> producer = d.open(Codecs.string())) {
+            for (int trial = 0; trial < 40 && timedOut < 3; trial++) {
+                List<String> all = new ArrayList<>();
+                for (int i = 0; i < items; i++) {
+                    all.add(trial + ":" + i);
+                }
+                producer.putAll(all);
+                List<String> seen = new ArrayList<>();
+                try (MessageQueue<String> holder = d.withOption(RayQueueOptions.PREFETCH, "100")
+                        .withOption(RayQueueOptions.CALL_TIMEOUT_MILLIS, "1").open(Codecs.string())) {
+                    for (int attempt = 0; attempt < 200 && seen.isEmpty(); attempt++) {
+                        try {
+                            holder.poll().ifPresent(seen::add);
+                        } catch (QueueException e) {
+                            // no answer in time: LatePolls puts back what the call took
+                        }
+                    }
+                    if (seen.isEmpty()) {
+                        continue;
+                    }
+                    try {
+                        holder.clear();
+                        continue;
+                    } catch (QueueException e) {
+                        if (!(e.getCause() instanceof io.ray.api.exception.RayTimeoutException)) {
+                            throw e;
+                        }
+                        timedOut++;
+                    }
+                    // What the handle still hands out without a call, after the clear gave up.
+                    for (String s = holder.poll().orElse(null); s != null; s = holder.poll().orElse(null)) {
+                        seen.add(s);
+                    }
+                } catch (QueueException e) {
+                    // the handle's next fetch got no answer in time either
+                }
+                long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (System.nanoTime() < giveUp) {
+                    List<String> got = producer.getBatch(1000, Duration.ofMillis(300));
+                    if (got.isEmpty() && producer.size() == 0) {
+                        break;
+                    }
+                    seen.addAll(got);
+                }
+                assertEquals(new HashSet<>(seen).size(), seen.size(), "trial " + trial + " handed out twice: " + seen);
+            }
+            assertTrue(timedOut > 0, "no give-back went unanswered in time");
+            producer.destroy();
+        }
+    }
+
+    @Test
     @Timeout(240)
     void closingAPrefetchingHandleWhileItsConsumerTakesLosesNoItem() throws Exception {
         // A producer handle of the same process with a window of one call holds items back, so the

@@ -558,7 +558,13 @@ final class RayStore<T> implements QueueStore<T> {
                 int bad = decoded.size();
                 List<Taken> back = taken.subList(bad == 0 ? 1 : bad, taken.size());
                 if (!back.isEmpty()) {
-                    call(actor.task(QueueActor::returnItems, Requests.returnItems(queue, framesOf(back))).remote());
+                    try {
+                        call(actor.task(QueueActor::returnItems, Requests.returnItems(queue, framesOf(back))).remote());
+                    } catch (QueueException failed) {
+                        // The give-back reaches the actor late, or the actor or queue is gone (the next
+                        // call says so): either way the items decoded are this caller's to keep.
+                        e.addSuppressed(failed);
+                    }
                 }
                 if (bad == 0) {
                     throw e;

@@ -13,6 +13,8 @@ import dev.conduit.queue.QueueEmptyException;
 import dev.conduit.queue.QueueException;
 import dev.conduit.queue.QueueFullException;
 import dev.conduit.queue.QueueMetrics;
+import dev.conduit.queue.SerializationException;
+import dev.conduit.queue.codec.Codec;
 import dev.conduit.queue.codec.Codecs;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -299,6 +301,58 @@ class RayQueueEdgeTest {
                 assertEquals(new HashSet<>(seen).size(), seen.size(), "trial " + trial + " handed out twice: " + seen);
             }
             assertTrue(timedOut > 0, "no give-back went unanswered in time");
+            producer.destroy();
+        }
+    }
+
+    /** Strings, refusing to decode any that ends with "bad". */
+    private static final Codec<String> REFUSING = new Codec<>() {
+        @Override
+        public String name() {
+            return "refusing";
+        }
+
+        @Override
+        public byte[] encode(String item) {
+            return Codecs.string().encode(item);
+        }
+
+        @Override
+        public String decode(byte[] bytes, int offset, int length) {
+            String s = Codecs.string().decode(bytes, offset, length);
+            if (s.endsWith("bad")) {
+                throw new SerializationException("refused " + s);
+            }
+            return s;
+        }
+    };
+
+    @Test
+    void aBatchWithARefusedItemHandsOutTheItemsBeforeItEvenWhenGivingBackTheRestGetsNoAnswerInTime()
+            throws Exception {
+        QueueDescriptor d = QueueDescriptor.ray("refused").withOption(RayQueueOptions.RAY_NAMESPACE, namespace)
+                .withOption(RayQueueOptions.HOST, "edge");
+        try (MessageQueue<String> producer = d.open(Codecs.string());
+                MessageQueue<String> consumer = d.withOption(RayQueueOptions.CALL_TIMEOUT_MILLIS, "1").open(REFUSING)) {
+            for (int trial = 0; trial < 30; trial++) {
+                List<String> all = List.of(trial + ":a", trial + ":bad", trial + ":c", trial + ":d");
+                producer.putAll(all);
+                List<String> seen = new ArrayList<>();
+                try {
+                    seen.addAll(consumer.getBatch(10, Duration.ZERO));
+                    if (seen.isEmpty()) {
+                        continue;
+                    }
+                } catch (QueueException e) {
+                    // no answer in time: to the poll (LatePolls puts its items back), or to the give-back
+                }
+                long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (seen.size() < all.size() && System.nanoTime() < giveUp) {
+                    seen.addAll(producer.getBatch(10, Duration.ofMillis(200)));
+                }
+                assertEquals(Set.copyOf(all), new HashSet<>(seen), "trial " + trial);
+                assertEquals(all.size(), seen.size(), "trial " + trial + ": " + seen);
+            }
             producer.destroy();
         }
     }

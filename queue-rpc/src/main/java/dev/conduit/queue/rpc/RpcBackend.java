@@ -58,7 +58,14 @@ public final class RpcBackend implements QueueBackend {
     @Override
     public <T> QueueStore<T> open(QueueDescriptor descriptor, Codec<T> codec) {
         RemoteQueue remote = new RemoteQueue(descriptor);
-        RpcStore<T> store = new RpcStore<>(remote, codec, "");
+        RpcStore<T> store;
+        try {
+            store = new RpcStore<>(remote, codec, "");
+        } catch (RuntimeException e) {
+            // A refused option (backpressure): give the channel back, as close() would.
+            remote.release();
+            throw e;
+        }
         try {
             store.connect();
         } catch (RuntimeException e) {

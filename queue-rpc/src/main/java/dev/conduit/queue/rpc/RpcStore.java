@@ -171,13 +171,17 @@ final class RpcStore<T> implements QueueStore<T> {
 
     /**
      * Pipelines when the queue blocks when full: the item joins this handle's {@link PutPipeline}
-     * and the caller does not wait for a round trip. Other policies (reject, drop oldest) decide per
-     * item, so their items go one call each, as {@link QueueStore#offerAsync} does by default.
+     * and the caller does not wait for a round trip. Other policies (reject, drop oldest) decide at
+     * once, so their put is one call that does not wait, whose refusal the server counts once.
      */
     @Override
     public CompletableFuture<Boolean> offerAsync(T item, int priority) {
         if (pipeline == null) {
-            return QueueStore.super.offerAsync(item, priority);
+            try {
+                return CompletableFuture.completedFuture(tryOffer(item, priority));
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
         }
         try {
             return pipeline.add(pack(List.of(item), new int[] {priority}));
@@ -193,12 +197,19 @@ final class RpcStore<T> implements QueueStore<T> {
      * Pipelines like {@link #offerAsync} when the queue blocks when full: the batch joins this
      * handle's {@link PutPipeline} as one entry, so it travels whole in one PutBatch (possibly with
      * entries given before and after it), and the caller does not wait for a round trip. Other
-     * policies use the default (a blocking {@code offerAll} on a background thread).
+     * policies decide at once, as for {@link #offerAsync}: one {@code offerAll} that does not wait.
      */
     @Override
     public CompletableFuture<Boolean> offerAllAsync(List<? extends T> items, int[] priorities) {
         if (pipeline == null) {
-            return QueueStore.super.offerAllAsync(items, priorities);
+            try {
+                return CompletableFuture.completedFuture(offerAll(items, priorities, 0));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return CompletableFuture.failedFuture(e);
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
         }
         try {
             return pipeline.add(pack(items, priorities));
@@ -610,7 +621,12 @@ final class RpcStore<T> implements QueueStore<T> {
         }
         RpcStore<T> sub = new RpcStore<>(remote.retain(), codec, name);
         // Touch the subscriber so the server creates it now: it sees every item put from here on.
-        sub.size();
+        try {
+            sub.size();
+        } catch (RuntimeException e) {
+            sub.close();
+            throw e;
+        }
         return sub;
     }
 

@@ -282,6 +282,41 @@ class RpcServerEdgeCasesTest {
     }
 
     @Test
+    void aDescriptorRefusedAtOpenLeavesNoChannelOpen() throws Exception {
+        try (QueueServer own = QueueServer.builder().port(0).start()) {
+            int before = RpcChannels.openChannels();
+            QueueDescriptor d = QueueDescriptor.rpc("127.0.0.1", own.port(), "bad-option")
+                    .withOption("backpressure", "SIDEWAYS");
+            for (int i = 0; i < 3; i++) {
+                assertThrows(IllegalArgumentException.class, () -> {
+                    try (MessageQueue<String> q = d.open(Codecs.string())) {
+                        q.put("x");
+                    }
+                });
+            }
+            assertEquals(before, RpcChannels.openChannels(), "a refused open left its channel open");
+        }
+    }
+
+    @Test
+    void aSubscriberThatCouldNotBeCreatedLeavesNoChannelOpen() throws Exception {
+        int before = RpcChannels.openChannels();
+        QueueServer own = QueueServer.builder().port(0).start();
+        QueueDescriptor d = QueueDescriptor.rpc("127.0.0.1", own.port(), "sub-down").withOption("broadcast", "true")
+                .withOption("reconnectMillis", "200");
+        MessageQueue<String> q = d.open(Codecs.string());
+        try {
+            q.size();
+            own.close();
+            assertThrows(ServerUnavailableException.class, () -> q.subscriber("late"));
+        } finally {
+            q.close();
+            own.close();
+        }
+        assertEquals(before, RpcChannels.openChannels(), "a subscriber that failed to start kept the channel open");
+    }
+
+    @Test
     void theQueueItselfOfABroadcastQueueReportsTheSizeItsGetsSee() throws Exception {
         QueueDescriptor d = LOOPBACK.fresh("bcast-size").withOption("broadcast", "true").withCapacity(10);
         try (MessageQueue<String> pub = d.open(Codecs.string());

@@ -161,9 +161,7 @@ final class RayStore<T> implements QueueStore<T> {
         if (timeoutNanos == Deadline.FOREVER && pipelined(List.of(payload), new int[] {priority})) {
             return true;
         }
-        flushQueue();
-        if (answered(call(actor.task(QueueActor::offer,
-                Requests.offer(queue, payload, priority, 0L, 0L, firstTry(timeoutNanos))).remote()))) {
+        if (offerNow(payload, priority, firstTry(timeoutNanos))) {
             return true;
         }
         if (timeoutNanos == 0) {
@@ -185,9 +183,7 @@ final class RayStore<T> implements QueueStore<T> {
         if (timeoutNanos == Deadline.FOREVER && pipelined(payloads, priorities)) {
             return true;
         }
-        flushQueue();
-        if (answered(call(actor.task(QueueActor::offerAll,
-                Requests.offerAll(queue, payloads, priorities, 0L, 0L, firstTry(timeoutNanos))).remote()))) {
+        if (offerAllNow(payloads, priorities, firstTry(timeoutNanos))) {
             return true;
         }
         if (timeoutNanos == 0) {
@@ -196,6 +192,50 @@ final class RayStore<T> implements QueueStore<T> {
         return added(timeoutNanos, (waitMillis, token, flags) -> actor.task(QueueActor::offerAll,
                 Requests.offerAll(queue, payloads, priorities, waitMillis, token, flags))
                 .setConcurrencyGroup(QueueActor.PUTTERS).remote());
+    }
+
+    /**
+     * The first try of an asynchronous put ({@code QueueStore.tryOfferUncounted}): adds the item if
+     * there is room now; a refusal is not counted, because the put goes on to wait for room.
+     *
+     * @param item the item
+     * @param priority 0–255
+     * @return true if added
+     */
+    public boolean tryOfferUncounted(T item, int priority) {
+        checkOpen();
+        return offerNow(encode(item), priority, 0);
+    }
+
+    /**
+     * The first try of an asynchronous batch put ({@code QueueStore.tryOfferAllUncounted}): adds
+     * every item if there is room for all now; a refusal is not counted.
+     *
+     * @param items the items
+     * @param priorities one priority per item
+     * @return true if all were added, false if none was
+     */
+    public boolean tryOfferAllUncounted(List<? extends T> items, int[] priorities) {
+        checkOpen();
+        List<byte[]> payloads = new ArrayList<>(items.size());
+        for (T item : items) {
+            payloads.add(encode(item));
+        }
+        return offerAllNow(payloads, priorities, 0);
+    }
+
+    /** One non-waiting offer call, after what this process holds back for the queue. */
+    private boolean offerNow(byte[] payload, int priority, int flags) {
+        flushQueue();
+        return answered(call(actor.task(QueueActor::offer, Requests.offer(queue, payload, priority, 0L, 0L, flags))
+                .remote()));
+    }
+
+    /** One non-waiting offerAll call, after what this process holds back for the queue. */
+    private boolean offerAllNow(List<byte[]> payloads, int[] priorities, int flags) {
+        flushQueue();
+        return answered(call(actor.task(QueueActor::offerAll,
+                Requests.offerAll(queue, payloads, priorities, 0L, 0L, flags)).remote()));
     }
 
     /** The flags of a put's non-waiting first call: its last try when the put may not wait. */

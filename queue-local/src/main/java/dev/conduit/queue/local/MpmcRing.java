@@ -77,8 +77,7 @@ final class MpmcRing extends MpmcRingPad2 {
     private final Object[] elements;
     /**
      * Whether a slot's sequence alone tells a producer that the ring is full: when the capacity is
-     * the array's length, and that is at least 2 (with one slot, "published in the last lap" and
-     * "free in this one" are the same sequence number).
+     * the array's length (at least 2, see the constructor).
      */
     private final boolean sequenceSaysFull;
 
@@ -86,7 +85,11 @@ final class MpmcRing extends MpmcRingPad2 {
         if (capacity < 1 || capacity > (1 << 30)) {
             throw new IllegalArgumentException("capacity must be 1 to 2^30, not " + capacity);
         }
-        int len = 1;
+        // At least two slots: with one, "published for index p" (p + 1) and "freed for index p + 1"
+        // (p + length) are the same sequence number, so a producer that passes the capacity check
+        // between a consumer's claim and its free takes the slot being read, and the free then
+        // overwrites its publish (the item is lost and consumers wait for it for ever).
+        int len = 2;
         while (len < capacity) {
             len <<= 1;
         }
@@ -98,7 +101,7 @@ final class MpmcRing extends MpmcRingPad2 {
         for (int i = 0; i < len; i++) {
             sequences[i] = i;
         }
-        this.sequenceSaysFull = capacity == len && len >= 2;
+        this.sequenceSaysFull = capacity == len;
         producerLimit = capacity;
         VarHandle.releaseFence();
     }

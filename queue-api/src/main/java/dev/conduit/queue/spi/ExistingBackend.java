@@ -93,13 +93,73 @@ public final class ExistingBackend implements QueueBackend {
         }
 
         @Override
+        public boolean tryOfferUncounted(T item, int priority) {
+            checkOpen();
+            if (q.offer(item)) {
+                counters.puts(1);
+                return true;
+            }
+            return false;
+        }
+
+        @Override
         public boolean offerAll(List<? extends T> items, int[] priorities, long timeoutNanos)
                 throws InterruptedException {
-            for (T item : items) {
-                if (!offer(item, dev.conduit.queue.MessageQueue.DEFAULT_PRIORITY, timeoutNanos)) {
+            return addAll(items, timeoutNanos, true);
+        }
+
+        @Override
+        public boolean tryOfferAllUncounted(List<? extends T> items, int[] priorities) throws InterruptedException {
+            return addAll(items, 0, false);
+        }
+
+        /**
+         * Adds a batch one item at a time (the wrapped object takes no batch, so a consumer may see
+         * the first item before the last: no TRANSACTIONS), but never leaves only part of it: the
+         * first item goes in only once there is room for all of them, waiting up to the timeout; after
+         * that the rest go in whatever it takes, since other code may put into the same object and use
+         * up the room meanwhile. So a refused batch added nothing, and a retried one is not doubled.
+         *
+         * @param countRefusal whether a refusal counts in the metrics (not for the first try of an
+         *     asynchronous put, which goes on to wait)
+         */
+        private boolean addAll(List<? extends T> items, long timeoutNanos, boolean countRefusal)
+                throws InterruptedException {
+            checkOpen();
+            int n = items.size();
+            long deadline = Deadline.deadline(timeoutNanos);
+            IdleStrategy idle = new BackoffIdleStrategy();
+            for (int i = 0; q.remainingCapacity() < n; i++) {
+                if (Deadline.remaining(deadline) == 0) {
+                    if (countRefusal) {
+                        counters.rejected();
+                    }
                     return false;
                 }
+                if (Thread.interrupted()) {
+                    throw new InterruptedException();
+                }
+                idle.idle(i);
+                checkOpen();
             }
+            boolean interrupted = false;
+            for (T item : items) {
+                // Waits only if a producer outside this handle took the batch's room: waits it out,
+                // interrupts and all, rather than leave part of the batch in.
+                for (;;) {
+                    try {
+                        if (q.offer(item, SLICE_NANOS, TimeUnit.NANOSECONDS)) {
+                            break;
+                        }
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            counters.puts(n);
             return true;
         }
 

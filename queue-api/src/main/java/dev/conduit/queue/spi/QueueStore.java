@@ -66,10 +66,46 @@ public interface QueueStore<T> {
     }
 
     /**
+     * The first try of an asynchronous put, made on the caller's thread: adds the item if there is
+     * room now (or the policy makes room), and otherwise returns false <em>without counting a
+     * refusal</em>, because the put goes on to wait for room on {@link AsyncSupport}'s threads,
+     * where {@link #offer} counts a refusal once if there is one (a put that waits and gets in was
+     * not refused). It runs on the caller's thread so that the asynchronous puts of one thread
+     * that find room arrive in call order.
+     *
+     * <p>The default calls {@link #tryOffer}, which counts a refusal: a backend whose refusals are
+     * counted there overrides this with a try that counts nothing, or its asynchronous puts that
+     * wait and get in are counted as refused ({@code QueueConformanceTest} checks it).
+     *
+     * @param item the item
+     * @param priority 0–255
+     * @return true if added; false if not (counting nothing, where the backend overrides this)
+     */
+    default boolean tryOfferUncounted(T item, int priority) {
+        return tryOffer(item, priority);
+    }
+
+    /**
+     * {@link #tryOfferUncounted} for a batch: adds every item atomically if there is room for all
+     * of them now (or the policy makes it), and otherwise returns false with nothing added and
+     * nothing counted. The default calls {@link #offerAll} with no wait, which counts a refusal.
+     *
+     * @param items the items, checked as for {@link #offerAll}
+     * @param priorities one priority per item
+     * @return true if all were added; false if none was (counting nothing, where the backend
+     *     overrides this)
+     * @throws InterruptedException if interrupted; nothing was added
+     */
+    default boolean tryOfferAllUncounted(List<? extends T> items, int[] priorities) throws InterruptedException {
+        return offerAll(items, priorities, 0);
+    }
+
+    /**
      * Adds one item without blocking the caller, waiting for room as long as it takes. Backends
      * whose puts are remote override this to send without waiting for the answer (pipelining); the
-     * default tries {@link #tryOffer} and otherwise runs {@link #offer} with no time limit on
-     * {@link AsyncSupport}'s threads.
+     * default tries {@link #tryOfferUncounted} and otherwise runs {@link #offer} with no time limit
+     * on {@link AsyncSupport}'s threads, so that {@code metrics().rejected()} counts the put only if
+     * it is refused in the end.
      *
      * @param item the item
      * @param priority 0–255
@@ -78,7 +114,7 @@ public interface QueueStore<T> {
      */
     default java.util.concurrent.CompletableFuture<Boolean> offerAsync(T item, int priority) {
         try {
-            if (tryOffer(item, priority)) {
+            if (tryOfferUncounted(item, priority)) {
                 return java.util.concurrent.CompletableFuture.completedFuture(true);
             }
         } catch (RuntimeException e) {
@@ -90,8 +126,8 @@ public interface QueueStore<T> {
     /**
      * Adds every item atomically without blocking the caller, waiting for room for all of them as
      * long as it takes. Backends whose puts are remote override this to send without waiting for the
-     * answer (pipelining); the default tries {@link #offerAll} with no wait and otherwise runs it with
-     * no time limit on {@link AsyncSupport}'s threads.
+     * answer (pipelining); the default tries {@link #tryOfferAllUncounted} and otherwise runs
+     * {@link #offerAll} with no time limit on {@link AsyncSupport}'s threads.
      *
      * @param items the items, checked as for {@link #offerAll}
      * @param priorities one priority per item
@@ -101,7 +137,7 @@ public interface QueueStore<T> {
     default java.util.concurrent.CompletableFuture<Boolean> offerAllAsync(List<? extends T> items,
             int[] priorities) {
         try {
-            if (offerAll(items, priorities, 0)) {
+            if (tryOfferAllUncounted(items, priorities)) {
                 return java.util.concurrent.CompletableFuture.completedFuture(true);
             }
         } catch (InterruptedException e) {

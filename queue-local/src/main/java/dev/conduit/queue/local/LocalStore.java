@@ -62,19 +62,46 @@ final class LocalStore<T> implements QueueStore<T> {
 
     @Override
     public boolean tryOffer(T item, int priority) {
+        if (tryOfferUncounted(item, priority)) {
+            return true;
+        }
+        // What offerByPolicy does for a put that must not wait, without building its attempt:
+        // a failed offer in a producer's retry loop allocates nothing.
+        q.counters.rejected();
+        return false;
+    }
+
+    /** Refused only when full and the policy is not DROP_OLDEST, which always makes room. */
+    @Override
+    public boolean tryOfferUncounted(T item, int priority) {
         checkOpen();
         if (ring.offer(item)) {
             q.notEmpty.signalOne();
             return true;
         }
         if (q.backpressure != Backpressure.DROP_OLDEST) {
-            // What offerByPolicy does for a put that must not wait, without building its attempt:
-            // a failed offer in a producer's retry loop allocates nothing.
-            q.counters.rejected();
             return false;
         }
         try {
             return offerSlow(item, 0);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    @Override
+    public boolean tryOfferAllUncounted(List<? extends T> items, int[] priorities) {
+        checkOpen();
+        if (ring.offerAll(items)) {
+            q.notEmpty.signalAll();
+            return true;
+        }
+        if (q.backpressure != Backpressure.DROP_OLDEST) {
+            return false;
+        }
+        try {
+            return offerAll(items, priorities, 0);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;

@@ -4,14 +4,12 @@ import dev.conduit.queue.Backpressure;
 import dev.conduit.queue.Capability;
 import dev.conduit.queue.QueueClosedException;
 import dev.conduit.queue.QueueMetrics;
-import dev.conduit.queue.spi.AsyncSupport;
 import dev.conduit.queue.spi.Deadline;
 import dev.conduit.queue.spi.QueueStore;
 import dev.conduit.queue.spi.Signal;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * One handle's view of a {@link PriorityQueueState}. Thread-safe.
@@ -82,42 +80,21 @@ final class PriorityStore<T> implements QueueStore<T> {
         return false;
     }
 
-    /**
-     * As the default, except that the first, non-waiting try counts no refusal: a put that then
-     * waits for room and gets in was not refused, and one that the waiting try refuses (REJECT) is
-     * counted there, once.
-     */
     @Override
-    public CompletableFuture<Boolean> offerAsync(T item, int priority) {
-        try {
-            checkOpen();
-            if (q.tryAdd(item, priority) == PriorityQueueState.Put.ADDED) {
-                return CompletableFuture.completedFuture(true);
-            }
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
-        }
-        return AsyncSupport.run(() -> offer(item, priority, Deadline.FOREVER));
+    public boolean tryOfferUncounted(T item, int priority) {
+        checkOpen();
+        return q.tryAdd(item, priority) == PriorityQueueState.Put.ADDED;
     }
 
-    /** As {@link #offerAsync}, for a batch. */
     @Override
-    public CompletableFuture<Boolean> offerAllAsync(List<? extends T> items, int[] priorities) {
-        try {
-            checkOpen();
-            if (q.tryAddAll(items, priorities) == PriorityQueueState.Put.ADDED) {
-                return CompletableFuture.completedFuture(true);
-            }
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
-        }
-        return AsyncSupport.run(() -> offerAll(items, priorities, Deadline.FOREVER));
+    public boolean tryOfferAllUncounted(List<? extends T> items, int[] priorities) {
+        checkOpen();
+        return q.tryAddAll(items, priorities) == PriorityQueueState.Put.ADDED;
     }
 
     @Override
     public boolean tryOffer(T item, int priority) {
-        checkOpen();
-        if (q.tryAdd(item, priority) == PriorityQueueState.Put.ADDED) {
+        if (tryOfferUncounted(item, priority)) {
             return true;
         }
         q.slowCounters.rejected();

@@ -202,6 +202,7 @@ final class RayStore<T> implements QueueStore<T> {
      * @param priority 0–255
      * @return true if added
      */
+    @Override
     public boolean tryOfferUncounted(T item, int priority) {
         checkOpen();
         return offerNow(encode(item), priority, 0);
@@ -215,6 +216,7 @@ final class RayStore<T> implements QueueStore<T> {
      * @param priorities one priority per item
      * @return true if all were added, false if none was
      */
+    @Override
     public boolean tryOfferAllUncounted(List<? extends T> items, int[] priorities) {
         checkOpen();
         List<byte[]> payloads = new ArrayList<>(items.size());

@@ -86,6 +86,31 @@ final class JournalStore<T> implements QueueStore<T> {
 
     @Override
     public boolean offerAll(List<? extends T> items, int[] priorities, long timeoutNanos) throws InterruptedException {
+        return append(items, timeoutNanos, true);
+    }
+
+    @Override
+    public boolean tryOfferUncounted(T item, int priority) {
+        try {
+            return append(List.of(item), 0, false);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // a put that must not wait does not look at interrupts
+            return false;
+        }
+    }
+
+    @Override
+    public boolean tryOfferAllUncounted(List<? extends T> items, int[] priorities) throws InterruptedException {
+        return append(items, 0, false);
+    }
+
+    /**
+     * Appends every item atomically once there is room for all of them, up to the timeout.
+     *
+     * @param countRefusal whether a refusal counts in {@code metrics().rejected()} (not for the
+     *     first try of an asynchronous put, which goes on to wait)
+     */
+    private boolean append(List<? extends T> items, long timeoutNanos, boolean countRefusal) throws InterruptedException {
         checkOpen();
         byte[][] payloads = new byte[items.size()][];
         for (int i = 0; i < payloads.length; i++) {
@@ -99,7 +124,9 @@ final class JournalStore<T> implements QueueStore<T> {
             return Boolean.TRUE;
         }));
         if (appended == null) {
-            countRejected();
+            if (countRefusal) {
+                countRejected();
+            }
             return false;
         }
         return true;

@@ -207,6 +207,20 @@ final class ShmStore<T> implements QueueStore<T> {
         }
     }
 
+    @Override
+    public boolean tryOfferUncounted(T item, int priority) {
+        if (options.backpressure() == Backpressure.DROP_OLDEST) {
+            return tryOffer(item, priority); // makes room: never refused
+        }
+        checkOpen();
+        if (confined) {
+            ring.checkProducerThread();
+        }
+        byte[] bytes = bytesAsTheyAre ? bytesOf(item) : null;
+        Encoded<T> payload = bytes == null ? encode(item) : null;
+        return attempt(options.laneFor(priority), payload, bytes, new SharedRing.Stall(), true) == SharedRing.OK;
+    }
+
     /** One attempt of a put: of {@code bytes} as they are when not null, else of {@code payload}. */
     private int attempt(int lane, Encoded<T> payload, byte[] bytes, SharedRing.Stall stall, boolean precise) {
         return bytes != null ? ring.tryOfferBytes(lane, bytes) : ring.tryOffer(lane, payload, stall, precise);
@@ -261,20 +275,8 @@ final class ShmStore<T> implements QueueStore<T> {
         if (confined) {
             ring.checkProducerThread();
         }
-        int n = items.size();
-        Integer[] order = new Integer[n];
-        int top = 0;
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-            top = Math.max(top, priorities[i]);
-        }
-        // One lane holds the whole batch (atomicity); higher priorities first, stable among equals.
-        java.util.Arrays.sort(order, Comparator.comparingInt((Integer i) -> -priorities[i]));
-        SharedRing.Payload[] payloads = new SharedRing.Payload[n];
-        for (int i = 0; i < n; i++) {
-            payloads[i] = encode(items.get(order[i]));
-        }
-        int lane = options.laneFor(top);
+        SharedRing.Payload[] payloads = encodeBatch(items, priorities);
+        int lane = laneOfBatch(priorities);
         if (ring.tryOfferAll(lane, payloads) == SharedRing.OK) {
             return true;
         }
@@ -311,6 +313,47 @@ final class ShmStore<T> implements QueueStore<T> {
         }
         ring.add(RingLayout.REJECTED_OFFSET, 1);
         return false;
+    }
+
+    /** A batch's payloads, in the order its lane keeps them: higher priorities first, stable among equals. */
+    private SharedRing.Payload[] encodeBatch(List<? extends T> items, int[] priorities) {
+        int n = items.size();
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, Comparator.comparingInt((Integer i) -> -priorities[i]));
+        SharedRing.Payload[] payloads = new SharedRing.Payload[n];
+        for (int i = 0; i < n; i++) {
+            payloads[i] = encode(items.get(order[i]));
+        }
+        return payloads;
+    }
+
+    /** One lane holds a whole batch (atomicity): the lane of its highest priority. */
+    private int laneOfBatch(int[] priorities) {
+        int top = 0;
+        for (int p : priorities) {
+            top = Math.max(top, p);
+        }
+        return options.laneFor(top);
+    }
+
+    @Override
+    public boolean tryOfferAllUncounted(List<? extends T> items, int[] priorities) {
+        if (options.backpressure() == Backpressure.DROP_OLDEST) {
+            try {
+                return offerAll(items, priorities, 0); // makes room: never refused
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        checkOpen();
+        if (confined) {
+            ring.checkProducerThread();
+        }
+        return ring.tryOfferAll(laneOfBatch(priorities), encodeBatch(items, priorities)) == SharedRing.OK;
     }
 
     // ---- gets

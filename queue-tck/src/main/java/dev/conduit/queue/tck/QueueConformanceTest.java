@@ -468,6 +468,33 @@ public abstract class QueueConformanceTest {
     // Exactly once under many producers and consumers
 
     @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void aQueueOfCapacityOneHandsEveryItemAcrossThreadsOnceInOrder() throws Exception {
+        assumeHandlesSharedBetweenThreads();
+        MessageQueue<Long> producerSide = newQueue(1);
+        assumePolicy(producerSide, Backpressure.BLOCK);
+        MessageQueue<Long> consumerSide = handle(open(producerSide.descriptor()));
+        // A slot freed and refilled at once, item after item: where a ring's "published" and "free"
+        // marks can coincide (one slot), a put that slips between a get's claim and its free loses
+        // its item and stalls every later get.
+        int n = Math.min(stress().itemsPerProducer(), 2_000);
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            Future<Void> producer = pool.submit(() -> {
+                putAllOf(producerSide, range(0, n));
+                return null;
+            });
+            for (long i = 0; i < n; i++) {
+                assertEquals(i, consumerSide.get(PATIENCE), "item " + i + " of " + n);
+            }
+            producer.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+            assertTrue(consumerSide.isEmpty());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     @Timeout(value = 180, unit = TimeUnit.SECONDS)
     void everyItemIsDeliveredExactlyOnceUnderManyProducersAndConsumers() throws Exception {
         assumeHandlesSharedBetweenThreads();
@@ -1549,6 +1576,46 @@ public abstract class QueueConformanceTest {
         assertEquals("first", q.get(PATIENCE));
         f.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
         assertEquals("second", q.get(PATIENCE));
+    }
+
+    @Test
+    void putAsyncThatWaitsForRoomAndGetsInCountsNoRefusal() throws Exception {
+        assumeHandlesSharedBetweenThreads();
+        MessageQueue<String> q = newQueue(1);
+        assumePolicy(q, Backpressure.BLOCK);
+        q.put("first");
+        long rejectedBefore = q.metrics().rejected();
+        CompletableFuture<Void> one = q.putAsync("second");
+        CompletableFuture<Void> batch = q.putAllAsync(List.of("third"));
+        assertFalse(one.isDone() && batch.isDone(), "puts on a full queue must wait for room");
+        List<String> taken = new ArrayList<>();
+        taken.add(q.get(PATIENCE));
+        taken.add(q.get(PATIENCE));
+        taken.add(q.get(PATIENCE));
+        one.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+        batch.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+        assertEquals("first", taken.get(0));
+        assertEquals(Set.of("second", "third"), Set.copyOf(taken.subList(1, 3)));
+        QueueMetrics m = q.metrics();
+        assertEquals(rejectedBefore, m.rejected(), "an async put that waited and got in was counted as refused");
+        assertEquals(m.size(), m.puts() - m.gets() - m.dropped() - m.cleared());
+    }
+
+    @Test
+    void putAsyncRefusedByTheRejectPolicyCountsOneRefusal() throws Exception {
+        MessageQueue<String> q = newQueue(1);
+        assumePolicy(q, Backpressure.REJECT);
+        q.put("first");
+        long rejectedBefore = q.metrics().rejected();
+        ExecutionException single = assertThrows(ExecutionException.class,
+                () -> q.putAsync("second").get(PATIENCE.toSeconds(), TimeUnit.SECONDS));
+        assertInstanceOf(QueueFullException.class, single.getCause());
+        ExecutionException batch = assertThrows(ExecutionException.class,
+                () -> q.putAllAsync(List.of("third")).get(PATIENCE.toSeconds(), TimeUnit.SECONDS));
+        assertInstanceOf(QueueFullException.class, batch.getCause());
+        assertEquals(rejectedBefore + 2, q.metrics().rejected(), "each refused async put counts once");
+        assertEquals(List.of("first"), take(q, 1));
+        assertEquals(0, q.size());
     }
 
     @Test

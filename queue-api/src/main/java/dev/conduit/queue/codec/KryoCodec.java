@@ -1,10 +1,15 @@
 package dev.conduit.queue.codec;
 
 import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.Registration;
 import com.esotericsoftware.kryo.Serializer;
+import com.esotericsoftware.kryo.SerializerFactory;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
+import com.esotericsoftware.kryo.serializers.CollectionSerializer;
+import com.esotericsoftware.kryo.serializers.DefaultArraySerializers;
 import com.esotericsoftware.kryo.serializers.ImmutableCollectionsSerializers;
+import com.esotericsoftware.kryo.serializers.MapSerializer;
 import com.esotericsoftware.kryo.util.Pool;
 import dev.conduit.queue.QueueDescriptor;
 import dev.conduit.queue.SerializationException;
@@ -109,7 +114,7 @@ public final class KryoCodec<T> implements Codec<T> {
     public T decode(byte[] bytes, int offset, int length) {
         Kryo kryo = kryos.obtain();
         try {
-            Input in = new Input(bytes, offset, length);
+            Input in = new BoundedInput(bytes, offset, length);
             Object o = kryo.readClassAndObject(in);
             if (in.position() != offset + length) {
                 throw new SerializationException("item has " + (offset + length - in.position())
@@ -172,7 +177,120 @@ public final class KryoCodec<T> implements Codec<T> {
         k.register(QueueDescriptor.class, new DescriptorSerializer(), id++);
         k.register(UUID.class, new UuidSerializer(), id++);
         ImmutableCollectionsSerializers.registerSerializers(k);
+        boundAllocations(k);
         return k;
+    }
+
+    /**
+     * Kryo sizes arrays, strings and some collections up front from a length in the bytes; bytes
+     * from elsewhere may claim any length. The serializers that do so are replaced or wrapped by ones
+     * that keep the same bytes but never allocate more than the bytes left can fill (see
+     * {@link BoundedInput}, which does it for strings and primitive arrays).
+     */
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    private static void boundAllocations(Kryo k) {
+        k.getRegistration(ArrayList.class).setSerializer(new BoundedCollectionSerializer());
+        k.getRegistration(HashSet.class).setSerializer(new BoundedCollectionSerializer());
+        k.getRegistration(HashMap.class).setSerializer(new BoundedMapSerializer());
+        for (Object list : new Object[] {java.util.List.of(), java.util.List.of(1), java.util.List.of(1, 2, 3),
+            java.util.List.of(1, 2, 3, 4).subList(0, 2)}) {
+            k.getRegistration(list.getClass()).setSerializer(new BoundedImmutableListSerializer());
+        }
+        for (Class<?> arrays : new Class<?>[] {Object[].class, String[].class}) {
+            Registration r = k.getRegistration(arrays);
+            r.setSerializer(new BoundedArraySerializer(r.getSerializer()));
+        }
+        // Allowed classes registered on first sight: their subclasses of these and arrays of them.
+        k.addDefaultSerializer(ArrayList.class, factory(type -> new BoundedCollectionSerializer()));
+        k.addDefaultSerializer(HashSet.class, factory(type -> new BoundedCollectionSerializer()));
+        k.addDefaultSerializer(HashMap.class, factory(type -> new BoundedMapSerializer()));
+        k.addDefaultSerializer(Object[].class, factory(type ->
+                new BoundedArraySerializer(new DefaultArraySerializers.ObjectArraySerializer(k, type))));
+    }
+
+    @SuppressWarnings("rawtypes")
+    private static SerializerFactory<Serializer> factory(java.util.function.Function<Class, Serializer> make) {
+        return new SerializerFactory.BaseSerializerFactory<>() {
+            @Override
+            public Serializer newSerializer(Kryo kryo, Class type) {
+                return make.apply(type);
+            }
+        };
+    }
+
+    /** Kryo's collection format; the capacity allocated up front is bounded by the bytes left. */
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    private static final class BoundedCollectionSerializer extends CollectionSerializer<java.util.Collection> {
+        @Override
+        protected java.util.Collection create(Kryo kryo, Input input, Class<? extends java.util.Collection> type,
+                int size) {
+            return super.create(kryo, input, type, BoundedInput.capacity(input, size));
+        }
+    }
+
+    /** Kryo's map format; the capacity allocated up front is bounded by the bytes left. */
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    private static final class BoundedMapSerializer extends MapSerializer<java.util.Map> {
+        @Override
+        protected java.util.Map create(Kryo kryo, Input input, Class<? extends java.util.Map> type, int size) {
+            return super.create(kryo, input, type, BoundedInput.capacity(input, size));
+        }
+    }
+
+    /** List.of lists in the format of Kryo's JdkImmutableListSerializer, with a bounded capacity. */
+    private static final class BoundedImmutableListSerializer extends CollectionSerializer<java.util.List<Object>> {
+        BoundedImmutableListSerializer() {
+            setElementsCanBeNull(false);
+        }
+
+        @Override
+        protected java.util.List<Object> create(Kryo kryo, Input input, Class<? extends java.util.List<Object>> type,
+                int size) {
+            return new ArrayList<>(BoundedInput.capacity(input, size));
+        }
+
+        @Override
+        public java.util.List<Object> read(Kryo kryo, Input input, Class<? extends java.util.List<Object>> type) {
+            java.util.List<Object> list = super.read(kryo, input, type);
+            return list == null ? null : java.util.List.of(list.toArray());
+        }
+    }
+
+    /**
+     * Object arrays as Kryo writes them (length + 1 first, then at least one byte per element); a
+     * length the bytes left cannot hold is refused before the array is allocated.
+     */
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    private static final class BoundedArraySerializer extends Serializer {
+        private final Serializer arrays;
+
+        BoundedArraySerializer(Serializer arrays) {
+            super(arrays.getAcceptsNull(), arrays.isImmutable());
+            this.arrays = arrays;
+        }
+
+        @Override
+        public void write(Kryo kryo, Output output, Object array) {
+            arrays.write(kryo, output, array);
+        }
+
+        @Override
+        public Object read(Kryo kryo, Input input, Class type) {
+            if (input instanceof BoundedInput) {
+                int start = input.position();
+                int lengthPlusOne = input.readVarInt(true);
+                input.setPosition(start);
+                if (lengthPlusOne != 0) {
+                    ((BoundedInput) input).requireElements(lengthPlusOne - 1L);
+                }
+            }
+            return arrays.read(kryo, input, type);
+        }
+
+        @Override
+        public Object copy(Kryo kryo, Object original) {
+            return arrays.copy(kryo, original);
+        }
     }
 
     /** Descriptors travel as their JSON, validated again on the way in. */

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -53,6 +54,14 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the summary as one JSON object.")
     boolean json;
 
+    private static final long STOP_WAIT_SECONDS = 20;
+
+    /** Set by the shutdown hook (SIGINT, SIGTERM); the main thread then stops and cleans up. */
+    private volatile boolean stopping;
+
+    /** Counted down once the demo has stopped and cleaned up, whichever way it ended. */
+    private final CountDownLatch stopped = new CountDownLatch(1);
+
     @Override
     public Integer call() throws Exception {
         String type = backend.toLowerCase(Locale.ROOT);
@@ -63,29 +72,63 @@ final class DemoCommand implements Callable<Integer> {
         if (consumers < 1 || consumers > 16) {
             throw new IllegalArgumentException("--consumers must be 1 to 16, not " + consumers);
         }
+        // SIGINT or SIGTERM: the hook asks the main thread to stop and waits while it stops the
+        // worker processes and destroys the demo queue (its shm file), which it does on every way out.
+        Thread hook = new Thread(() -> {
+            stopping = true;
+            try {
+                stopped.await(STOP_WAIT_SECONDS, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "conduit-demo-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            return demo(type);
+        } finally {
+            stopped.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running: it returns now that the demo has stopped
+            }
+        }
+    }
+
+    private int demo(String type) throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         try (DemoEnvironment env = DemoEnvironment.start(type, capacity, out)) {
             QueueDescriptor d = env.descriptor();
             try (MessageQueue<long[]> q = d.open(Codecs.longs())) {
-                q.clear();
-                boolean processes = q.capabilities().contains(Capability.CROSS_PROCESS)
-                        || q.capabilities().contains(Capability.DISTRIBUTED);
-                if (!json) {
-                    out.printf("Conduit demo: backend %s, 1 producer and %d consumer %s sharing %s through its "
-                            + "descriptor JSON%n", type, consumers, processes ? "processes" : "threads",
-                            d.qualifiedName());
+                try {
+                    q.clear();
+                    boolean processes = q.capabilities().contains(Capability.CROSS_PROCESS)
+                            || q.capabilities().contains(Capability.DISTRIBUTED);
+                    if (!json) {
+                        out.printf("Conduit demo: backend %s, 1 producer and %d consumer %s sharing %s through its "
+                                + "descriptor JSON%n", type, consumers, processes ? "processes" : "threads",
+                                d.qualifiedName());
+                        out.flush();
+                    }
+                    long t0 = System.nanoTime();
+                    DemoTraffic.Result total = processes ? runProcesses(env, q, out) : runThreads(d, q, out);
+                    double seconds = (System.nanoTime() - t0) / 1e9;
+                    long lost = items - total.seen.cardinality();
+                    Summary s = new Summary(type, d, items, total, lost, seconds);
+                    out.println(json ? s.toJson() : s.toText());
                     out.flush();
+                    return lost == 0 && total.duplicates == 0 ? Conduit.OK : Conduit.FAILED;
+                } finally {
+                    q.destroy();
                 }
-                long t0 = System.nanoTime();
-                DemoTraffic.Result total = processes ? runProcesses(env, q, out) : runThreads(d, q, out);
-                double seconds = (System.nanoTime() - t0) / 1e9;
-                long lost = items - total.seen.cardinality();
-                Summary s = new Summary(type, d, items, total, lost, seconds);
-                out.println(json ? s.toJson() : s.toText());
-                out.flush();
-                q.destroy();
-                return lost == 0 && total.duplicates == 0 ? Conduit.OK : Conduit.FAILED;
             }
+        }
+    }
+
+    /** @throws InterruptedException when SIGINT or SIGTERM asked the demo to stop */
+    private void checkNotStopping() throws InterruptedException {
+        if (stopping) {
+            throw new InterruptedException("the demo was stopped by a signal");
         }
     }
 
@@ -103,6 +146,7 @@ final class DemoCommand implements Callable<Integer> {
             });
             Progress progress = new Progress(q, items, out, json);
             while (!producer.isDone() || results.stream().anyMatch(f -> !f.isDone())) {
+                checkNotStopping();
                 progress.tick();
                 Thread.sleep(100);
             }
@@ -135,6 +179,7 @@ final class DemoCommand implements Callable<Integer> {
             children.add(producer);
             Progress progress = new Progress(q, items, out, json);
             while (children.stream().anyMatch(Process::isAlive)) {
+                checkNotStopping();
                 progress.tick();
                 for (Process p : children) {
                     if (!p.isAlive() && p.exitValue() != 0) {

@@ -4,10 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -19,6 +23,9 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class DemoCommandIT {
     private static final int ITEMS = Integer.getInteger("conduit.cli.demoItems", 20_000);
+
+    @TempDir
+    Path tmp;
 
     @ParameterizedTest(name = "{0}")
     @CsvSource({"local, 1", "priority, 1", "shm, 1", "rpc, 4"})
@@ -70,5 +77,47 @@ class DemoCommandIT {
         ConduitProcess.Result r = ConduitProcess.run("demo", "--backend", "carrier-pigeon");
         assertEquals(2, r.exit(), r::toString);
         r.assertOneLineError();
+    }
+
+    @Test
+    @Timeout(value = 240, unit = TimeUnit.SECONDS)
+    void sigtermStopsTheShmDemoWithItsWorkerProcessesAndRemovesItsQueueFile() throws Exception {
+        Path log = tmp.resolve("demo.log");
+        Process demo = ConduitProcess.start(log, "demo", "--items", Integer.toString(Integer.MAX_VALUE - 1));
+        List<ProcessHandle> workers = List.of();
+        try {
+            long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(150);
+            while (!Files.readString(log).contains(" got ")) {
+                assertTrue(demo.isAlive(), () -> "the demo ended early: " + read(log));
+                assertTrue(System.nanoTime() < giveUp, () -> "no progress within 150 s: " + read(log));
+                Thread.sleep(50);
+            }
+            workers = demo.descendants().toList();
+            assertTrue(workers.size() >= 3, () -> "expected 3 worker processes, saw " + demo.descendants().count());
+            demo.destroy();
+            assertTrue(demo.waitFor(30, TimeUnit.SECONDS), () -> "the demo did not stop on SIGTERM: " + read(log));
+            for (ProcessHandle w : workers) {
+                w.onExit().get(15, TimeUnit.SECONDS);
+            }
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new AssertionError("a demo worker process outlived the demo stopped by SIGTERM: " + read(log), e);
+        } finally {
+            ConduitProcess.kill(demo);
+            workers.forEach(ProcessHandle::destroyForcibly);
+        }
+        ConduitProcess.Result ls = ConduitProcess.run("ls", "--namespace", "conduit-demo", "--json");
+        assertEquals(0, ls.exit(), ls::toString);
+        for (JsonNode row : ls.json()) {
+            assertTrue(!row.get("id").asText().equals("demo-" + demo.pid()),
+                    () -> "the demo stopped by SIGTERM left its queue behind: " + ls);
+        }
+    }
+
+    private static String read(Path log) {
+        try {
+            return Files.readString(log);
+        } catch (java.io.IOException e) {
+            return "(no log: " + e + ")";
+        }
     }
 }

@@ -7,7 +7,10 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
-/** {@link Codecs#string()}: strings as UTF-8; malformed input is refused, not replaced. Thread-safe. */
+/**
+ * {@link Codecs#string()}: strings as UTF-8; malformed input, and a string with a lone surrogate, are
+ * refused, not replaced. Thread-safe.
+ */
 final class StringCodec implements Codec<String> {
     static final StringCodec INSTANCE = new StringCodec();
 
@@ -18,7 +21,19 @@ final class StringCodec implements Codec<String> {
 
     @Override
     public byte[] encode(String item) {
-        return item.getBytes(StandardCharsets.UTF_8);
+        byte[] bytes = item.getBytes(StandardCharsets.UTF_8);
+        // getBytes writes '?' for a lone surrogate, which UTF-8 cannot carry: refuse it, as decode
+        // refuses malformed bytes, rather than deliver another string. Only a '?' needs the check.
+        for (byte b : bytes) {
+            if (b == '?') {
+                if (!StandardCharsets.UTF_8.newEncoder().canEncode(item)) {
+                    throw new SerializationException("string has a lone surrogate (half of a surrogate pair), "
+                            + "which UTF-8 cannot carry");
+                }
+                break;
+            }
+        }
+        return bytes;
     }
 
     @Override

@@ -39,8 +39,8 @@ final class DemoCommand implements Callable<Integer> {
             description = "local, priority, shm, rpc or ray (default: ${DEFAULT-VALUE}).")
     String backend;
 
-    @Option(names = "--items", description = "Items to send (default: 500,000; 50,000 for rpc and ray, whose "
-            + "every batch is a network call).")
+    @Option(names = "--items", description = "Items to send, at most 200,000,000 (default: 500,000; 50,000 for "
+            + "rpc and ray, whose every batch is a network call).")
     Long itemsOption;
 
     private long items;
@@ -56,6 +56,12 @@ final class DemoCommand implements Callable<Integer> {
 
     private static final long STOP_WAIT_SECONDS = 20;
 
+    /**
+     * Most items: a consumer process marks every sequence it saw in a BitSet (up to three copies
+     * of it while it grows and is written out) inside the workers' 256 MiB heap.
+     */
+    static final long MAX_ITEMS = 200_000_000;
+
     /** Set by the shutdown hook (SIGINT, SIGTERM); the main thread then stops and cleans up. */
     private volatile boolean stopping;
 
@@ -66,8 +72,9 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         String type = backend.toLowerCase(Locale.ROOT);
         items = itemsOption != null ? itemsOption : type.equals("rpc") || type.equals("ray") ? 50_000 : 500_000;
-        if (items < 1 || items > Integer.MAX_VALUE - 1) {
-            throw new IllegalArgumentException("--items must be 1 to " + (Integer.MAX_VALUE - 1) + ", not " + items);
+        if (items < 1 || items > MAX_ITEMS) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "--items must be 1 to %,d, not %d",
+                    MAX_ITEMS, items));
         }
         if (consumers < 1 || consumers > 16) {
             throw new IllegalArgumentException("--consumers must be 1 to 16, not " + consumers);

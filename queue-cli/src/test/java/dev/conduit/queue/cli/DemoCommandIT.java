@@ -113,6 +113,18 @@ class DemoCommandIT {
         }
     }
 
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void moreItemsThanAWorkerProcessCanTrackIsABadArgumentNotAnOutOfMemoryErrorLater() {
+        // Each consumer process marks the sequences it saw in a BitSet within its 256 MiB heap;
+        // 1,000,000,000 items ran out of it after half a billion items, with a stack trace.
+        ConduitProcess.Result r = ConduitProcess.run(Duration.ofSeconds(30), null, "demo", "--items",
+                "1000000000");
+        assertEquals(2, r.exit(), r::toString);
+        r.assertOneLineError();
+        assertTrue(r.stderr().contains("--items"), r::toString);
+    }
+
     private static String read(Path log) {
         try {
             return Files.readString(log);

@@ -120,7 +120,7 @@ final class LocalStore<T> implements QueueStore<T> {
     }
 
     private boolean offerSlow(T item, long timeoutNanos) throws InterruptedException {
-        return offerByPolicy(() -> ring.offer(item), notFullOrClosed, timeoutNanos, false, q.notFull);
+        return offerByPolicy(() -> ring.offer(item), 1, notFullOrClosed, timeoutNanos, false, q.notFull);
     }
 
     @Override
@@ -132,7 +132,7 @@ final class LocalStore<T> implements QueueStore<T> {
             return true;
         }
         int n = items.size();
-        return offerByPolicy(() -> ring.offerAll(items), () -> ring.size() + n <= ring.capacity() || isClosed(),
+        return offerByPolicy(() -> ring.offerAll(items), n, () -> ring.size() + n <= ring.capacity() || isClosed(),
                 timeoutNanos, true, n == 1 ? q.notFull : q.notFullForBatch);
     }
 
@@ -141,11 +141,12 @@ final class LocalStore<T> implements QueueStore<T> {
      * attempt succeeds; REJECT refuses at once; BLOCK waits for room, up to the timeout.
      *
      * @param attempt one non-waiting try of the put
+     * @param room how many slots the put needs
      * @param roomOrClosed when a waiting put should try again
      * @param batch whether the put adds several items (wakes every consumer)
      * @param roomSignal the signal to wait on for room
      */
-    private boolean offerByPolicy(java.util.function.BooleanSupplier attempt,
+    private boolean offerByPolicy(java.util.function.BooleanSupplier attempt, int room,
             java.util.function.BooleanSupplier roomOrClosed, long timeoutNanos, boolean batch, Signal roomSignal)
             throws InterruptedException {
         Backpressure policy = q.backpressure;
@@ -155,7 +156,8 @@ final class LocalStore<T> implements QueueStore<T> {
                     published(batch);
                     return true;
                 }
-                if (ring.poll() != null) {
+                // Only while there is still no room: a consumer may have made some since the attempt.
+                if (ring.pollWhenNoRoomFor(room) != null) {
                     q.counters.dropped(1);
                 }
             }

@@ -281,6 +281,46 @@ final class MpmcRing extends MpmcRingPad2 {
     }
 
     /**
+     * Removes the head only while there is no room for {@code n} more elements: what DROP_OLDEST
+     * drops. Checking the room and then calling {@link #poll} would drop an item after a consumer
+     * had already made room. Linearizable at the consumer index CAS, which succeeds only if no
+     * consumer (or clear) moved the index since the room was found lacking, and producers only add.
+     *
+     * @param n the room a put needs, 1 to the capacity
+     * @return the removed head, or null when there is room now (or the ring is empty)
+     */
+    Object pollWhenNoRoomFor(int n) {
+        final long[] seq = sequences;
+        final int m = mask;
+        int spins = 0;
+        for (;;) {
+            long c = consumerIndex;
+            if ((producerIndex & INDEX_MASK) + n <= c + capacity) {
+                return null;
+            }
+            int i = (int) c & m;
+            long s = (long) SEQ.getAcquire(seq, i);
+            long expected = c + 1;
+            if (s == expected) {
+                if (CONSUMER_INDEX.compareAndSet(this, c, expected)) {
+                    Object e = ELEMENT.getAcquire(elements, i);
+                    ELEMENT.setOpaque(elements, i, null);
+                    SEQ.setRelease(seq, i, c + length);
+                    return e;
+                }
+                Thread.onSpinWait();
+            } else if (s < expected) {
+                // Full, so the head is claimed by a producer that has not yet published: wait for it.
+                if (++spins > 128) {
+                    Thread.yield();
+                } else {
+                    Thread.onSpinWait();
+                }
+            }
+        }
+    }
+
+    /**
      * Removes every element present at one instant. The producer index is held still for a moment
      * (its sign bit set, which makes producers wait), one CAS moves the consumer index up to it,
      * claiming every element, and the producer index is released; then each claimed slot is freed

@@ -47,7 +47,13 @@ public final class QueueDescriptor implements Serializable {
     private static final Pattern TYPE = Pattern.compile("[a-z][a-z0-9_-]{0,31}");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
     private static final Set<String> FIELDS = Set.of("type", "id", "namespace", "capacity", "options", "createdAt");
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * Reads exactly one JSON value, each name once: text after it, or a field given twice (which
+     * other readers may take the first of), means the input is not one descriptor (or pool).
+     */
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     /** The backend type. */
     private final String type;

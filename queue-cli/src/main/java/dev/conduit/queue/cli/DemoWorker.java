@@ -26,6 +26,13 @@ final class DemoWorker implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // A demo killed with SIGKILL (or crashed) cannot stop its workers: they stop themselves,
+        // or a producer would wait for room for ever and a consumer run on without anyone reading.
+        ProcessHandle.current().parent().ifPresent(demo -> demo.onExit().thenRun(() -> {
+            System.err.println("conduit: the demo (process " + demo.pid() + ") is gone; its " + role
+                    + " stops");
+            Runtime.getRuntime().halt(Conduit.FAILED);
+        }));
         QueueDescriptor d = QueueDescriptor.fromJson(descriptorJson);
         switch (role) {
             case "producer":

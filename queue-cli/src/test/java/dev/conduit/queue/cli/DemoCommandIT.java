@@ -83,15 +83,10 @@ class DemoCommandIT {
     @Timeout(value = 240, unit = TimeUnit.SECONDS)
     void sigtermStopsTheShmDemoWithItsWorkerProcessesAndRemovesItsQueueFile() throws Exception {
         Path log = tmp.resolve("demo.log");
-        Process demo = ConduitProcess.start(log, "demo", "--items", Integer.toString(Integer.MAX_VALUE - 1));
+        Process demo = ConduitProcess.start(log, "demo", "--items", Long.toString(DemoCommand.MAX_ITEMS));
         List<ProcessHandle> workers = List.of();
         try {
-            long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(150);
-            while (!Files.readString(log).contains(" got ")) {
-                assertTrue(demo.isAlive(), () -> "the demo ended early: " + read(log));
-                assertTrue(System.nanoTime() < giveUp, () -> "no progress within 150 s: " + read(log));
-                Thread.sleep(50);
-            }
+            awaitProgress(demo, log);
             workers = demo.descendants().toList();
             assertTrue(workers.size() >= 3, () -> "expected 3 worker processes, saw " + demo.descendants().count());
             demo.destroy();
@@ -123,6 +118,40 @@ class DemoCommandIT {
         assertEquals(2, r.exit(), r::toString);
         r.assertOneLineError();
         assertTrue(r.stderr().contains("--items"), r::toString);
+    }
+
+    @Test
+    @Timeout(value = 240, unit = TimeUnit.SECONDS)
+    void workerProcessesEndWhenTheDemoIsKilled() throws Exception {
+        Path log = tmp.resolve("demo-killed.log");
+        Process demo = ConduitProcess.start(log, "demo", "--items", Long.toString(DemoCommand.MAX_ITEMS));
+        List<ProcessHandle> workers = List.of();
+        try {
+            awaitProgress(demo, log);
+            workers = demo.descendants().toList();
+            assertTrue(workers.size() >= 3, () -> "expected 3 worker processes, saw " + demo.descendants().count());
+            demo.destroyForcibly();
+            assertTrue(demo.waitFor(30, TimeUnit.SECONDS), "SIGKILL did not end the demo");
+            for (ProcessHandle w : workers) {
+                w.onExit().get(30, TimeUnit.SECONDS);
+            }
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new AssertionError("a demo worker process outlived the demo killed with SIGKILL", e);
+        } finally {
+            ConduitProcess.kill(demo);
+            workers.forEach(ProcessHandle::destroyForcibly);
+            // SIGKILL leaves the queue file behind (ls shows it stale): remove it
+            ConduitProcess.run("destroy", "demo-" + demo.pid(), "--namespace", "conduit-demo");
+        }
+    }
+
+    private static void awaitProgress(Process demo, Path log) throws Exception {
+        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(150);
+        while (!Files.readString(log).contains(" got ")) {
+            assertTrue(demo.isAlive(), () -> "the demo ended early: " + read(log));
+            assertTrue(System.nanoTime() < giveUp, () -> "no progress within 150 s: " + read(log));
+            Thread.sleep(50);
+        }
     }
 
     private static String read(Path log) {

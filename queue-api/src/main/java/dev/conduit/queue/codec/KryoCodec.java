@@ -250,6 +250,21 @@ public final class KryoCodec<T> implements Codec<T> {
         }
 
         @Override
+        public void write(Kryo kryo, Output output, java.util.List<Object> list) {
+            // Stream.toList() gives this class holding nulls, which this format (like List.of) cannot
+            // carry: refuse it here, or it would encode and then fail on every get.
+            if (list != null) {
+                for (Object o : list) {
+                    if (o == null) {
+                        throw new SerializationException("cannot encode a " + list.getClass().getName()
+                                + " holding null (from Stream.toList()?): copy it into an ArrayList");
+                    }
+                }
+            }
+            super.write(kryo, output, list);
+        }
+
+        @Override
         public java.util.List<Object> read(Kryo kryo, Input input, Class<? extends java.util.List<Object>> type) {
             java.util.List<Object> list = super.read(kryo, input, type);
             return list == null ? null : java.util.List.of(list.toArray());

@@ -5,6 +5,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -102,6 +104,7 @@ final class BenchCommand implements Callable<Integer> {
         List<String> args = harnessArguments();
         Path workdir = Files.createTempDirectory("conduit-bench");
         Process child = null;
+        Thread stopOnSignal = null;
         try {
             List<String> cmd = new ArrayList<>();
             cmd.add(ProcessHandle.current().info().command().orElse("java"));
@@ -122,13 +125,51 @@ final class BenchCommand implements Callable<Integer> {
             cmd.add(shm ? SHM_MAIN : rpc ? RPC_MAIN : REPORT_MAIN);
             cmd.addAll(args);
             child = new ProcessBuilder(cmd).inheritIO().start();
+            Process harness = child;
+            // SIGINT or SIGTERM: stop the harness too (it would run on for minutes) and remove the
+            // private jar; the finally below does not run when the JVM exits on a signal.
+            stopOnSignal = new Thread(() -> {
+                stop(harness);
+                deleteTreeQuietly(workdir);
+            }, "conduit-bench-stop");
+            Runtime.getRuntime().addShutdownHook(stopOnSignal);
             int status = child.waitFor();
             return status == 0 ? Conduit.OK : status == 2 ? Conduit.USAGE : Conduit.FAILED;
         } finally {
-            if (child != null) {
-                child.destroyForcibly();
+            boolean shuttingDown = false;
+            if (stopOnSignal != null) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(stopOnSignal);
+                } catch (IllegalStateException e) {
+                    shuttingDown = true; // the hook stops the harness and removes the directory
+                }
             }
-            deleteTree(workdir);
+            if (!shuttingDown) {
+                if (child != null) {
+                    child.destroyForcibly();
+                }
+                deleteTree(workdir);
+            }
+        }
+    }
+
+    /** Asks the harness to stop (SIGTERM, so that it stops its own forks), then kills it. */
+    private static void stop(Process harness) {
+        harness.destroy();
+        try {
+            if (!harness.waitFor(10, TimeUnit.SECONDS)) {
+                harness.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void deleteTreeQuietly(Path dir) {
+        try {
+            deleteTree(dir);
+        } catch (IOException | UncheckedIOException e) {
+            System.err.println("conduit: could not remove " + dir + ": " + e.getMessage());
         }
     }
 

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
@@ -176,5 +177,48 @@ class BenchCommandIT {
                 page);
         assertTrue(page.contains("unary put round trip p50"), page);
         assertNotNull(ImageIO.read(docs.resolve("img/bench-rpc.png").toFile()), "not a PNG");
+    }
+
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void sigtermStopsTheHarnessProcessAndRemovesItsPrivateCopyOfTheJar() throws Exception {
+        Path log = dir.resolve("bench.log");
+        Process bench = ConduitProcess.start(log, "bench", "--rpc", "--no-docs");
+        ProcessHandle harness = null;
+        try {
+            long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (!Files.readString(log).contains("rpc benchmark:")) {
+                assertTrue(bench.isAlive(), () -> "bench ended early: " + readQuietly(log));
+                assertTrue(System.nanoTime() < giveUp, () -> "the harness said nothing within 120 s: "
+                        + readQuietly(log));
+                Thread.sleep(50);
+            }
+            harness = bench.children().findFirst().orElseThrow(() -> new AssertionError("no harness process"));
+            List<String> args = List.of(harness.info().arguments().orElseThrow());
+            Path privateJar = Path.of(args.get(args.indexOf("-cp") + 1));
+            assertTrue(Files.isRegularFile(privateJar), privateJar::toString);
+            bench.destroy();
+            assertTrue(bench.waitFor(30, TimeUnit.SECONDS), () -> "bench did not stop on SIGTERM: "
+                    + readQuietly(log));
+            try {
+                harness.onExit().get(30, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                throw new AssertionError("the harness process outlived bench stopped by SIGTERM", e);
+            }
+            assertFalse(Files.exists(privateJar.getParent()), () -> "left behind: " + privateJar.getParent());
+        } finally {
+            ConduitProcess.kill(bench);
+            if (harness != null) {
+                harness.destroyForcibly();
+            }
+        }
+    }
+
+    private static String readQuietly(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return "(unreadable: " + e + ")";
+        }
     }
 }

@@ -10,6 +10,9 @@ import java.util.concurrent.CopyOnWriteArraySet;
  * instantiated from bytes. Thread-safe; additions apply at once to every codec that uses the list.
  */
 public final class AllowList {
+    /** Packages of the JDK, never allowed as a whole. */
+    private static final String[] JDK_ROOTS = {"java", "javax", "sun", "jdk", "com.sun"};
+
     private final Set<String> classes = new CopyOnWriteArraySet<>();
     private final Set<String> packages = new CopyOnWriteArraySet<>();
 
@@ -44,14 +47,22 @@ public final class AllowList {
      */
     public AllowList allowPackage(String packageName) {
         String p = Objects.requireNonNull(packageName, "packageName").trim();
-        if (p.isEmpty() || !p.contains(".") || p.startsWith("java.") || p.startsWith("javax.")
-                || p.startsWith("sun.") || p.startsWith("jdk.") || p.startsWith("com.sun.")) {
+        if (p.endsWith(".")) {
+            p = p.substring(0, p.length() - 1);
+        }
+        // Judged without the trailing dot, so that "com.sun" and "com." are seen for what they are.
+        boolean jdk = false;
+        for (String root : JDK_ROOTS) {
+            jdk |= p.equals(root) || p.startsWith(root + ".");
+        }
+        if (jdk || !p.contains(".") || p.startsWith(".") || p.endsWith(".") || p.contains("..")) {
             throw new IllegalArgumentException("package '" + packageName + "' is too broad to allow: name a package "
                     + "of your own with at least two parts");
         }
-        packages.add(p.endsWith(".") ? p : p + ".");
+        packages.add(p + ".");
         return this;
     }
+
 
     /**
      * Whether a class is allowed.

@@ -2,6 +2,7 @@ package dev.conduit.queue.cli;
 
 import dev.conduit.queue.MessageQueue;
 import dev.conduit.queue.QueueDescriptor;
+import dev.conduit.queue.shm.RingLayout;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -80,7 +81,15 @@ final class PutCommand extends NamedQueueCommand {
         if (batch.isEmpty()) {
             throw new IllegalArgumentException("nothing to put: standard input had no lines");
         }
-        QueueDescriptor d = address.find(name).orElseGet(this::toCreate);
+        // The options of a queue to create are checked even when the queue exists (and they go unused).
+        QueueDescriptor toCreate = toCreate();
+        if (!address.remote() && !durable && (itemSize != null || lanes != null)) {
+            RingLayout.of(toCreate.capacity(), itemSize == null ? 1 : itemSize, lanes == null ? 1 : lanes);
+        }
+        if (serverType != null && !serverType.equals("local") && !serverType.equals("priority")) {
+            throw new IllegalArgumentException("--server-type must be local or priority, not '" + serverType + "'");
+        }
+        QueueDescriptor d = address.find(name).orElse(toCreate);
         try (MessageQueue<Object> q = codec.open(d)) {
             q.putAll(batch, priority, timeout);
             if (json) {

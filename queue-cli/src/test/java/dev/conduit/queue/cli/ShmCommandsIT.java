@@ -182,6 +182,22 @@ class ShmCommandsIT {
     }
 
     @Test
+    void anInvalidCreationOptionIsABadArgumentEvenWhenTheQueueExists() {
+        assertEquals(0, conduit("put", "jobs", "x").exit());
+        for (List<String> bad : List.of(List.of("--capacity", "0"), List.of("--capacity", "-5"),
+                List.of("--item-size", "0"), List.of("--lanes", "0"), List.of("--lanes", "300"))) {
+            List<String> args = new ArrayList<>(List.of("put", "jobs", "y"));
+            args.addAll(bad);
+            ConduitProcess.Result r = conduit(args.toArray(String[]::new));
+            assertEquals(2, r.exit(), r::toString);
+            r.assertOneLineError();
+        }
+        ConduitProcess.Result get = conduit("get", "jobs", "-n", "10", "--json");
+        assertEquals(List.of("x"), ConduitProcess.JSON.convertValue(get.json().get("items"), List.class),
+                get::toString);
+    }
+
+    @Test
     void aDamagedQueueFileIsReportedNotThrown() throws IOException {
         Files.write(dir.resolve("conduit.default@broken.shm"), new byte[64]);
         ConduitProcess.Result ls = conduit("ls", "--json");

@@ -22,6 +22,12 @@ final class AllowListClassResolver extends DefaultClassResolver {
     public Registration getRegistration(Class type) {
         Registration r = super.getRegistration(type);
         if (r == null && type != null && !type.isPrimitive() && allow.permits(type)) {
+            if (type.isHidden()) {
+                // Its name loads nothing, here or elsewhere: bytes written for it could never be read.
+                throw new KryoException(new SerializationException("cannot encode " + type.getName()
+                        + ": a lambda or other hidden class has no name another process can load; send a record "
+                        + "or class of your own"));
+            }
             r = registerImplicit(type);
         }
         return r;

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -89,7 +90,12 @@ final class PutCommand extends NamedQueueCommand {
         if (serverType != null && !serverType.equals("local") && !serverType.equals("priority")) {
             throw new IllegalArgumentException("--server-type must be local or priority, not '" + serverType + "'");
         }
-        QueueDescriptor d = address.find(name).orElse(toCreate);
+        Optional<QueueDescriptor> existing = address.find(name);
+        if (existing.isEmpty() && batch.size() > toCreate.capacity()) {
+            throw new IllegalArgumentException("a batch of " + batch.size() + " items can never fit a new queue of "
+                    + "capacity " + toCreate.capacity() + " (--capacity); nothing was created");
+        }
+        QueueDescriptor d = existing.orElse(toCreate);
         try (MessageQueue<Object> q = codec.open(d)) {
             q.putAll(batch, priority, timeout);
             if (json) {

@@ -198,6 +198,19 @@ class ShmCommandsIT {
     }
 
     @Test
+    void aBatchLargerThanTheQueueItWouldCreateCreatesNoQueue() throws IOException {
+        for (List<String> kind : List.of(List.<String>of(), List.of("--durable"))) {
+            List<String> args = new ArrayList<>(List.of("put", "tiny", "a", "b", "c", "--capacity", "2"));
+            args.addAll(kind);
+            ConduitProcess.Result r = conduit(args.toArray(String[]::new));
+            assertEquals(2, r.exit(), r::toString);
+            r.assertOneLineError();
+            List<Path> left = files();
+            assertTrue(left.isEmpty(), () -> "a refused put " + kind + " left a queue: " + left);
+        }
+    }
+
+    @Test
     void aDamagedQueueFileIsReportedNotThrown() throws IOException {
         Files.write(dir.resolve("conduit.default@broken.shm"), new byte[64]);
         ConduitProcess.Result ls = conduit("ls", "--json");

@@ -286,7 +286,7 @@ final class MpmcRing extends MpmcRingPad2 {
      * had already made room. Linearizable at the consumer index CAS, which succeeds only if no
      * consumer (or clear) moved the index since the room was found lacking, and producers only add.
      *
-     * @param n the room a put needs, 1 to the capacity
+     * @param n the room a put needs, 1 to the capacity (more never finds room)
      * @return the removed head, or null when there is room now (or the ring is empty)
      */
     Object pollWhenNoRoomFor(int n) {
@@ -310,7 +310,10 @@ final class MpmcRing extends MpmcRingPad2 {
                 }
                 Thread.onSpinWait();
             } else if (s < expected) {
-                // Full, so the head is claimed by a producer that has not yet published: wait for it.
+                if (c >= (producerIndex & INDEX_MASK)) {
+                    return null;
+                }
+                // Claimed by a producer that has not yet published: wait for it.
                 if (++spins > 128) {
                     Thread.yield();
                 } else {

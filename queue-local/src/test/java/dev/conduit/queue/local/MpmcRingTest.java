@@ -62,4 +62,21 @@ class MpmcRingTest {
         assertFalse(ring.offer(-1));
         assertEquals(100, ring.poll());
     }
+
+    @Test
+    void pollWhenNoRoomForTakesTheHeadOnlyWhileThePutWouldNotFit() {
+        MpmcRing ring = new MpmcRing(3);
+        assertNull(ring.pollWhenNoRoomFor(4), "an empty ring has nothing to drop");
+        assertTrue(ring.offer(0));
+        assertTrue(ring.offer(1));
+        assertNull(ring.pollWhenNoRoomFor(1), "room for one: nothing to drop");
+        assertEquals(0, ring.pollWhenNoRoomFor(2));
+        assertNull(ring.pollWhenNoRoomFor(2));
+        assertEquals(1, ring.pollWhenNoRoomFor(3));
+        assertNull(ring.pollWhenNoRoomFor(3));
+        assertTrue(ring.offerAll(java.util.List.of(2, 3, 4)));
+        assertEquals(2, ring.pollWhenNoRoomFor(1));
+        assertNull(ring.pollWhenNoRoomFor(1));
+        assertEquals(2, ring.size());
+    }
 }

@@ -31,6 +31,7 @@ class MpmcRingStressTest {
     @ParameterizedTest
     @ValueSource(ints = {1, 2, 3, 4, 5, 6, 7, 8, 9, 16})
     void offersBatchesPollsPeeksAndClearsLoseAndDuplicateNothing(int capacity) throws Exception {
+        AtomicLong wholeBatches = new AtomicLong();
         MpmcRing ring = new MpmcRing(capacity);
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong offered = new AtomicLong();
@@ -41,17 +42,22 @@ class MpmcRingStressTest {
         List<Thread> threads = new ArrayList<>();
         for (int pr = 0; pr < 2; pr++) {
             final long base = (long) pr << 40;
+            // The first producer's batches are as large as the capacity: they need an empty ring.
+            final boolean wholeRing = pr == 0;
             threads.add(new Thread(() -> {
                 ThreadLocalRandom r = ThreadLocalRandom.current();
                 long next = 0;
                 while (!stop.get()) {
                     if (r.nextInt(3) == 0) {
-                        int n = 1 + r.nextInt(capacity);
+                        int n = wholeRing ? capacity : 1 + r.nextInt(capacity);
                         List<Long> batch = new ArrayList<>(n);
                         for (int k = 0; k < n; k++) {
                             batch.add(base + next + k);
                         }
                         if (ring.offerAll(batch)) {
+                            if (wholeRing) {
+                                wholeBatches.incrementAndGet();
+                            }
                             next += n;
                             offered.addAndGet(n);
                         }
@@ -125,6 +131,7 @@ class MpmcRingStressTest {
                     + " of " + offered.get() + ", size " + ring.size());
         }
         assertEquals(null, failure.get());
+        assertTrue(wholeBatches.get() > 0, "no batch as large as the capacity got in");
         long rest = 0;
         while (ring.poll() != null) {
             rest++;

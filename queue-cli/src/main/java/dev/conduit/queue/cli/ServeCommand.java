@@ -36,7 +36,8 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "7070", description = "Port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int port;
 
-    @Option(names = "--port-file", description = "Write the port listened on to this file once serving (for scripts).")
+    @Option(names = "--port-file",
+            description = "Write the port listened on to this file once serving (for scripts); removed on stop.")
     Path portFile;
 
     @Option(names = "--tls-cert", description = "PEM certificate chain of the server: serve TLS only (needs --tls-key).")
@@ -109,7 +110,17 @@ final class ServeCommand implements Callable<Integer> {
             b.maxMessageBytes(maxMessageBytes);
         }
         QueueServer server = b.start();
-        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "conduit-serve-shutdown"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            if (portFile != null) {
+                // a script that waits for the file must not read the port of a server that is gone
+                try {
+                    Files.deleteIfExists(portFile);
+                } catch (IOException e) {
+                    System.err.println("conduit: could not remove " + portFile + ": " + e.getMessage());
+                }
+            }
+        }, "conduit-serve-shutdown"));
         PrintWriter out = spec.commandLine().getOut();
         out.printf("conduit: serving queues on %s:%d (%s%s) until SIGINT or SIGTERM%n", host, server.port(),
                 tlsCert == null ? "plain text" : tlsClientCa == null ? "TLS" : "mutual TLS",

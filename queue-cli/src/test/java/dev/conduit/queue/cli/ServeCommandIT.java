@@ -159,6 +159,22 @@ class ServeCommandIT {
     }
 
     @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void sigtermRemovesThePortFileSoThatAScriptWaitingForTheNextServerIsNotMisled() throws Exception {
+        Path portFile = tmp.resolve("port");
+        Process server = null;
+        try {
+            server = serve(portFile);
+            server.destroy();
+            assertTrue(server.waitFor(30, TimeUnit.SECONDS), "serve did not stop within 30 s of SIGTERM");
+            assertEquals(143, server.exitValue());
+            assertFalse(Files.exists(portFile), "serve stopped by SIGTERM left its port file behind");
+        } finally {
+            ConduitProcess.kill(server);
+        }
+    }
+
+    @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void serveRefusesHalfATlsSetupAsABadArgument() {
         ConduitProcess.Result r = ConduitProcess.run("serve", "--port", "0", "--tls-cert", "server.pem");

@@ -11,6 +11,14 @@ import com.esotericsoftware.kryo.io.Input;
  * One per decode; not thread-safe.
  */
 final class BoundedInput extends Input {
+    /**
+     * How many objects that take no bytes (elements of one class written once, for example empty
+     * lists or empty records) one item may hold; without a bound seven bytes decode into a list of
+     * 64 M of them, a gigabyte.
+     */
+    static final int MAX_EMPTY_OBJECTS = 1 << 20;
+
+    private int emptyObjects;
 
     BoundedInput(byte[] bytes, int offset, int length) {
         super(bytes, offset, length);
@@ -30,6 +38,19 @@ final class BoundedInput extends Input {
         if (count < 0 || count > remaining()) {
             throw new KryoException("a length of " + count + " with " + remaining()
                     + " bytes left: the bytes were not written by this codec");
+        }
+    }
+
+    /**
+     * Counts an object that was read without consuming a byte.
+     *
+     * @throws KryoException past {@link #MAX_EMPTY_OBJECTS}
+     */
+    void readEmptyObject() {
+        if (++emptyObjects > MAX_EMPTY_OBJECTS) {
+            throw new KryoException("more than " + MAX_EMPTY_OBJECTS + " objects that take no bytes in one item: "
+                    + "the bytes were not written by this codec, or the item is a collection of millions of empty "
+                    + "objects");
         }
     }
 

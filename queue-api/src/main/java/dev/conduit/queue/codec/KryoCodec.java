@@ -148,7 +148,7 @@ public final class KryoCodec<T> implements Codec<T> {
     }
 
     static Kryo newKryo(AllowList allow) {
-        Kryo k = new Kryo(new AllowListClassResolver(allow), null);
+        Kryo k = new BoundedKryo(new AllowListClassResolver(allow));
         k.setRegistrationRequired(true);
         k.setReferences(false);
         k.setInstantiatorStrategy(new com.esotericsoftware.kryo.util.DefaultInstantiatorStrategy(new StdInstantiatorStrategy()));
@@ -216,6 +216,46 @@ public final class KryoCodec<T> implements Codec<T> {
                 return make.apply(type);
             }
         };
+    }
+
+    /**
+     * Kryo that counts the objects it reads from a {@link BoundedInput} without consuming a byte:
+     * the one way a few bytes can still make a collection of any size (its elements' class is written
+     * once, and an empty list or empty record then takes nothing).
+     */
+    private static final class BoundedKryo extends Kryo {
+        BoundedKryo(AllowListClassResolver resolver) {
+            super(resolver, null);
+        }
+
+        private static <T> T counted(Input input, int start, T read) {
+            if (input instanceof BoundedInput && input.position() == start) {
+                ((BoundedInput) input).readEmptyObject();
+            }
+            return read;
+        }
+
+        @Override
+        public <T> T readObject(Input input, Class<T> type) {
+            return counted(input, input.position(), super.readObject(input, type));
+        }
+
+        @Override
+        @SuppressWarnings("rawtypes")
+        public <T> T readObject(Input input, Class<T> type, Serializer serializer) {
+            return counted(input, input.position(), super.readObject(input, type, serializer));
+        }
+
+        @Override
+        public <T> T readObjectOrNull(Input input, Class<T> type) {
+            return counted(input, input.position(), super.readObjectOrNull(input, type));
+        }
+
+        @Override
+        @SuppressWarnings("rawtypes")
+        public <T> T readObjectOrNull(Input input, Class<T> type, Serializer serializer) {
+            return counted(input, input.position(), super.readObjectOrNull(input, type, serializer));
+        }
     }
 
     /** Kryo's collection format; the capacity allocated up front is bounded by the bytes left. */

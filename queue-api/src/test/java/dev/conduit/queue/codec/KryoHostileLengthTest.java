@@ -112,7 +112,12 @@ class KryoHostileLengthTest {
         assertRefusedCheaply("String", hostile);
     }
 
-    /** Collections: Kryo's header is a flag-carrying varint; patch the size of a one-element encoding. */
+    /**
+     * Collections: patches the size in a one-element encoding to HUGE. Kryo writes a collection's
+     * size + 1 as a varint whose first byte holds a flag (0x80), a "more" bit (0x40) and 6 bits; a
+     * map's size + 1 as a plain varint. The size is the first byte where the one- and two-element
+     * encodings differ.
+     */
     private void collection(String what, Object oneElement, Supplier<Object> grow) {
         byte[] one = codec.encode(oneElement);
         byte[] two = codec.encode(grow.get());
@@ -120,23 +125,16 @@ class KryoHostileLengthTest {
         while (one[i] == two[i]) {
             i++;
         }
-        // i is the first byte that differs: the size field. Its low bits hold the size (after the
-        // flag bits); shift a huge size into the same layout with the same flags.
-        int flagBits = Integer.numberOfTrailingZeros(Integer.highestOneBit((one[i] ^ two[i]) & 0x7F));
-        int flags = one[i] & ((1 << flagBits) - 1);
+        boolean map = oneElement instanceof java.util.Map;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.write(one, 0, i);
-        long v = ((long) HUGE << flagBits) | flags;
-        // Kryo's flag varint: the first byte has 7 - 1 - flagBits... write as a plain varint of the
-        // combined value, which is how writeVarIntFlag lays out the bits after the first byte
-        int first = (int) (v & ((1 << (6)) - 1));
-        out.write(first | 0x40);
-        v >>>= 6;
-        while ((v & ~0x7FL) != 0) {
-            out.write((int) ((v & 0x7F) | 0x80));
-            v >>>= 7;
+        long v = (one[i] & (map ? 0x7F : 0x3F)) + (long) HUGE - 1;
+        if (map) {
+            varint(out, (int) v);
+        } else {
+            out.write((one[i] & 0x80) | (int) (v & 0x3F) | 0x40);
+            varint(out, (int) (v >>> 6));
         }
-        out.write((int) v);
         out.write(one, i + 1, one.length - i - 1);
         assertRefusedOrCheap(what, out.toByteArray());
     }
@@ -162,12 +160,25 @@ class KryoHostileLengthTest {
     }
 
     @Test
+    void collectionsOfElementsThatTakeNoBytesDoNotGrowWithoutBound() {
+        // Elements of one class are written once by class and then by their serializer alone, which
+        // for an empty list is nothing: a few bytes can claim 64 M of them.
+        collection("ArrayList of emptyList()", new ArrayList<>(List.of(java.util.Collections.emptyList())),
+                () -> new ArrayList<>(List.of(java.util.Collections.emptyList(), java.util.Collections.emptyList())));
+        collection("HashSet of emptyMap()", new HashSet<>(List.of(java.util.Collections.emptyMap())),
+                () -> new HashSet<>(List.of(java.util.Collections.emptyMap(), java.util.Collections.emptySet())));
+        collection("List.of emptySet()", List.of(java.util.Collections.emptySet()),
+                () -> List.of(java.util.Collections.emptySet(), java.util.Collections.emptySet()));
+    }
+
+    @Test
     void legitimateItemsStillRoundTrip() {
         Object[] items = {
             new long[] {1, -2, Long.MAX_VALUE}, new byte[70_000], "h\u00e9llo \uD83D\uDE00", new String[] {"a", null},
             new Object[] {1, "x", null}, BigInteger.TEN.pow(400), new ArrayList<>(List.of(1, 2)), List.of(1, 2, 3, 4),
             new HashSet<>(List.of("a", "b")), new HashMap<>(java.util.Map.of("k", List.of(1))), new char[] {'a', '\u00e9'},
             "x".repeat(100_000), "\u00e9".repeat(100_000),
+            new ArrayList<>(java.util.Collections.nCopies(100_000, java.util.Collections.emptyList())),
         };
         for (Object item : items) {
             byte[] b = codec.encode(item);

@@ -88,6 +88,24 @@ class KryoHostileLengthTest {
         assertRefusedCheaply("String[]", withLength(classPrefix(new String[0], 1), HUGE + 1, (byte) 0));
     }
 
+    /** A class allowed by name. */
+    public record Point(int x, int y) {
+    }
+
+    @Test
+    void arraysOfAnAllowedClassWithHugeLengthAreRefusedWithoutAllocatingIt() {
+        Codec<Object> mine = Codecs.kryo(Point.class);
+        byte[] empty = mine.encode(new Point[0]); // class by name, then length + 1 = 1
+        byte[] hostile = withLength(Arrays.copyOf(empty, empty.length - 1), HUGE + 1, (byte) 0);
+        long before = allocatedBytes();
+        assertThrows(SerializationException.class, () -> mine.decode(hostile, 0, hostile.length));
+        long allocated = allocatedBytes() - before;
+        assertTrue(allocated < LIMIT, "Point[]: decoding " + hostile.length + " bytes allocated " + allocated);
+        Point[] points = {new Point(1, 2), null};
+        byte[] b = mine.encode(points);
+        assertArrayEquals(points, (Point[]) mine.decode(b, 0, b.length));
+    }
+
     @Test
     void bigIntegerWithHugeLengthIsRefusedWithoutAllocatingIt() {
         byte[] one = codec.encode(BigInteger.ONE); // class, varint(2), 1 byte

@@ -56,6 +56,18 @@ final class BoundedInput extends Input {
 
     @Override
     public String readString() {
+        requireChars();
+        return super.readString();
+    }
+
+    @Override
+    public StringBuilder readStringBuilder() {
+        requireChars();
+        return super.readStringBuilder();
+    }
+
+    /** Before a string: refuses a char count that the bytes left cannot hold. */
+    private void requireChars() {
         if (position < limit && (buffer[position] & 0x80) != 0) {
             // Not ASCII: a UTF-8 char count + 1 (0 = null) leads, then at least one byte per char.
             int start = position;
@@ -65,7 +77,6 @@ final class BoundedInput extends Input {
                 requireElements(countPlusOne - 1L);
             }
         }
-        return super.readString();
     }
 
     @Override

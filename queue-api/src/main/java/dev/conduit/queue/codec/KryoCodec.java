@@ -8,6 +8,7 @@ import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
 import com.esotericsoftware.kryo.serializers.CollectionSerializer;
 import com.esotericsoftware.kryo.serializers.DefaultArraySerializers;
+import com.esotericsoftware.kryo.serializers.DefaultSerializers;
 import com.esotericsoftware.kryo.serializers.ImmutableCollectionsSerializers;
 import com.esotericsoftware.kryo.serializers.MapSerializer;
 import com.esotericsoftware.kryo.util.Pool;
@@ -204,6 +205,7 @@ public final class KryoCodec<T> implements Codec<T> {
         k.addDefaultSerializer(ArrayList.class, factory(type -> new BoundedCollectionSerializer()));
         k.addDefaultSerializer(HashSet.class, factory(type -> new BoundedCollectionSerializer()));
         k.addDefaultSerializer(HashMap.class, factory(type -> new BoundedMapSerializer()));
+        k.addDefaultSerializer(java.util.PriorityQueue.class, factory(type -> new BoundedPriorityQueueSerializer()));
         k.addDefaultSerializer(Object[].class, factory(type ->
                 new BoundedArraySerializer(new DefaultArraySerializers.ObjectArraySerializer(k, type))));
     }
@@ -263,6 +265,16 @@ public final class KryoCodec<T> implements Codec<T> {
     private static final class BoundedCollectionSerializer extends CollectionSerializer<java.util.Collection> {
         @Override
         protected java.util.Collection create(Kryo kryo, Input input, Class<? extends java.util.Collection> type,
+                int size) {
+            return super.create(kryo, input, type, BoundedInput.capacity(input, size));
+        }
+    }
+
+    /** Kryo's priority queue format (an allowed JDK class); the capacity is bounded by the bytes left. */
+    @SuppressWarnings("rawtypes")
+    private static final class BoundedPriorityQueueSerializer extends DefaultSerializers.PriorityQueueSerializer {
+        @Override
+        protected java.util.PriorityQueue create(Kryo kryo, Input input, Class<? extends java.util.PriorityQueue> type,
                 int size) {
             return super.create(kryo, input, type, BoundedInput.capacity(input, size));
         }

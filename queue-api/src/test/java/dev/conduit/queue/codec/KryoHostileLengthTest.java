@@ -107,6 +107,46 @@ class KryoHostileLengthTest {
     }
 
     @Test
+    void jdkClassesAUserAllowsAreBoundedToo() {
+        Codec<Object> mine = Codecs.kryo(StringBuilder.class, java.util.PriorityQueue.class);
+        byte[] sb = mine.encode(new StringBuilder("\u00e9")); // class, utf8 length (2 with the flag), 2 bytes
+        byte[] prefix = Arrays.copyOf(sb, sb.length - 3);
+        ByteArrayOutputStream hostile = new ByteArrayOutputStream();
+        hostile.writeBytes(prefix);
+        int v = HUGE + 1;
+        hostile.write(0x80 | 0x40 | (v & 0x3F));
+        varint(hostile, v >>> 6);
+        hostile.write('a');
+        byte[] bytes = hostile.toByteArray();
+        long before = allocatedBytes();
+        assertThrows(SerializationException.class, () -> mine.decode(bytes, 0, bytes.length));
+        long allocated = allocatedBytes() - before;
+        assertTrue(allocated < LIMIT, "StringBuilder: decoding " + bytes.length + " bytes allocated " + allocated);
+
+        java.util.PriorityQueue<Integer> one = new java.util.PriorityQueue<>(List.of(1));
+        byte[] enc = mine.encode(one);
+        byte[] two = mine.encode(new java.util.PriorityQueue<>(List.of(1, 2)));
+        int i = 0;
+        while (enc[i] == two[i]) {
+            i++;
+        }
+        ByteArrayOutputStream pq = new ByteArrayOutputStream();
+        pq.write(enc, 0, i);
+        long size = (enc[i] & 0x3F) + (long) HUGE - 1;
+        pq.write((enc[i] & 0x80) | (int) (size & 0x3F) | 0x40);
+        varint(pq, (int) (size >>> 6));
+        pq.write(enc, i + 1, enc.length - i - 1);
+        byte[] pqBytes = pq.toByteArray();
+        before = allocatedBytes();
+        assertThrows(SerializationException.class, () -> mine.decode(pqBytes, 0, pqBytes.length));
+        allocated = allocatedBytes() - before;
+        assertTrue(allocated < LIMIT, "PriorityQueue: decoding " + pqBytes.length + " bytes allocated " + allocated);
+        assertEquals("x\u00e9", mine.decode(mine.encode(new StringBuilder("x\u00e9")), 0,
+                mine.encode(new StringBuilder("x\u00e9")).length).toString());
+        assertEquals(List.of(1, 2), new ArrayList<>((java.util.PriorityQueue<?>) mine.decode(two, 0, two.length)));
+    }
+
+    @Test
     void bigIntegerWithHugeLengthIsRefusedWithoutAllocatingIt() {
         byte[] one = codec.encode(BigInteger.ONE); // class, varint(2), 1 byte
         byte[] prefix = Arrays.copyOf(one, one.length - 2);

@@ -42,7 +42,10 @@ import org.objenesis.strategy.StdInstantiatorStrategy;
  * primitives, primitive arrays, the common collections, {@code java.time} values, big numbers,
  * UUIDs, {@link QueueDescriptor}) need nothing; any other class must be on the {@link AllowList},
  * on the writing side and the reading side. Records and plain classes of your own work once
- * allowed. Bytes from elsewhere never instantiate a class that is not allowed.
+ * allowed. Bytes from elsewhere never instantiate a class that is not allowed, nor make the decoder
+ * allocate for a length they claim but do not hold (an item may hold at most 1,048,576 objects that
+ * take no bytes, such as empty lists or empty records); such bytes are refused with
+ * {@link SerializationException}.
  *
  * <p>Thread-safe: Kryo instances are pooled. Object graphs must be acyclic (references are not
  * tracked, for speed).

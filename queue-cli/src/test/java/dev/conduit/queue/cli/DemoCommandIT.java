@@ -1,6 +1,7 @@
 package dev.conduit.queue.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -126,22 +127,39 @@ class DemoCommandIT {
         Path log = tmp.resolve("demo-killed.log");
         Process demo = ConduitProcess.start(log, "demo", "--items", Long.toString(DemoCommand.MAX_ITEMS));
         List<ProcessHandle> workers = List.of();
+        List<Path> outs = new java.util.ArrayList<>();
         try {
             awaitProgress(demo, log);
             workers = demo.descendants().toList();
             assertTrue(workers.size() >= 3, () -> "expected 3 worker processes, saw " + demo.descendants().count());
+            for (ProcessHandle w : workers) {
+                List<String> args = List.of(w.info().arguments().orElse(new String[0]));
+                if (args.contains("--out")) {
+                    outs.add(Path.of(args.get(args.indexOf("--out") + 1)));
+                }
+            }
             demo.destroyForcibly();
             assertTrue(demo.waitFor(30, TimeUnit.SECONDS), "SIGKILL did not end the demo");
+            // well before the workers could have finished all the items on their own
             for (ProcessHandle w : workers) {
-                w.onExit().get(30, TimeUnit.SECONDS);
+                w.onExit().get(10, TimeUnit.SECONDS);
+            }
+            for (Path out : outs) {
+                assertFalse(Files.exists(out), () -> "a consumer ran to the end instead of stopping: " + out);
             }
         } catch (java.util.concurrent.TimeoutException e) {
             throw new AssertionError("a demo worker process outlived the demo killed with SIGKILL", e);
         } finally {
             ConduitProcess.kill(demo);
             workers.forEach(ProcessHandle::destroyForcibly);
-            // SIGKILL leaves the queue file behind (ls shows it stale): remove it
+            // SIGKILL leaves the queue file (ls shows it stale) and the consumers' directory behind
             ConduitProcess.run("destroy", "demo-" + demo.pid(), "--namespace", "conduit-demo");
+            for (Path out : outs) {
+                Files.deleteIfExists(out);
+            }
+            for (Path out : outs) {
+                Files.deleteIfExists(out.getParent());
+            }
         }
     }
 

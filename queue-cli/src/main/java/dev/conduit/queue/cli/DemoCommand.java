@@ -233,6 +233,8 @@ final class DemoCommand implements Callable<Integer> {
         cmd.add(role);
         cmd.add("--descriptor");
         cmd.add(env.descriptor().toJson());
+        cmd.add("--demo-pid");
+        cmd.add(Long.toString(ProcessHandle.current().pid()));
         cmd.addAll(List.of(more));
         return new ProcessBuilder(cmd).inheritIO().redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
     }

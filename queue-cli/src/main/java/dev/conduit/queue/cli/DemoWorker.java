@@ -2,6 +2,7 @@ package dev.conduit.queue.cli;
 
 import dev.conduit.queue.QueueDescriptor;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -24,15 +25,24 @@ final class DemoWorker implements Callable<Integer> {
     @Option(names = "--out", description = "Where a consumer writes what it saw.")
     Path out;
 
+    @Option(names = "--demo-pid", defaultValue = "0", description = "The demo's process: when it is gone, stop.")
+    long demoPid;
+
+    private void demoGone(long pid) {
+        System.err.println("conduit: the demo (process " + pid + ") is gone; its " + role + " stops");
+        Runtime.getRuntime().halt(Conduit.FAILED);
+    }
+
     @Override
     public Integer call() throws Exception {
         // A demo killed with SIGKILL (or crashed) cannot stop its workers: they stop themselves,
         // or a producer would wait for room for ever and a consumer run on without anyone reading.
-        ProcessHandle.current().parent().ifPresent(demo -> demo.onExit().thenRun(() -> {
-            System.err.println("conduit: the demo (process " + demo.pid() + ") is gone; its " + role
-                    + " stops");
-            Runtime.getRuntime().halt(Conduit.FAILED);
-        }));
+        // The demo names itself: it may be gone before this JVM has started, and then parent() is init.
+        Optional<ProcessHandle> demo = demoPid > 0 ? ProcessHandle.of(demoPid) : ProcessHandle.current().parent();
+        if (demoPid > 0 && demo.isEmpty()) {
+            demoGone(demoPid);
+        }
+        demo.ifPresent(h -> h.onExit().thenRun(() -> demoGone(h.pid())));
         QueueDescriptor d = QueueDescriptor.fromJson(descriptorJson);
         switch (role) {
             case "producer":

@@ -88,7 +88,19 @@ public final class Conduit {
             err.flush();
             return USAGE;
         });
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            // picocli hands only exceptions to the handler above; a queue too large for the heap is an error
+            PrintWriter err = cl.getErr();
+            err.println("conduit: out of memory (" + oneLine(e) + "): ask for less (a smaller --capacity or --items),"
+                    + " or give Java more heap (java -Xmx4g -jar conduit.jar ...)");
+            if (top.verbose) {
+                e.printStackTrace(err);
+            }
+            err.flush();
+            return FAILED;
+        }
     }
 
     static String oneLine(Throwable ex) {

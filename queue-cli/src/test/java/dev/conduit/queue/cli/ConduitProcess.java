@@ -56,7 +56,8 @@ final class ConduitProcess {
 
         @Override
         public String toString() {
-            return String.join(" ", command.subList(3, command.size())) + " -> exit " + exit + "\nstdout: " + out()
+            return String.join(" ", command.subList(command.indexOf("-jar") + 2, command.size())) + " -> exit " + exit
+                    + "\nstdout: " + out()
                     + "\nstderr: " + stderr;
         }
     }
@@ -78,7 +79,23 @@ final class ConduitProcess {
      * @return what it printed and its exit code
      */
     static Result run(Duration limit, byte[] stdin, String... args) {
+        return runCommand(command(args), limit, stdin);
+    }
+
+    /**
+     * Runs the jar in a JVM with these options ({@code -Xmx256m}, ...), to its end within 60 s.
+     *
+     * @param jvmOptions options before {@code -jar}
+     * @param args the arguments
+     * @return what it printed and its exit code
+     */
+    static Result runWithJvmOptions(List<String> jvmOptions, String... args) {
         List<String> cmd = command(args);
+        cmd.addAll(1, jvmOptions);
+        return runCommand(cmd, Duration.ofSeconds(60), null);
+    }
+
+    private static Result runCommand(List<String> cmd, Duration limit, byte[] stdin) {
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().remove("RAY_ADDRESS");
         Process p = null;

@@ -122,6 +122,17 @@ class DemoCommandIT {
     }
 
     @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void aQueueTooLargeForTheHeapIsOneLineNotAStackTrace() {
+        // a local ring of 2^24 slots needs 192 MiB or more (a long and a reference per slot)
+        ConduitProcess.Result r = ConduitProcess.runWithJvmOptions(List.of("-Xmx64m"), "demo", "--backend", "local",
+                "--capacity", Integer.toString(1 << 24), "--items", "10");
+        assertEquals(1, r.exit(), r::toString);
+        r.assertOneLineError();
+        assertTrue(r.stderr().contains("out of memory"), r::toString);
+    }
+
+    @Test
     @Timeout(value = 240, unit = TimeUnit.SECONDS)
     void workerProcessesEndWhenTheDemoIsKilled() throws Exception {
         Path log = tmp.resolve("demo-killed.log");

@@ -86,6 +86,9 @@ final class ServeCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("cannot read " + f);
             }
         }
+        if (portFile != null && !Files.isDirectory(portFile.toAbsolutePath().getParent())) {
+            throw new IllegalArgumentException("--port-file: no directory " + portFile.toAbsolutePath().getParent());
+        }
         if (tlsCert != null) {
             b.tls(tlsCert, tlsKey);
         }

@@ -176,6 +176,17 @@ class ServeCommandIT {
 
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aPortFileInADirectoryThatDoesNotExistIsABadArgumentNamedBeforeServing() {
+        Path portFile = tmp.resolve("no-such-dir").resolve("port");
+        ConduitProcess.Result r = ConduitProcess.run("serve", "--port", "0", "--port-file", portFile.toString());
+        assertEquals(2, r.exit(), r::toString);
+        r.assertOneLineError();
+        assertTrue(r.stderr().contains("--port-file"), r::toString);
+        assertFalse(r.out().contains("serving"), r::toString);
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void serveRefusesHalfATlsSetupAsABadArgument() {
         ConduitProcess.Result r = ConduitProcess.run("serve", "--port", "0", "--tls-cert", "server.pem");
         assertEquals(2, r.exit(), r::toString);

@@ -260,10 +260,7 @@ final class MpmcRing extends MpmcRingPad2 {
             long expected = c + 1;
             if (s == expected) {
                 if (CONSUMER_INDEX.compareAndSet(this, c, expected)) {
-                    Object e = ELEMENT.getAcquire(elements, i);
-                    ELEMENT.setOpaque(elements, i, null);
-                    SEQ.setRelease(seq, i, c + length);
-                    return e;
+                    return takeClaimed(c, i);
                 }
                 lost = contended(lost);
             } else if (s < expected) {
@@ -278,6 +275,17 @@ final class MpmcRing extends MpmcRingPad2 {
                 }
             }
         }
+    }
+
+    /**
+     * Takes the element of index {@code c} (slot {@code i}), which this thread's consumer index CAS
+     * has claimed, and frees its slot.
+     */
+    private Object takeClaimed(long c, int i) {
+        Object e = ELEMENT.getAcquire(elements, i);
+        ELEMENT.setOpaque(elements, i, null);
+        SEQ.setRelease(sequences, i, c + length);
+        return e;
     }
 
     /**
@@ -303,10 +311,7 @@ final class MpmcRing extends MpmcRingPad2 {
             long expected = c + 1;
             if (s == expected) {
                 if (CONSUMER_INDEX.compareAndSet(this, c, expected)) {
-                    Object e = ELEMENT.getAcquire(elements, i);
-                    ELEMENT.setOpaque(elements, i, null);
-                    SEQ.setRelease(seq, i, c + length);
-                    return e;
+                    return takeClaimed(c, i);
                 }
                 Thread.onSpinWait();
             } else if (s < expected) {

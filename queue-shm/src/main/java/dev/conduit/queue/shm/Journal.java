@@ -87,6 +87,8 @@ final class Journal {
     private final ReentrantLock jvmLock = new ReentrantLock();
     /** Whether the JVM lock's holder is waiting for the file lock, which another process holds. */
     private volatile boolean waitingForFileLock;
+    /** Set by {@link #destroy}: this process's other handles then throw {@code QueueClosedException}. */
+    private volatile boolean destroyed;
     /** Refused puts not yet added to the state file: counting one must not wait for the lock. */
     private final AtomicLong pendingRejected = new AtomicLong();
     private final Map<String, MappedByteBuffer> cursors = new java.util.concurrent.ConcurrentHashMap<>();
@@ -412,6 +414,7 @@ final class Journal {
 
     /** Closes the Chronicle queue and deletes the journal directory. */
     static synchronized void destroy(Journal j) {
+        j.destroyed = true;
         OPEN.remove(j.dir);
         j.locked(() -> {
             j.queue.close();
@@ -425,6 +428,11 @@ final class Journal {
         } catch (IOException e) {
             throw new QueueException("cannot delete journal " + j.dir + ": " + e.getMessage(), e);
         }
+    }
+
+    /** @return whether a handle of this process destroyed the journal */
+    boolean destroyed() {
+        return destroyed;
     }
 
     /** Call under {@link #locked}. @return documents appended so far */

@@ -3,6 +3,7 @@ package dev.conduit.queue.shm;
 import dev.conduit.queue.Capability;
 import dev.conduit.queue.QueueClosedException;
 import dev.conduit.queue.QueueDescriptor;
+import dev.conduit.queue.QueueException;
 import dev.conduit.queue.QueueMetrics;
 import dev.conduit.queue.codec.Codec;
 import dev.conduit.queue.spi.Deadline;
@@ -71,6 +72,9 @@ final class JournalStore<T> implements QueueStore<T> {
     private void checkOpen() {
         if (closed) {
             throw new QueueClosedException("queue handle " + descriptor.qualifiedName() + " is closed");
+        }
+        if (journal.destroyed()) {
+            throw new QueueClosedException("queue " + descriptor.qualifiedName() + " was destroyed");
         }
     }
 
@@ -171,7 +175,14 @@ final class JournalStore<T> implements QueueStore<T> {
         long deadline = Deadline.deadline(timeoutNanos);
         IdleStrategy waiting = idle.create();
         for (int attempts = 0;; attempts++) {
-            R result = attempt.get(deadline);
+            R result;
+            try {
+                result = attempt.get(deadline);
+            } catch (QueueException e) {
+                // Another handle destroyed the journal under this wait: its files are gone.
+                checkOpen();
+                throw e;
+            }
             if (result != null) {
                 return result;
             }

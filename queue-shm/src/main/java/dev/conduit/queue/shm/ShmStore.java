@@ -242,7 +242,7 @@ final class ShmStore<T> implements QueueStore<T> {
         for (int attempt = 0;; attempt++) {
             checkOpen();
             if (r == SharedRing.FULL) {
-                Object dropped = dropOldest(stall);
+                Object dropped = dropOldest(lane, stall);
                 if (dropped == SharedRing.DISCARDED) {
                     ring.add(RingLayout.DROPPED_OFFSET, 1);
                 }
@@ -257,15 +257,12 @@ final class ShmStore<T> implements QueueStore<T> {
         }
     }
 
-    /** Drops the oldest item of the lowest non-empty lane. */
-    private Object dropOldest(SharedRing.Stall stall) {
-        for (int lane = 0; lane < lanes; lane++) {
-            Object r = ring.tryPoll(lane, null, stall);
-            if (r != SharedRing.EMPTY) {
-                return r;
-            }
-        }
-        return SharedRing.EMPTY;
+    /**
+     * Drops the oldest item of {@code lane}, the lane a put needs room in: the capacity is per
+     * lane, so an item of another lane would be dropped for nothing.
+     */
+    private Object dropOldest(int lane, SharedRing.Stall stall) {
+        return ring.tryPoll(lane, null, stall);
     }
 
     @Override
@@ -286,7 +283,7 @@ final class ShmStore<T> implements QueueStore<T> {
             SharedRing.Stall stall = new SharedRing.Stall();
             for (;;) {
                 checkOpen();
-                if (dropOldest(stall) == SharedRing.DISCARDED) {
+                if (dropOldest(lane, stall) == SharedRing.DISCARDED) {
                     ring.add(RingLayout.DROPPED_OFFSET, 1);
                 } else {
                     ring.checkStall(stall);

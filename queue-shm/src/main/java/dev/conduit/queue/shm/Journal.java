@@ -89,6 +89,10 @@ final class Journal {
     private volatile boolean waitingForFileLock;
     /** Set by {@link #destroy}: this process's other handles then throw {@code QueueClosedException}. */
     private volatile boolean destroyed;
+    /** When {@link #destroyed()} last looked for the state file. */
+    private volatile long lastGoneCheck = System.nanoTime();
+    /** How often {@link #destroyed()} looks for the state file: a waiter sees a destroy within this. */
+    static final long GONE_CHECK_NANOS = 10_000_000;
     /** Refused puts not yet added to the state file: counting one must not wait for the lock. */
     private final AtomicLong pendingRejected = new AtomicLong();
     private final Map<String, MappedByteBuffer> cursors = new java.util.concurrent.ConcurrentHashMap<>();
@@ -430,9 +434,30 @@ final class Journal {
         }
     }
 
-    /** @return whether a handle of this process destroyed the journal */
+    /**
+     * Whether the journal was destroyed: by a handle of this process, or by another process, which
+     * deletes its files (looked at at most every {@link #GONE_CHECK_NANOS}, so that a waiter sees it
+     * and checks on the fast path cost no file system call).
+     *
+     * @return whether the journal was destroyed
+     */
     boolean destroyed() {
-        return destroyed;
+        if (destroyed) {
+            return true;
+        }
+        long now = System.nanoTime();
+        if (now - lastGoneCheck < GONE_CHECK_NANOS) {
+            return false;
+        }
+        lastGoneCheck = now;
+        if (Files.exists(dir.resolve(STATE_FILE))) {
+            return false;
+        }
+        synchronized (Journal.class) {
+            destroyed = true;
+            OPEN.remove(dir, this); // a later open makes a new journal rather than use this one's old files
+        }
+        return true;
     }
 
     /** Call under {@link #locked}. @return documents appended so far */

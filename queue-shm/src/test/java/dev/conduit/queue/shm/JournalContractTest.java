@@ -73,4 +73,55 @@ class JournalContractTest {
         Thread.sleep(200); // the call cannot signal that it waits; it must merely not have ended
         return !call.isDone();
     }
+
+    /** clear() returns what it removed and the metrics add up; timed calls end at their timeout. */
+    @Test
+    void clearCountsAndTimedCallsEndAtTheirTimeout() throws Exception {
+        QueueDescriptor d = journal("clear").withCapacity(3);
+        try (MessageQueue<String> q = d.open(Codecs.string())) {
+            q.putAll(java.util.List.of("a", "b", "c"));
+            assertEquals("a", q.get(Duration.ofSeconds(1)));
+            assertEquals(2, q.clear());
+            q.put("d");
+            var m = q.metrics();
+            assertEquals(1, m.size());
+            assertEquals(4, m.puts());
+            assertEquals(1, m.gets());
+            assertEquals(2, m.cleared());
+            assertEquals(m.size(), m.puts() - m.gets() - m.dropped() - m.cleared());
+            q.putAll(java.util.List.of("e", "f"));
+            long t0 = System.nanoTime();
+            assertThrows(dev.conduit.queue.QueueFullException.class, () -> q.put("g", Duration.ofMillis(50)));
+            long putMs = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(putMs >= 50 && putMs < 1000, putMs + " ms");
+            assertEquals(1, q.metrics().rejected());
+            q.clear();
+            t0 = System.nanoTime();
+            assertTrue(q.getBatch(5, Duration.ofMillis(50)).isEmpty());
+            assertEquals(false, q.awaitNotEmpty(Duration.ofMillis(50)));
+            long getMs = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(getMs >= 100 && getMs < 2000, getMs + " ms");
+        }
+    }
+
+    /** A handle waiting in get() when another process destroys the journal must not wait on forever. */
+    @Test
+    void destroyByAnotherProcessEndsAWaitingGet() throws Exception {
+        QueueDescriptor d = journal("destroyed-elsewhere");
+        try (MessageQueue<String> waiter = d.open(Codecs.string());
+                Children children = new Children(dir.resolve("logs"))) {
+            CompletableFuture<String> got = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return waiter.get(Duration.ofSeconds(40));
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Process destroyer = children.startWith(Path.of(System.getProperty("java.home"), "bin", "java"),
+                    java.util.List.of(ChronicleFlags.commandLine().split(" ")), "journal-destroy", d.toJson());
+            assertEquals(0, Children.await(destroyer, 30), children.logOf(0));
+            ExecutionException e = assertThrows(ExecutionException.class, () -> got.get(5, TimeUnit.SECONDS));
+            assertTrue(e.getCause() instanceof QueueClosedException, e.getCause().toString());
+        }
+    }
 }

@@ -177,6 +177,9 @@ final class RpcStore<T> implements QueueStore<T> {
     @Override
     public CompletableFuture<Boolean> offerAsync(T item, int priority) {
         if (pipeline == null) {
+            if (blocksWhenFull()) {
+                return QueueStore.super.offerAsync(item, priority); // a subscriber's handle: no pipeline
+            }
             try {
                 return CompletableFuture.completedFuture(tryOffer(item, priority));
             } catch (RuntimeException e) {
@@ -202,6 +205,9 @@ final class RpcStore<T> implements QueueStore<T> {
     @Override
     public CompletableFuture<Boolean> offerAllAsync(List<? extends T> items, int[] priorities) {
         if (pipeline == null) {
+            if (blocksWhenFull()) {
+                return QueueStore.super.offerAllAsync(items, priorities); // a subscriber's handle: no pipeline
+            }
             try {
                 return CompletableFuture.completedFuture(offerAll(items, priorities, 0));
             } catch (InterruptedException e) {
@@ -221,8 +227,13 @@ final class RpcStore<T> implements QueueStore<T> {
         }
     }
 
+    /** Whether the queue's policy makes a put wait for room (BLOCK) rather than decide at once. */
+    private boolean blocksWhenFull() {
+        return Backpressure.parse(remote.descriptor.option("backpressure", null)) == Backpressure.BLOCK;
+    }
+
     private PutPipeline pipelineIfBlocking() {
-        if (Backpressure.parse(remote.descriptor.option("backpressure", null)) != Backpressure.BLOCK) {
+        if (!blocksWhenFull()) {
             return null;
         }
         return new PutPipeline((batch, key) -> put("putAsync", PutRequest.newBuilder().setBlock(batch.toProto())

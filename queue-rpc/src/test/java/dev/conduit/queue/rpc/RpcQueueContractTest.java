@@ -252,6 +252,23 @@ class RpcQueueContractTest {
     }
 
     @Test
+    void putAsyncThroughASubscribersHandleWaitsForRoomOnABlockingQueue() throws Exception {
+        QueueDescriptor d = fresh("bcast-async").withOption("broadcast", "true").withCapacity(2);
+        try (MessageQueue<String> pub = d.open(Codecs.string())) {
+            MessageQueue<String> erin = pub.subscriber("erin");
+            pub.putAll(List.of("1", "2"));
+            // erin has read nothing, so the queue is full for her: a put waits for room (BLOCK).
+            CompletableFuture<Void> put = erin.putAsync("3");
+            Thread.sleep(100);
+            assertFalse(put.isDone(), "putAsync on a full blocking queue must wait, not fail: " + put);
+            assertEquals("1", erin.get(Duration.ofSeconds(5)));
+            put.get(10, TimeUnit.SECONDS);
+            assertEquals(List.of("2", "3"), erin.getBatch(10, Duration.ofSeconds(1)));
+            erin.close();
+        }
+    }
+
+    @Test
     void aNamedSubscribersPublisherStreamsEveryItemAndResumesInAnotherHandle() throws Exception {
         QueueDescriptor d = fresh("bcast-stream").withOption("broadcast", "true").withCapacity(1_000);
         try (MessageQueue<String> pub = d.open(Codecs.string())) {

@@ -470,6 +470,19 @@ final class Journal {
         return state.getLong(BYTES_IN);
     }
 
+    /**
+     * The largest payload a document holds: Chronicle writes a document of at most a quarter of
+     * its block size, and refuses a longer one only after {@link #append} has started writing it
+     * (leaving the documents before it in the batch appended but not counted), so longer payloads
+     * must be refused before.
+     *
+     * @return the largest payload, in bytes
+     */
+    long maxPayload() {
+        return ((net.openhft.chronicle.queue.impl.single.SingleChronicleQueue) queue).blockSize() / 4
+                - Long.BYTES - Integer.BYTES;
+    }
+
     /** Call under {@link #locked}. Appends documents, numbering them on. */
     void append(byte[][] payloads) {
         ExcerptAppender appender = appenders.get();

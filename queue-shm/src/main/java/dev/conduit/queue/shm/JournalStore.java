@@ -1,6 +1,7 @@
 package dev.conduit.queue.shm;
 
 import dev.conduit.queue.Capability;
+import dev.conduit.queue.ItemTooLargeException;
 import dev.conduit.queue.QueueClosedException;
 import dev.conduit.queue.QueueDescriptor;
 import dev.conduit.queue.QueueException;
@@ -117,8 +118,14 @@ final class JournalStore<T> implements QueueStore<T> {
     private boolean append(List<? extends T> items, long timeoutNanos, boolean countRefusal) throws InterruptedException {
         checkOpen();
         byte[][] payloads = new byte[items.size()][];
+        long max = journal.maxPayload();
         for (int i = 0; i < payloads.length; i++) {
             payloads[i] = codec.encode(items.get(i));
+            if (payloads[i].length > max) {
+                throw new ItemTooLargeException("an item of " + payloads[i].length + " encoded bytes does not fit "
+                        + "journal " + descriptor.qualifiedName() + ", whose documents hold at most " + max
+                        + "; nothing was written");
+            }
         }
         Boolean appended = retryUntil(timeoutNanos, deadline -> locked(timeoutNanos, deadline, () -> {
             if (journal.appended() - journal.next(DEFAULT_SUBSCRIBER) + payloads.length > capacity()) {

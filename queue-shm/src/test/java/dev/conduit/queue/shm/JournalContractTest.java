@@ -124,4 +124,28 @@ class JournalContractTest {
             assertTrue(e.getCause() instanceof QueueClosedException, e.getCause().toString());
         }
     }
+
+    /**
+     * The largest item Chronicle takes goes in; one byte more is refused with ItemTooLargeException
+     * before anything of its batch is written, and the journal goes on as before.
+     */
+    @Test
+    void anItemAtTheSizeLimitFitsAndOneByteMoreIsRefused() throws Exception {
+        QueueDescriptor d = QueueDescriptor.of("journal", "large").withNamespace("j").withCapacity(4)
+                .withOption("dir", dir.toString());
+        try (MessageQueue<byte[]> q = d.open(Codecs.bytes())) {
+            int max = (int) Journal.open(JournalStore.directory(d)).maxPayload();
+            byte[] limit = new byte[max];
+            limit[max - 1] = 9;
+            q.put(limit);
+            assertEquals(9, q.get(Duration.ofSeconds(5))[max - 1]);
+            assertThrows(dev.conduit.queue.ItemTooLargeException.class,
+                    () -> q.putAll(java.util.List.of(new byte[] {1}, new byte[max + 1])));
+            assertEquals(0, q.size());
+            q.put(new byte[] {3});
+            org.junit.jupiter.api.Assertions.assertArrayEquals(new byte[] {3}, q.get(Duration.ofSeconds(5)));
+            assertEquals(0, q.size());
+            assertEquals(2, q.metrics().puts());
+        }
+    }
 }

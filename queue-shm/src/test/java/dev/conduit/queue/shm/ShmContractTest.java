@@ -153,4 +153,40 @@ class ShmContractTest {
         assertTrue(e.getCause() instanceof QueueClosedException, e.getCause().toString());
         waiter.close();
     }
+
+    /** Another process's destroy ends this process's blocking get and put with QueueClosedException. */
+    @Test
+    void destroyByAnotherProcessEndsBlockingCalls() throws Exception {
+        QueueDescriptor d = shm("destroy-elsewhere", 1);
+        try (MessageQueue<String> getter = d.open(Codecs.string());
+                MessageQueue<String> putter = QueueDescriptor.shm("destroy-elsewhere-full").withNamespace("test")
+                        .withCapacity(1).withOption("dir", dir.toString()).open(Codecs.string());
+                Children children = new Children(dir.resolve("logs"))) {
+            CompletableFuture<String> got = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return getter.get();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            putter.put("fills it");
+            CompletableFuture<Void> put = CompletableFuture.runAsync(() -> {
+                try {
+                    putter.put("waits");
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Process first = children.start("destroy", d.toJson());
+            assertEquals(0, Children.await(first, 30), children.logOf(0));
+            ExecutionException e = assertThrows(ExecutionException.class, () -> got.get(5, TimeUnit.SECONDS));
+            assertTrue(e.getCause() instanceof QueueClosedException, e.getCause().toString());
+            QueueDescriptor full = QueueDescriptor.shm("destroy-elsewhere-full").withNamespace("test").withCapacity(1)
+                    .withOption("dir", dir.toString());
+            Process second = children.start("destroy", full.toJson());
+            assertEquals(0, Children.await(second, 30), children.logOf(1));
+            e = assertThrows(ExecutionException.class, () -> put.get(5, TimeUnit.SECONDS));
+            assertTrue(e.getCause() instanceof QueueClosedException, e.getCause().toString());
+        }
+    }
 }

@@ -54,7 +54,7 @@ public final class ShmTestProcess {
             case "halt-after-claim" -> haltAfterClaim(d);
             case "journal-put" -> journalPut(d, Integer.parseInt(args[2]));
             case "journal-get" -> journalGet(d, Integer.parseInt(args[2]));
-            case "journal-destroy" -> d.open(Codecs.string()).destroy();
+            case "journal-destroy", "destroy" -> d.open(Codecs.string()).destroy();
             default -> throw new IllegalArgumentException("unknown mode " + mode);
         }
         System.exit(0);

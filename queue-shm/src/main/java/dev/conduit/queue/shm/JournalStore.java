@@ -1,5 +1,6 @@
 package dev.conduit.queue.shm;
 
+import dev.conduit.queue.Backpressure;
 import dev.conduit.queue.Capability;
 import dev.conduit.queue.ItemTooLargeException;
 import dev.conduit.queue.QueueClosedException;
@@ -42,6 +43,8 @@ final class JournalStore<T> implements QueueStore<T> {
     private final Journal journal;
     private final String subscriber;
     private final IdleStrategy.Kind idle;
+    /** Option {@code backpressure=REJECT}: a put on a full journal is refused at once, whatever its timeout. */
+    private final boolean reject;
     private volatile boolean closed;
 
     private JournalStore(QueueDescriptor descriptor, Codec<T> codec, Journal journal, String subscriber) {
@@ -50,6 +53,7 @@ final class JournalStore<T> implements QueueStore<T> {
         this.journal = journal;
         this.subscriber = subscriber;
         this.idle = IdleStrategy.Kind.parse(descriptor.option("idle", null));
+        this.reject = Backpressure.parse(descriptor.option("backpressure", null)) == Backpressure.REJECT;
     }
 
     /**
@@ -67,6 +71,11 @@ final class JournalStore<T> implements QueueStore<T> {
     }
 
     static <T> JournalStore<T> open(QueueDescriptor descriptor, Codec<T> codec) {
+        // Refused before the journal's directory is made.
+        if (Backpressure.parse(descriptor.option("backpressure", null)) == Backpressure.DROP_OLDEST) {
+            throw new IllegalArgumentException("option 'backpressure=DROP_OLDEST' cannot be used with the journal "
+                    + "(its items are kept for every subscriber): use BLOCK or REJECT");
+        }
         return new JournalStore<>(descriptor, codec, Journal.open(directory(descriptor)), DEFAULT_SUBSCRIBER);
     }
 
@@ -115,8 +124,9 @@ final class JournalStore<T> implements QueueStore<T> {
      * @param countRefusal whether a refusal counts in {@code metrics().rejected()} (not for the
      *     first try of an asynchronous put, which goes on to wait)
      */
-    private boolean append(List<? extends T> items, long timeoutNanos, boolean countRefusal) throws InterruptedException {
+    private boolean append(List<? extends T> items, long timeout, boolean countRefusal) throws InterruptedException {
         checkOpen();
+        long timeoutNanos = reject ? 0 : timeout;
         byte[][] payloads = new byte[items.size()][];
         long max = journal.maxPayload();
         for (int i = 0; i < payloads.length; i++) {

@@ -148,4 +148,39 @@ class JournalContractTest {
             assertEquals(2, q.metrics().puts());
         }
     }
+
+    /** backpressure=REJECT refuses a put on a full journal at once, as on the ring, instead of waiting. */
+    @Test
+    void rejectRefusesAtOnceOnAFullJournal() throws Exception {
+        QueueDescriptor d = QueueDescriptor.shm("reject").withNamespace("j").withCapacity(1)
+                .withOption("dir", dir.toString()).withOption("durable", "true").withOption("backpressure", "REJECT");
+        try (MessageQueue<String> q = d.open(Codecs.string())) {
+            q.put("a");
+            long t0 = System.nanoTime();
+            assertThrows(dev.conduit.queue.QueueFullException.class, () -> q.put("b", Duration.ofSeconds(5)));
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(ms < 1000, "refused after " + ms + " ms");
+            CompletableFuture<Void> put = CompletableFuture.runAsync(() -> {
+                try {
+                    q.put("c");
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            ExecutionException e = assertThrows(ExecutionException.class, () -> put.get(5, TimeUnit.SECONDS));
+            assertTrue(e.getCause() instanceof dev.conduit.queue.QueueFullException, e.getCause().toString());
+            assertEquals(2, q.metrics().rejected());
+            assertEquals(1, q.size());
+        }
+    }
+
+    /** The journal cannot drop for its subscribers: DROP_OLDEST is refused when the store opens, not ignored. */
+    @Test
+    void dropOldestIsRefusedAtOpen() {
+        QueueDescriptor d = journal("drop").withOption("backpressure", "DROP_OLDEST");
+        try (MessageQueue<String> q = d.open(Codecs.string())) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> q.put("x"));
+            assertTrue(e.getMessage().contains("backpressure"), e.getMessage());
+        }
+    }
 }

@@ -121,6 +121,22 @@ final class MpmcRing extends MpmcRingPad2 {
         return lost + 1;
     }
 
+    /**
+     * One wait for another thread to finish a step it has begun (a consumer freeing a slot, a
+     * producer publishing a claim): spins for 128 waits, then yields the core to it.
+     *
+     * @param spins waits so far
+     * @return the new count
+     */
+    private static int awaitAnotherThread(int spins) {
+        if (++spins > 128) {
+            Thread.yield();
+        } else {
+            Thread.onSpinWait();
+        }
+        return spins;
+    }
+
     int capacity() {
         return capacity;
     }
@@ -161,11 +177,7 @@ final class MpmcRing extends MpmcRingPad2 {
                 lost = contended(lost);
             } else if (s < p) {
                 // The consumer of the previous lap has claimed this slot but not yet freed it.
-                if (++spins > 128) {
-                    Thread.yield();
-                } else {
-                    Thread.onSpinWait();
-                }
+                spins = awaitAnotherThread(spins);
             }
         }
     }
@@ -202,11 +214,7 @@ final class MpmcRing extends MpmcRingPad2 {
                     return false;
                 }
                 // The consumer of the previous lap has claimed this slot but not yet freed it.
-                if (++spins > 128) {
-                    Thread.yield();
-                } else {
-                    Thread.onSpinWait();
-                }
+                spins = awaitAnotherThread(spins);
             }
         }
     }
@@ -268,11 +276,7 @@ final class MpmcRing extends MpmcRingPad2 {
                     return null;
                 }
                 // Claimed by a producer that has not yet published: wait for it.
-                if (++spins > 128) {
-                    Thread.yield();
-                } else {
-                    Thread.onSpinWait();
-                }
+                spins = awaitAnotherThread(spins);
             }
         }
     }
@@ -319,11 +323,7 @@ final class MpmcRing extends MpmcRingPad2 {
                     return null;
                 }
                 // Claimed by a producer that has not yet published: wait for it.
-                if (++spins > 128) {
-                    Thread.yield();
-                } else {
-                    Thread.onSpinWait();
-                }
+                spins = awaitAnotherThread(spins);
             }
         }
     }
@@ -365,11 +365,7 @@ final class MpmcRing extends MpmcRingPad2 {
             int i = (int) k & mask;
             int spins = 0;
             while ((long) SEQ.getAcquire(seq, i) != k + 1) {
-                if (++spins > 128) {
-                    Thread.yield();
-                } else {
-                    Thread.onSpinWait();
-                }
+                spins = awaitAnotherThread(spins);
             }
             ELEMENT.setOpaque(elements, i, null);
             SEQ.setRelease(seq, i, k + length);

@@ -2,7 +2,6 @@ package dev.conduit.queue.local;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.conduit.queue.MessageQueue;
 import dev.conduit.queue.QueueDescriptor;
@@ -148,17 +147,7 @@ class LocalStoreStressTest {
                 failure.compareAndSet(null, t);
             }
         }, "store-clearer"));
-        for (Thread t : threads) {
-            t.setDaemon(true);
-            t.start();
-        }
-        Thread.sleep(RUN_MILLIS); // the run's length, not synchronisation
-        stop.set(true);
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(JOIN_MILLIS);
-        for (Thread t : threads) {
-            t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
-            assertTrue(!t.isAlive(), t.getName() + " is stuck");
-        }
+        StressRun.runThenStop(threads, stop, RUN_MILLIS, JOIN_MILLIS, () -> "");
         assertNull(failure.get());
         QueueMetrics m = producerHandle.metrics();
         int size = m.size();

@@ -118,18 +118,8 @@ class MpmcRingStressTest {
                 }
             }
         }, "stress-clearer"));
-        for (Thread t : threads) {
-            t.setDaemon(true);
-            t.start();
-        }
-        Thread.sleep(RUN_MILLIS); // the run's length, not synchronisation
-        stop.set(true);
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(JOIN_MILLIS);
-        for (Thread t : threads) {
-            t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
-            assertTrue(!t.isAlive(), t.getName() + " is stuck (capacity " + capacity + "), taken " + taken.get()
-                    + " of " + offered.get() + ", size " + ring.size());
-        }
+        StressRun.runThenStop(threads, stop, RUN_MILLIS, JOIN_MILLIS, () -> " (capacity " + capacity + "), taken "
+                + taken.get() + " of " + offered.get() + ", size " + ring.size());
         assertEquals(null, failure.get());
         assertTrue(wholeBatches.get() > 0, "no batch as large as the capacity got in");
         long rest = 0;

@@ -190,6 +190,9 @@ public interface MessageQueue<T> extends AutoCloseable {
      * <p>{@code cancel} on the result withdraws a put still waiting for room and returns true: the
      * item was not and will not be added. It returns false, and the result says what the put did,
      * when the put was made first or can no longer be withdrawn (a remote backend's pipelined put).
+     * Giving up with {@code completeExceptionally} (so {@code orTimeout}) withdraws the put in the
+     * same way and returns false without taking effect when the put was made first; for a put that
+     * can no longer be withdrawn it takes effect, and the item may still be added.
      *
      * @param item the item, not null
      * @return completes when the item is queued, or exceptionally with the put's exception

@@ -74,6 +74,42 @@ public final class AsyncSupport {
         return f instanceof Call;
     }
 
+    /**
+     * {@link CompletableFuture#completeAsync(java.util.function.Supplier, java.util.concurrent.Executor)}
+     * through {@code f}'s own {@code complete} and {@code completeExceptionally}. The JDK's version
+     * (17 and 25 alike) completes the future through package-private methods that a subclass cannot
+     * override, so a future whose completions must be coordinated with a call in progress (a waiting
+     * take or put) overrides {@code completeAsync} with this. As in the JDK, the supplier is not
+     * called if the future is already done, and its exception completes the future wrapped in a
+     * {@link java.util.concurrent.CompletionException}.
+     *
+     * @param f the future to complete
+     * @param supplier its value
+     * @param executor runs the supplier and the completion
+     * @param <V> the value type
+     * @return {@code f}
+     */
+    static <V> CompletableFuture<V> completeAsyncThrough(CompletableFuture<V> f,
+            java.util.function.Supplier<? extends V> supplier, java.util.concurrent.Executor executor) {
+        java.util.Objects.requireNonNull(supplier, "supplier");
+        java.util.Objects.requireNonNull(executor, "executor");
+        executor.execute(() -> {
+            if (f.isDone()) {
+                return;
+            }
+            V value;
+            try {
+                value = supplier.get();
+            } catch (Throwable t) {
+                f.completeExceptionally(t instanceof java.util.concurrent.CompletionException ? t
+                        : new java.util.concurrent.CompletionException(t));
+                return;
+            }
+            f.complete(value);
+        });
+        return f;
+    }
+
     /** The future of {@link #run}: a cancel interrupts the call and reports whether it was withdrawn. */
     private static final class Call<V> extends CompletableFuture<V> {
         private static final int NEW = 0;

@@ -342,35 +342,69 @@ public final class StoreQueue<T> implements MessageQueue<T> {
         return acknowledged(added);
     }
 
-    /**
-     * Maps a store's async outcome: false becomes {@link QueueFullException}, a wrapped failure its
-     * cause. Cancelling the result withdraws a put still waiting on {@link AsyncSupport}'s threads
-     * and returns true: nothing was or will be added. A put that was made first, or that cannot be
-     * withdrawn (one a remote store already sent), is not cancelled: {@code cancel} returns false and
-     * the result says what the put did.
-     */
     private CompletableFuture<Void> acknowledged(CompletableFuture<Boolean> added) {
-        CompletableFuture<Void> out = new CompletableFuture<>() {
-            @Override
-            public boolean cancel(boolean mayInterruptIfRunning) {
-                if (!AsyncSupport.cancelWithdraws(added) || !added.cancel(mayInterruptIfRunning)) {
-                    return isCancelled();
-                }
-                super.cancel(mayInterruptIfRunning);
-                return true;
+        PendingPut out = new PendingPut(added);
+        added.whenComplete(out::settle);
+        return out;
+    }
+
+    /**
+     * The future of a {@link #putAsync} or {@link #putAllAsync}: the store's outcome, with false as
+     * {@link QueueFullException} and a wrapped failure as its cause. A caller who gives up on it
+     * ({@code cancel}, {@code completeExceptionally}, hence {@code orTimeout}) withdraws a put still
+     * waiting on {@link AsyncSupport}'s threads: the give-up takes effect and nothing was or will be
+     * added. A put that was made (or failed) first keeps its outcome: {@code cancel} and
+     * {@code completeExceptionally} return false without taking effect, and the future completes with
+     * what the put did. A put that cannot be withdrawn (one a remote store already sent) is not
+     * cancelled ({@code cancel} returns false), but {@code completeExceptionally} still takes effect,
+     * so that {@code orTimeout} keeps bounding the wait: as with any remote call that timed out, that
+     * put may still go in.
+     */
+    private final class PendingPut extends CompletableFuture<Void> {
+        private final CompletableFuture<Boolean> added;
+
+        PendingPut(CompletableFuture<Boolean> added) {
+            this.added = added;
+        }
+
+        /** Completes with the put's outcome, unless a give-up withdrew it (and completes this itself). */
+        void settle(Boolean ok, Throwable err) {
+            if (added.isCancelled()) {
+                return;
             }
-        };
-        added.whenComplete((ok, err) -> {
             if (err != null) {
-                out.completeExceptionally(err instanceof java.util.concurrent.CompletionException
+                super.completeExceptionally(err instanceof java.util.concurrent.CompletionException
                         && err.getCause() != null ? err.getCause() : err);
             } else if (!ok) {
-                out.completeExceptionally(full(Deadline.FOREVER));
+                super.completeExceptionally(full(Deadline.FOREVER));
             } else {
-                out.complete(null);
+                super.complete(null);
             }
-        });
-        return out;
+        }
+
+        @Override
+        public boolean cancel(boolean mayInterruptIfRunning) {
+            if (!AsyncSupport.cancelWithdraws(added) || !added.cancel(mayInterruptIfRunning)) {
+                return isCancelled();
+            }
+            super.cancel(mayInterruptIfRunning);
+            return true;
+        }
+
+        @Override
+        public boolean completeExceptionally(Throwable ex) {
+            Objects.requireNonNull(ex);
+            if (!AsyncSupport.cancelWithdraws(added)) {
+                return super.completeExceptionally(ex);
+            }
+            return added.cancel(true) && super.completeExceptionally(ex);
+        }
+
+        @Override
+        public CompletableFuture<Void> completeAsync(Supplier<? extends Void> supplier,
+                java.util.concurrent.Executor executor) {
+            return AsyncSupport.completeAsyncThrough(this, supplier, executor);
+        }
     }
 
     @Override

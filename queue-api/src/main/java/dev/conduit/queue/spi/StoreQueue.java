@@ -428,7 +428,7 @@ public final class StoreQueue<T> implements MessageQueue<T> {
 
     /**
      * The future of a {@link #getAsync} that waits. Its caller may complete it first ({@code cancel},
-     * {@code orTimeout}, {@code completeOnTimeout}); an item taken after that could be handed to no
+     * {@code orTimeout}, {@code completeOnTimeout}, {@code completeAsync}); an item taken after that could be handed to no
      * one. So the waiting thread waits without taking ({@code awaitNotEmpty}) and then, holding
      * {@link #claim}, checks that the future is still open and takes without waiting; a completion
      * from outside takes {@link #claim} too, so it comes either before the take (the item stays
@@ -472,6 +472,12 @@ public final class StoreQueue<T> implements MessageQueue<T> {
         @Override
         public boolean cancel(boolean mayInterruptIfRunning) {
             return settle() ? super.cancel(mayInterruptIfRunning) : isCancelled();
+        }
+
+        @Override
+        public CompletableFuture<T> completeAsync(Supplier<? extends T> supplier,
+                java.util.concurrent.Executor executor) {
+            return AsyncSupport.completeAsyncThrough(this, supplier, executor);
         }
 
         void takeWhenReady() {

@@ -162,4 +162,39 @@ class LocalAsyncGiveUpTest {
             q.destroy();
         }
     }
+    /**
+     * A waiting {@code getAsync} whose future someone else completed with {@code complete} must take
+     * nothing: the item put afterwards stays queued for {@link #WINDOW}, then a get has it.
+     */
+    private static void getAsyncCompletedFromOutsideTakesNothing(
+            java.util.function.Consumer<CompletableFuture<String>> completion) throws Exception {
+        MessageQueue<String> q = QueueDescriptor.local("give-up-get-" + System.nanoTime()).withCapacity(4).open();
+        try {
+            CompletableFuture<String> f = q.getAsync(Duration.ofSeconds(30));
+            assertFalse(f.isDone(), "getAsync on an empty queue must wait");
+            completion.accept(f);
+            f.handle((v, e) -> null).get(10, TimeUnit.SECONDS);
+            q.put("real");
+            long end = System.nanoTime() + WINDOW.toNanos();
+            while (System.nanoTime() - end < 0) {
+                assertEquals(1, q.size(), "the getAsync completed by someone else took the item put later: lost");
+                Thread.sleep(5);
+            }
+            assertEquals("real", q.get(Duration.ofSeconds(10)));
+        } finally {
+            q.destroy();
+        }
+    }
+
+    @Test
+    void getAsyncCompletedByCompleteAsyncTakesNoItemPutLater() throws Exception {
+        getAsyncCompletedFromOutsideTakesNothing(f -> f.completeAsync(() -> "given"));
+    }
+
+    @Test
+    void getAsyncCompletedByAFailingCompleteAsyncTakesNoItemPutLater() throws Exception {
+        getAsyncCompletedFromOutsideTakesNothing(f -> f.completeAsync(() -> {
+            throw new IllegalStateException("given up");
+        }, Runnable::run));
+    }
 }

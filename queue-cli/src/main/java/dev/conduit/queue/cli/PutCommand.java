@@ -1,7 +1,9 @@
 package dev.conduit.queue.cli;
 
+import dev.conduit.queue.ItemTooLargeException;
 import dev.conduit.queue.MessageQueue;
 import dev.conduit.queue.QueueDescriptor;
+import dev.conduit.queue.QueueMetrics;
 import dev.conduit.queue.shm.RingLayout;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -97,7 +99,14 @@ final class PutCommand extends NamedQueueCommand {
         }
         QueueDescriptor d = existing.orElse(toCreate);
         try (MessageQueue<Object> q = codec.open(d)) {
-            q.putAll(batch, priority, timeout);
+            try {
+                q.putAll(batch, priority, timeout);
+            } catch (ItemTooLargeException e) {
+                if (existing.isEmpty()) {
+                    removeIfUntouched(q);
+                }
+                throw e;
+            }
             if (json) {
                 Map<String, Object> o = new LinkedHashMap<>();
                 o.put("queue", q.descriptor().qualifiedName());
@@ -109,6 +118,19 @@ final class PutCommand extends NamedQueueCommand {
                         + q.descriptor().qualifiedName() + " (now " + q.size() + " of " + q.capacity() + ")");
             }
             return Conduit.OK;
+        }
+    }
+
+    /**
+     * Destroys the queue this put created for a batch it then refused, unless another process has
+     * put into it meanwhile. The limit is known only once the queue exists (a ring's slots, a
+     * journal's documents, the server's limit, which only opening the queue reports), so the check
+     * cannot come first as the capacity check does.
+     */
+    private static void removeIfUntouched(MessageQueue<Object> q) {
+        QueueMetrics m = q.metrics();
+        if (m.puts() == 0 && m.size() == 0) {
+            q.destroy();
         }
     }
 

@@ -186,6 +186,26 @@ class ServeCommandIT {
     }
 
     @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void anItemTooLargeForTheServerCreatesNoQueueOnIt() throws Exception {
+        Path portFile = tmp.resolve("port");
+        Process server = null;
+        try {
+            server = serve(portFile, "--max-item-bytes", "100");
+            String[] at = {"--server", address(portFile)};
+            ConduitProcess.Result big = ConduitProcess.run(with(at, "put", "big", "x".repeat(101)));
+            assertEquals(1, big.exit(), big::toString);
+            big.assertOneLineError();
+            assertTrue(big.stderr().contains("exceeds the limit"), big::toString);
+            ConduitProcess.Result ls = ConduitProcess.run(with(at, "ls", "--json"));
+            assertEquals(0, ls.exit(), ls::toString);
+            assertEquals(0, ls.json().size(), () -> "a put refused as too large left a queue: " + ls);
+        } finally {
+            ConduitProcess.kill(server);
+        }
+    }
+
+    @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void serveRefusesHalfATlsSetupAsABadArgument() {
         ConduitProcess.Result r = ConduitProcess.run("serve", "--port", "0", "--tls-cert", "server.pem");

@@ -211,6 +211,35 @@ class ShmCommandsIT {
     }
 
     @Test
+    void anItemTooLargeForTheQueueItWouldCreateCreatesNoQueue() throws IOException {
+        // A ring's slots (--item-size, and the default) and a journal's largest document.
+        byte[] overDefaultSlot = new byte[5000];
+        byte[] overJournalDocument = new byte[(16 << 20) + 1];
+        List<List<String>> kinds = List.of(List.of(), List.of("--item-size", "64"), List.of("--durable"));
+        List<byte[]> inputs = List.of(overDefaultSlot, new byte[65], overJournalDocument);
+        for (int i = 0; i < kinds.size(); i++) {
+            List<String> args = new ArrayList<>(List.of("put", "big", "--codec", "bytes"));
+            args.addAll(kinds.get(i));
+            args.addAll(List.of("--dir", dir.toString()));
+            ConduitProcess.Result r = ConduitProcess.run(Duration.ofSeconds(60), inputs.get(i),
+                    args.toArray(String[]::new));
+            assertEquals(1, r.exit(), r::toString);
+            r.assertOneLineError();
+            assertTrue(r.stderr().contains("encoded bytes"), r::toString);
+            List<Path> left = files();
+            List<String> kind = kinds.get(i);
+            assertTrue(left.isEmpty(), () -> "a put " + kind + " refused as too large left a queue: " + left);
+        }
+        // An existing queue is kept, with what it holds.
+        assertEquals(0, conduit("put", "big", "small").exit());
+        ConduitProcess.Result r = conduitWithInput(overDefaultSlot, "put", "big", "--codec", "bytes");
+        assertEquals(1, r.exit(), r::toString);
+        ConduitProcess.Result get = conduit("get", "big", "-n", "10", "--json");
+        assertEquals(List.of("small"), ConduitProcess.JSON.convertValue(get.json().get("items"), List.class),
+                get::toString);
+    }
+
+    @Test
     void aDamagedQueueFileIsReportedNotThrown() throws IOException {
         Files.write(dir.resolve("conduit.default@broken.shm"), new byte[64]);
         ConduitProcess.Result ls = conduit("ls", "--json");

@@ -93,7 +93,8 @@ final class LocalStore<T> implements QueueStore<T> {
     @Override
     public boolean tryOfferAllUncounted(List<? extends T> items, int[] priorities) {
         checkOpen();
-        if (ring.offerAll(items)) {
+        Object[] batch = MpmcRing.batchOf(items);
+        if (ring.offerAll(batch)) {
             q.notEmpty.signalAll();
             return true;
         }
@@ -101,7 +102,7 @@ final class LocalStore<T> implements QueueStore<T> {
             return false;
         }
         try {
-            return offerAll(items, priorities, 0);
+            return offerBatch(batch, 0);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
@@ -127,12 +128,17 @@ final class LocalStore<T> implements QueueStore<T> {
     public boolean offerAll(List<? extends T> items, int[] priorities, long timeoutNanos)
             throws InterruptedException {
         checkOpen();
-        if (ring.offerAll(items)) {
+        return offerBatch(MpmcRing.batchOf(items), timeoutNanos);
+    }
+
+    /** {@link #offerAll} of a batch the ring owns ({@link MpmcRing#batchOf}). */
+    private boolean offerBatch(Object[] batch, long timeoutNanos) throws InterruptedException {
+        if (ring.offerAll(batch)) {
             q.notEmpty.signalAll();
             return true;
         }
-        int n = items.size();
-        return offerByPolicy(() -> ring.offerAll(items), n, () -> ring.size() + n <= ring.capacity() || isClosed(),
+        int n = batch.length;
+        return offerByPolicy(() -> ring.offerAll(batch), n, () -> ring.size() + n <= ring.capacity() || isClosed(),
                 timeoutNanos, true, n == 1 ? q.notFull : q.notFullForBatch);
     }
 

@@ -220,12 +220,42 @@ final class MpmcRing extends MpmcRingPad2 {
     }
 
     /**
+     * A batch for {@link #offerAll(Object[])}: the list's elements in an array of this ring's own.
+     * This is where a caller's list runs its code ({@code toArray}, which may throw), before any
+     * index is claimed.
+     *
+     * @param items the elements, none null
+     * @return a new array of them
+     * @throws NullPointerException if an element is null
+     */
+    static Object[] batchOf(java.util.List<?> items) {
+        Object[] batch = items.toArray();
+        for (Object e : batch) {
+            java.util.Objects.requireNonNull(e, "item must not be null");
+        }
+        return batch;
+    }
+
+    /** {@link #offerAll(Object[])} of {@link #batchOf}{@code (items)}. */
+    boolean offerAll(java.util.List<?> items) {
+        return offerAll(batchOf(items));
+    }
+
+    /**
      * Adds all elements as one batch, or none if there is not room for all of them now.
      *
-     * @param items the elements (their count at most the capacity)
+     * <p>Between the claim (the producer index CAS) and the publish of the last slot nothing may
+     * throw: consumers (poll, peek, clear) wait for a claimed slot until it is published, so an
+     * exception there would make them wait for ever. So the batch is an array this ring owns
+     * ({@link #batchOf}), checked for nulls before the claim, and the steps in between are array
+     * reads and VarHandle accesses; only a VM error (a {@code StackOverflowError} or an
+     * {@code OutOfMemoryError} thrown inside them) could still leave a claim unpublished.
+     *
+     * @param batch the elements, none null (their count at most the capacity); not changed while
+     *     this runs (from {@link #batchOf})
      */
-    boolean offerAll(java.util.List<?> items) {
-        final int n = items.size();
+    boolean offerAll(Object[] batch) {
+        final int n = batch.length;
         long p;
         for (;;) {
             p = producerIndex;
@@ -246,7 +276,7 @@ final class MpmcRing extends MpmcRingPad2 {
             while ((long) SEQ.getAcquire(seq, i) != p + k) {
                 Thread.onSpinWait();
             }
-            ELEMENT.setRelease(elements, i, items.get(k));
+            ELEMENT.setRelease(elements, i, batch[k]);
         }
         // Publish back to front: consumers reach the batch through its first slot only.
         for (int k = n - 1; k >= 0; k--) {

@@ -170,9 +170,12 @@ public final class StoreQueue<T> implements MessageQueue<T> {
     @Override
     public void putAll(List<? extends T> items, int priority, Duration timeout) throws InterruptedException {
         checkPriority(priority);
-        int[] priorities = new int[items.size()];
+        // Sized from the copy: a list another thread appends to can grow between two reads of it,
+        // and a store given fewer priorities than items fails after claiming room (priority: for ever).
+        List<T> copy = List.copyOf(items);
+        int[] priorities = new int[copy.size()];
         Arrays.fill(priorities, priority);
-        commitBatch(List.copyOf(items), priorities, Deadline.toNanos(timeout));
+        commitBatch(copy, priorities, Deadline.toNanos(timeout));
     }
 
     /**

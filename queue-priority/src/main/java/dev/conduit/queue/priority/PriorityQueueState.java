@@ -7,7 +7,6 @@ import dev.conduit.queue.spi.BackoffIdleStrategy;
 import dev.conduit.queue.spi.IdleStrategy;
 import dev.conduit.queue.spi.MetricsCounters;
 import dev.conduit.queue.spi.Signal;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Consumer;
 
@@ -144,7 +143,7 @@ final class PriorityQueueState {
     /** Outcome of a put attempt that does not wait. */
     enum Put { ADDED, FULL }
 
-    /** Adds one item now, dropping per DROP_OLDEST when full. */
+    /** Adds one item now (not null, priority 0-255), dropping per DROP_OLDEST when full. */
     Put tryAdd(Object item, int priority) {
         for (;;) {
             long claim = claim(1);
@@ -163,9 +162,15 @@ final class PriorityQueueState {
         }
     }
 
-    /** Adds all items now if they fit (making room per DROP_OLDEST); all become visible at once. */
-    Put tryAddAll(List<?> items, int[] priorities) {
-        int n = items.size();
+    /**
+     * Adds all items now if they fit (making room per DROP_OLDEST); all become visible at once.
+     *
+     * @param items the items, none null, in an array no other thread writes: between a claim and
+     *     the write of its last item nothing may throw, or takers wait for that item for ever
+     * @param priorities one per item, each 0-255, likewise
+     */
+    Put tryAddAll(Object[] items, int[] priorities) {
+        int n = items.length;
         if (n == 0) {
             return Put.ADDED;
         }
@@ -178,7 +183,7 @@ final class PriorityQueueState {
                 if (claim >= 0) {
                     // Takers wait for every claimed slot before choosing, so none sees part of the batch.
                     for (int i = 0; i < n; i++) {
-                        inbox.publish(claim + i, items.get(i), priorities[i]);
+                        inbox.publish(claim + i, items[i], priorities[i]);
                     }
                     notEmpty.signalAll();
                     return Put.ADDED;
@@ -273,7 +278,7 @@ final class PriorityQueueState {
      * Under the lock: the put that found no room in the inbox path (a batch longer than the inbox,
      * or DROP_OLDEST with the queue or the inbox full). One item when {@code items} is null.
      */
-    private Put addUnderLock(Object item, int priority, List<?> items, int[] priorities, int n) {
+    private Put addUnderLock(Object item, int priority, Object[] items, int[] priorities, int n) {
         int drops = 0;
         lock.lock();
         try {
@@ -293,7 +298,7 @@ final class PriorityQueueState {
                     lanes.add(item, priority);
                 } else {
                     for (int i = 0; i < n; i++) {
-                        lanes.add(items.get(i), priorities[i]);
+                        lanes.add(items[i], priorities[i]);
                     }
                 }
                 // Added first, then dropped: the oldest of the lowest priority, the new items included,

@@ -2,13 +2,16 @@ package dev.conduit.queue.priority;
 
 import dev.conduit.queue.Backpressure;
 import dev.conduit.queue.Capability;
+import dev.conduit.queue.MessageQueue;
 import dev.conduit.queue.QueueClosedException;
 import dev.conduit.queue.QueueMetrics;
 import dev.conduit.queue.spi.Deadline;
 import dev.conduit.queue.spi.QueueStore;
 import dev.conduit.queue.spi.Signal;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -48,6 +51,7 @@ final class PriorityStore<T> implements QueueStore<T> {
     @Override
     public boolean offer(T item, int priority, long timeoutNanos) throws InterruptedException {
         checkOpen();
+        checkItem(item, priority);
         if (q.tryAdd(item, priority) == PriorityQueueState.Put.ADDED) {
             return true;
         }
@@ -58,10 +62,44 @@ final class PriorityStore<T> implements QueueStore<T> {
     public boolean offerAll(List<? extends T> items, int[] priorities, long timeoutNanos)
             throws InterruptedException {
         checkOpen();
-        if (q.tryAddAll(items, priorities) == PriorityQueueState.Put.ADDED) {
+        Object[] batch = batchOf(items, priorities);
+        int[] batchPriorities = Arrays.copyOf(priorities, batch.length);
+        if (q.tryAddAll(batch, batchPriorities) == PriorityQueueState.Put.ADDED) {
             return true;
         }
-        return waitAndRetry(items.size(), timeoutNanos, () -> q.tryAddAll(items, priorities));
+        return waitAndRetry(batch.length, timeoutNanos, () -> q.tryAddAll(batch, batchPriorities));
+    }
+
+    /**
+     * Checks one item before a put claims room: a claim whose item is never written (an exception
+     * after it) would make every take wait for it for ever, holding the queue's lock.
+     *
+     * @throws NullPointerException if the item is null
+     * @throws IllegalArgumentException if the priority is not 0-255
+     */
+    private static void checkItem(Object item, int priority) {
+        Objects.requireNonNull(item, "item must not be null");
+        if (priority < MessageQueue.MIN_PRIORITY || priority > MessageQueue.MAX_PRIORITY) {
+            throw new IllegalArgumentException("priority must be 0-255, not " + priority);
+        }
+    }
+
+    /**
+     * The items of a batch as an array of this store's own, each checked as by {@link #checkItem},
+     * before the put claims room: the caller's list runs its code ({@code toArray}) here, and
+     * nothing between the claim and the last write can throw (but a VM error).
+     *
+     * @throws IllegalArgumentException if there are fewer priorities than items, or one is not 0-255
+     */
+    private static Object[] batchOf(List<?> items, int[] priorities) {
+        Object[] batch = items.toArray();
+        if (priorities.length < batch.length) {
+            throw new IllegalArgumentException(batch.length + " items but " + priorities.length + " priorities");
+        }
+        for (int i = 0; i < batch.length; i++) {
+            checkItem(batch[i], priorities[i]);
+        }
+        return batch;
     }
 
     private boolean waitAndRetry(int room, long timeoutNanos, java.util.function.Supplier<PriorityQueueState.Put> attempt)
@@ -83,13 +121,15 @@ final class PriorityStore<T> implements QueueStore<T> {
     @Override
     public boolean tryOfferUncounted(T item, int priority) {
         checkOpen();
+        checkItem(item, priority);
         return q.tryAdd(item, priority) == PriorityQueueState.Put.ADDED;
     }
 
     @Override
     public boolean tryOfferAllUncounted(List<? extends T> items, int[] priorities) {
         checkOpen();
-        return q.tryAddAll(items, priorities) == PriorityQueueState.Put.ADDED;
+        Object[] batch = batchOf(items, priorities);
+        return q.tryAddAll(batch, Arrays.copyOf(priorities, batch.length)) == PriorityQueueState.Put.ADDED;
     }
 
     @Override

@@ -1,11 +1,17 @@
 package dev.conduit.queue.priority;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.conduit.queue.MessageQueue;
 import dev.conduit.queue.QueueDescriptor;
+import dev.conduit.queue.codec.Codecs;
+import dev.conduit.queue.spi.BackendRegistry;
+import dev.conduit.queue.spi.QueueStore;
 import java.time.Duration;
+import java.util.AbstractList;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -20,9 +26,11 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * A put whose items or priorities cannot all be read (a list that grew while {@code putAll} read
- * it) must fail before it claims room, or go in whole: a claim never written makes every take, peek
- * and clear wait for it for ever, holding the queue's lock. Each call runs on another thread and is
- * given 10 s.
+ * it, a user list whose {@code get} throws, too few priorities, a null, a priority out of range)
+ * must fail before it claims room, or go in whole: a claim never written makes every take, peek
+ * and clear wait for it for ever, holding the queue's lock. Through {@link MessageQueue#putAll} and
+ * through the SPI ({@link QueueStore} of the {@code priority} backend). Each call runs on another
+ * thread and is given 10 s.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class PriorityForeignBatchTest {
@@ -56,6 +64,22 @@ class PriorityForeignBatchTest {
                 super.add("late");
             }
             return n;
+        }
+    }
+
+    /** Three items; {@code get(1)} throws, as a user's lazy or remote-backed list might. */
+    private static final class ThrowingList extends AbstractList<String> {
+        @Override
+        public String get(int index) {
+            if (index == 1) {
+                throw new IllegalStateException("this list cannot produce item " + index);
+            }
+            return "x" + index;
+        }
+
+        @Override
+        public int size() {
+            return 3;
         }
     }
 
@@ -113,6 +137,78 @@ class PriorityForeignBatchTest {
             } finally {
                 q.destroy();
             }
+        }
+    }
+
+    /** One SPI put that must be refused with {@code refusal} before it claims room. */
+    private void spiPutIsRefusedAndTheQueueServes(String backpressure, Class<? extends Throwable> refusal,
+            SpiPut put) throws Exception {
+        QueueDescriptor d = descriptor(backpressure);
+        MessageQueue<String> q = d.open();
+        QueueStore<String> store = BackendRegistry.getDefault().backendFor("priority").open(d, Codecs.string());
+        try {
+            q.put("before", 255);
+            Throwable t = putOutcome(() -> put.run(store));
+            assertEquals(refusal, t == null ? null : t.getClass(), "the put's outcome: " + t);
+            assertStillServes(q, 0);
+        } finally {
+            store.close();
+            q.destroy();
+        }
+    }
+
+    /** A put through the SPI. */
+    private interface SpiPut {
+        Object run(QueueStore<String> store) throws Exception;
+    }
+
+    @Test
+    void spiOfferAllOfAListWhoseGetThrowsIsRefusedAndTheQueueServes() throws Exception {
+        for (String backpressure : new String[] {null, "DROP_OLDEST"}) {
+            spiPutIsRefusedAndTheQueueServes(backpressure, IllegalStateException.class,
+                    s -> s.offerAll(new ThrowingList(), new int[] {1, 1, 1}, 0));
+        }
+    }
+
+    @Test
+    void spiOfferAllWithTooFewPrioritiesIsRefusedAndTheQueueServes() throws Exception {
+        for (String backpressure : new String[] {null, "DROP_OLDEST"}) {
+            spiPutIsRefusedAndTheQueueServes(backpressure, IllegalArgumentException.class,
+                    s -> s.offerAll(List.of("a", "b", "c"), new int[] {1, 1}, 0));
+        }
+    }
+
+    @Test
+    void spiOfferOfANullIsRefusedAndTheQueueServes() throws Exception {
+        for (String backpressure : new String[] {null, "DROP_OLDEST"}) {
+            spiPutIsRefusedAndTheQueueServes(backpressure, NullPointerException.class, s -> s.offer(null, 1, 0));
+            spiPutIsRefusedAndTheQueueServes(backpressure, NullPointerException.class,
+                    s -> s.offerAll(Arrays.asList("a", null), new int[] {1, 1}, 0));
+        }
+    }
+
+    @Test
+    void spiPutOfAPriorityOutOfRangeIsRefusedAndTheQueueServes() throws Exception {
+        for (String backpressure : new String[] {null, "DROP_OLDEST"}) {
+            spiPutIsRefusedAndTheQueueServes(backpressure, IllegalArgumentException.class, s -> s.offer("a", 256, 0));
+            spiPutIsRefusedAndTheQueueServes(backpressure, IllegalArgumentException.class,
+                    s -> s.offerAll(List.of("a", "b"), new int[] {1, -1}, 0));
+        }
+    }
+
+    @Test
+    void aRefusedPutLeavesNothingBehind() throws Exception {
+        QueueDescriptor d = descriptor(null);
+        MessageQueue<String> q = d.open();
+        QueueStore<String> store = BackendRegistry.getDefault().backendFor("priority").open(d, Codecs.string());
+        try {
+            assertThrows(Exception.class, () -> store.offerAll(new ThrowingList(), new int[] {1, 1, 1}, 0));
+            assertEquals(0, q.size());
+            q.put("after");
+            assertEquals("after", within10s(() -> q.get(Duration.ofSeconds(1)), "get"));
+        } finally {
+            store.close();
+            q.destroy();
         }
     }
 }

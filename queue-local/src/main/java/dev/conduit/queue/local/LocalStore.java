@@ -9,6 +9,7 @@ import dev.conduit.queue.spi.QueueStore;
 import dev.conduit.queue.spi.Signal;
 import java.util.Collection;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -53,6 +54,8 @@ final class LocalStore<T> implements QueueStore<T> {
     @Override
     public boolean offer(T item, int priority, long timeoutNanos) throws InterruptedException {
         checkOpen();
+        // The ring takes null for "no item": a null put through the SPI would be a slot no get returns.
+        Objects.requireNonNull(item, "item must not be null");
         if (ring.offer(item)) {
             q.notEmpty.signalOne();
             return true;
@@ -75,6 +78,7 @@ final class LocalStore<T> implements QueueStore<T> {
     @Override
     public boolean tryOfferUncounted(T item, int priority) {
         checkOpen();
+        Objects.requireNonNull(item, "item must not be null");
         if (ring.offer(item)) {
             q.notEmpty.signalOne();
             return true;

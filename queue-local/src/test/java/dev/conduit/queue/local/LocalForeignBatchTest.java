@@ -174,6 +174,22 @@ class LocalForeignBatchTest {
         }
     }
 
+    @Test
+    void offerOfANullThroughTheSpiIsRefusedAndLeavesTheQueueServing() throws Exception {
+        QueueDescriptor d = descriptor();
+        MessageQueue<String> q = d.open();
+        QueueStore<String> store = BackendRegistry.getDefault().backendFor("local").open(d, Codecs.string());
+        try {
+            q.put("before");
+            assertThrows(NullPointerException.class, () -> within10sUnchecked(() -> store.offer(null, 128, 0)));
+            assertThrows(NullPointerException.class, () -> within10sUnchecked(() -> store.tryOffer(null, 128)));
+            assertStillServes(q);
+        } finally {
+            store.close();
+            q.destroy();
+        }
+    }
+
     /** {@link #within10s}, rethrowing the call's own exception as it is. */
     private void within10sUnchecked(Callable<?> call) throws Throwable {
         try {

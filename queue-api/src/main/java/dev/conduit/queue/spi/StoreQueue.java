@@ -365,6 +365,8 @@ public final class StoreQueue<T> implements MessageQueue<T> {
      */
     private final class PendingPut extends CompletableFuture<Void> {
         private final CompletableFuture<Boolean> added;
+        /** Whether a give-up has tried to withdraw the put (cancelled {@link #added}). */
+        private volatile boolean withdrawing;
 
         PendingPut(CompletableFuture<Boolean> added) {
             this.added = added;
@@ -372,7 +374,7 @@ public final class StoreQueue<T> implements MessageQueue<T> {
 
         /** Completes with the put's outcome, unless a give-up withdrew it (and completes this itself). */
         void settle(Boolean ok, Throwable err) {
-            if (added.isCancelled()) {
+            if (withdrawing && added.isCancelled()) {
                 return;
             }
             if (err != null) {
@@ -385,9 +387,15 @@ public final class StoreQueue<T> implements MessageQueue<T> {
             }
         }
 
+        /** Withdraws a put still waiting on {@link AsyncSupport}'s threads: true if it was (nothing added). */
+        private boolean withdraw() {
+            withdrawing = true;
+            return added.cancel(true);
+        }
+
         @Override
         public boolean cancel(boolean mayInterruptIfRunning) {
-            if (!AsyncSupport.cancelWithdraws(added) || !added.cancel(mayInterruptIfRunning)) {
+            if (!AsyncSupport.cancelWithdraws(added) || !withdraw()) {
                 return isCancelled();
             }
             super.cancel(mayInterruptIfRunning);
@@ -400,7 +408,7 @@ public final class StoreQueue<T> implements MessageQueue<T> {
             if (!AsyncSupport.cancelWithdraws(added)) {
                 return super.completeExceptionally(ex);
             }
-            return added.cancel(true) && super.completeExceptionally(ex);
+            return withdraw() && super.completeExceptionally(ex);
         }
 
         @Override

@@ -110,4 +110,31 @@ class AsyncPutTest {
             assertTrue(expected.isEmpty(), "puts that completed but whose item never arrived: " + expected);
         }
     }
+    @Test
+    void putAsyncWhoseStoreFutureIsCancelledByTheStoreEndsCancelled() throws Exception {
+        QueueDescriptor d = QueueDescriptor.fromExisting(new ArrayBlockingQueue<String>(1), "async-put-" + UUID.randomUUID());
+        @SuppressWarnings("unchecked")
+        QueueStore<String> real = (QueueStore<String>) BackendRegistry.getDefault().backendFor(d.type())
+                .open(d, dev.conduit.queue.codec.Codecs.string());
+        CompletableFuture<Boolean> cancelledByTheStore = new CompletableFuture<>();
+        cancelledByTheStore.cancel(false);
+        // The real store, except that its async put answers with a future the store itself cancelled.
+        @SuppressWarnings("unchecked")
+        QueueStore<String> store = (QueueStore<String>) java.lang.reflect.Proxy.newProxyInstance(
+                QueueStore.class.getClassLoader(), new Class<?>[] {QueueStore.class}, (proxy, m, args) -> {
+                    if (m.getName().equals("offerAsync")) {
+                        return cancelledByTheStore;
+                    }
+                    try {
+                        return m.invoke(real, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        try (MessageQueue<String> q = StoreQueue.of(d, store)) {
+            CompletableFuture<Void> f = q.putAsync("x");
+            Throwable outcome = f.handle((v, e) -> e).get(5, TimeUnit.SECONDS);
+            assertTrue(outcome instanceof java.util.concurrent.CancellationException, "outcome: " + outcome);
+        }
+    }
 }

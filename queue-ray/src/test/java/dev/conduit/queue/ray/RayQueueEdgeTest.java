@@ -400,18 +400,28 @@ class RayQueueEdgeTest {
                 c.start();
                 long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
                 while (consumed.size() < 200 + 37 * trial && failed.get() == null) {
-                    assertTrue(System.nanoTime() < giveUp, "the consumer took " + consumed.size() + " items in 30 s");
+                    assertTrue(System.nanoTime() < giveUp, () -> "trial " + t + ": the consumer took " + consumed.size()
+                            + " items in 30 s; " + where(c, p) + "; put " + produced.get());
                     Thread.sleep(1);
                 }
                 consumer.close();
                 c.join(TimeUnit.SECONDS.toMillis(30));
-                assertFalse(c.isAlive(), "the consumer ended after close");
+                assertFalse(c.isAlive(), () -> "trial " + t + ": the consumer did not end within 30 s of close; "
+                        + where(c, p) + "; " + sizeOf(drain) + "; put " + produced.get() + ", took " + consumed.size());
                 stop.set(true);
-                p.join(TimeUnit.SECONDS.toMillis(30));
-                assertFalse(p.isAlive());
+                // Take while the producer ends: its last put waits for room if the queue is full, and
+                // under load it fills the 100,000 while the consumer takes a few hundred (CI: a put
+                // still waiting 30 s after stop, with no consumer left).
+                List<String> rest = new ArrayList<>();
+                long stopped = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (p.isAlive() && System.nanoTime() < stopped) {
+                    rest.addAll(drain.getBatch(10_000, Duration.ofMillis(100)));
+                }
+                p.join(1);
+                assertFalse(p.isAlive(), () -> "trial " + t + ": the producer did not end within 30 s of stop; "
+                        + where(p, c) + "; " + sizeOf(drain) + "; put " + produced.get() + ", took " + consumed.size());
                 producer.close();
                 assertNull(failed.get());
-                List<String> rest = new ArrayList<>();
                 for (;;) {
                     List<String> got = drain.getBatch(10_000, Duration.ofMillis(300));
                     if (got.isEmpty()) {
@@ -432,6 +442,29 @@ class RayQueueEdgeTest {
             drain.destroy();
         } finally {
             RayBackend.destroyHost(d);
+        }
+    }
+
+    /** Where threads are, for an assertion message: each one's state and stack. */
+    private static String where(Thread... threads) {
+        StringBuilder b = new StringBuilder();
+        for (Thread t : threads) {
+            b.append(t.getName()).append(' ').append(t.getState()).append(" at");
+            for (StackTraceElement e : t.getStackTrace()) {
+                b.append("\n\t").append(e);
+            }
+            b.append('\n');
+        }
+        return b.toString();
+    }
+
+    /** The queue's size and capacity for an assertion message; bounded, as the call may wait for a stuck handle. */
+    private static String sizeOf(MessageQueue<?> q) {
+        try {
+            QueueMetrics m = CompletableFuture.supplyAsync(q::metrics).get(10, TimeUnit.SECONDS);
+            return "queue size " + m.size() + " of " + m.capacity();
+        } catch (Exception e) {
+            return "queue size unknown (" + e + ")";
         }
     }
 

@@ -97,7 +97,7 @@ final class LocalStore<T> implements QueueStore<T> {
     @Override
     public boolean tryOfferAllUncounted(List<? extends T> items, int[] priorities) {
         checkOpen();
-        Object[] batch = MpmcRing.batchOf(items);
+        Object[] batch = batchOf(items);
         if (ring.offerAll(batch)) {
             q.notEmpty.signalAll();
             return true;
@@ -132,7 +132,23 @@ final class LocalStore<T> implements QueueStore<T> {
     public boolean offerAll(List<? extends T> items, int[] priorities, long timeoutNanos)
             throws InterruptedException {
         checkOpen();
-        return offerBatch(MpmcRing.batchOf(items), timeoutNanos);
+        return offerBatch(batchOf(items), timeoutNanos);
+    }
+
+    /**
+     * The batch as the ring takes it ({@link MpmcRing#batchOf}), refused if it can never fit: it
+     * would wait for room for ever (BLOCK) or drop every item in turn, spinning, for ever
+     * (DROP_OLDEST).
+     *
+     * @throws IllegalArgumentException if there are more items than the capacity
+     */
+    private Object[] batchOf(List<? extends T> items) {
+        Object[] batch = MpmcRing.batchOf(items);
+        if (batch.length > ring.capacity()) {
+            throw new IllegalArgumentException("a batch of " + batch.length + " items can never fit queue "
+                    + q.descriptor.qualifiedName() + " of capacity " + ring.capacity());
+        }
+        return batch;
     }
 
     /** {@link #offerAll} of a batch the ring owns ({@link MpmcRing#batchOf}). */

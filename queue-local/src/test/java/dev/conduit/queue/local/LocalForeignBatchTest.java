@@ -190,6 +190,28 @@ class LocalForeignBatchTest {
         }
     }
 
+    @Test
+    void offerAllThroughTheSpiOfMoreItemsThanTheCapacityIsRefusedAtOnce() throws Exception {
+        for (String backpressure : new String[] {"DROP_OLDEST", "REJECT", "BLOCK"}) {
+            QueueDescriptor d = descriptor().withOption("backpressure", backpressure);
+            MessageQueue<String> q = d.open();
+            QueueStore<String> store = BackendRegistry.getDefault().backendFor("local").open(d, Codecs.string());
+            try {
+                q.put("before");
+                List<String> nine = List.of("1", "2", "3", "4", "5", "6", "7", "8", "9");
+                assertThrows(IllegalArgumentException.class,
+                        () -> within10sUnchecked(() -> store.offerAll(nine, new int[9], Long.MAX_VALUE)),
+                        backpressure);
+                assertThrows(IllegalArgumentException.class,
+                        () -> within10sUnchecked(() -> store.tryOfferAllUncounted(nine, new int[9])), backpressure);
+                assertStillServes(q);
+            } finally {
+                store.close();
+                q.destroy();
+            }
+        }
+    }
+
     /** {@link #within10s}, rethrowing the call's own exception as it is. */
     private void within10sUnchecked(Callable<?> call) throws Throwable {
         try {

@@ -1,6 +1,7 @@
 package dev.conduit.queue.ray;
 
 import java.util.ArrayDeque;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -27,8 +28,8 @@ final class ActorQueue {
     static final int CANCELLED_BEFORE_START = 0;
     /** {@link #cancel}: the call is under way or ended; its answer is on its way. */
     static final int CANCELLED_AFTER_START = 1;
-    /** Tokens remembered of calls that have not started yet, and of calls that ended. */
-    private static final int MAX_REMEMBERED_TOKENS = 4096;
+    /** Cancels remembered of calls that have not started yet, and tokens of calls that ended. */
+    static final int MAX_REMEMBERED_TOKENS = 4096;
     private static final int LANES = 256;
 
     private final String name;
@@ -53,9 +54,12 @@ final class ActorQueue {
     private long bytesIn;
     private long bytesOut;
     // A cancel can overtake the call it cancels (they run in different groups, and a waiting call
-    // stays queued while every wait thread is busy): remember it until its call starts, bounded.
-    // The value: whether the cancel counts as the refusal of a put's last try.
-    private final Map<Long, Boolean> cancelled = remembered();
+    // stays queued while every wait thread is busy): remember it until its call starts. Never
+    // forgotten before then (a forgotten one would run as a plain call and take items its client,
+    // told it would not, never receives); at MAX_REMEMBERED_TOKENS a further cancel of a call that
+    // has not started is not remembered but answered as one that started, so its client waits for
+    // the answer. The value: whether the cancel counts as the refusal of a put's last try.
+    private final Map<Long, Boolean> cancelled = new HashMap<>();
     /** Tokens of the waiting calls under way. */
     private final Set<Long> running = new HashSet<>();
     /** Tokens of calls that ended, so that a cancel which crossed the answer is told the call ran. */
@@ -311,7 +315,9 @@ final class ActorQueue {
      * @param refusal whether the client gives up a put's last try because its time ran out: the
      *     cancel then counts as the put's refusal
      * @return {@link #CANCELLED_BEFORE_START} if the call had not started (it will take and add
-     *     nothing, so its client need not wait for its answer), else {@link #CANCELLED_AFTER_START}
+     *     nothing, so its client need not wait for its answer), else {@link #CANCELLED_AFTER_START},
+     *     also for a call that has not started when {@value #MAX_REMEMBERED_TOKENS} such cancels
+     *     wait for their calls already (it then runs as sent, and its answer is its client's)
      */
     int cancel(long token, boolean refusal) {
         lock.lock();
@@ -322,7 +328,7 @@ final class ActorQueue {
                 notFull.signalAll();
                 return CANCELLED_AFTER_START;
             }
-            if (ended.containsKey(token)) {
+            if (ended.containsKey(token) || cancelled.size() >= MAX_REMEMBERED_TOKENS) {
                 return CANCELLED_AFTER_START;
             }
             cancelled.put(token, Boolean.FALSE);

@@ -156,6 +156,31 @@ class QueueActorTest {
     }
 
     @Test
+    void aCancelTheActorCannotRememberNeverLetsItsCallTakeWhatNobodyReceives() {
+        // A client whose cancel is answered "had not started" returns without the call's answer; so
+        // if more such calls wait for a wait thread than the actor remembers, the one it forgot
+        // must not run as a plain poll when its turn comes: the item it took would be lost.
+        long q = open("many-cancels", 4);
+        int n = ActorQueue.MAX_REMEMBERED_TOKENS + 1;
+        int[] said = new int[n];
+        for (int i = 0; i < n; i++) {
+            said[i] = actor.cancel(q, 1001 + 2L * i, false);
+        }
+        offer(q, "x", 128, 0, 0);
+        List<String> received = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            List<String> took = poll(q, 1, 0, 1001 + 2L * i);
+            if (said[i] == ActorQueue.CANCELLED_BEFORE_START) {
+                assertEquals(List.of(), took, "call " + i + " of " + n + " ran after its cancel");
+            } else {
+                received.addAll(took);
+            }
+        }
+        received.addAll(poll(q, 1, 0, 0));
+        assertEquals(List.of("x"), received);
+    }
+
+    @Test
     void returnedItemsGoBackToTheHeadInOrder() {
         long q = open("return", 5);
         for (String s : List.of("1", "2", "3")) {

@@ -411,6 +411,16 @@ public final class StoreQueue<T> implements MessageQueue<T> {
             return withdraw() && super.completeExceptionally(ex);
         }
 
+        /** Forces the failure, as the JDK's does, after withdrawing a put still waiting (which then adds nothing). */
+        @Override
+        public void obtrudeException(Throwable ex) {
+            Objects.requireNonNull(ex);
+            if (AsyncSupport.cancelWithdraws(added)) {
+                withdraw();
+            }
+            super.obtrudeException(ex);
+        }
+
         @Override
         public CompletableFuture<Void> completeAsync(Supplier<? extends Void> supplier,
                 java.util.concurrent.Executor executor) {
@@ -439,7 +449,7 @@ public final class StoreQueue<T> implements MessageQueue<T> {
 
     /**
      * The future of a {@link #getAsync} that waits. Its caller may complete it first ({@code cancel},
-     * {@code orTimeout}, {@code completeOnTimeout}, {@code completeAsync}); an item taken after that could be handed to no
+     * {@code orTimeout}, {@code completeOnTimeout}, {@code completeAsync}, {@code obtrude...}); an item taken after that could be handed to no
      * one. So the waiting thread waits without taking ({@code awaitNotEmpty}) and then, holding
      * {@link #claim}, checks that the future is still open and takes without waiting; a completion
      * from outside takes {@link #claim} too, so it comes either before the take (the item stays
@@ -489,6 +499,24 @@ public final class StoreQueue<T> implements MessageQueue<T> {
         public CompletableFuture<T> completeAsync(Supplier<? extends T> supplier,
                 java.util.concurrent.Executor executor) {
             return AsyncSupport.completeAsyncThrough(this, supplier, executor);
+        }
+
+        /**
+         * Forces the value, as the JDK's does, and ends the wait first so that no later take
+         * happens; an item already taken into this future is overwritten, as the caller asked.
+         */
+        @Override
+        public void obtrudeValue(T value) {
+            settle();
+            super.obtrudeValue(value);
+        }
+
+        /** As {@link #obtrudeValue}, with a failure. */
+        @Override
+        public void obtrudeException(Throwable ex) {
+            Objects.requireNonNull(ex);
+            settle();
+            super.obtrudeException(ex);
         }
 
         void takeWhenReady() {

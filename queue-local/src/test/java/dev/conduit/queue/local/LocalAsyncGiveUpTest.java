@@ -197,4 +197,25 @@ class LocalAsyncGiveUpTest {
             throw new IllegalStateException("given up");
         }, Runnable::run));
     }
+    @Test
+    void getAsyncWhoseOutcomeIsObtrudedTakesNoItemPutLater() throws Exception {
+        getAsyncCompletedFromOutsideTakesNothing(f -> f.obtrudeValue("forced"));
+        getAsyncCompletedFromOutsideTakesNothing(f -> f.obtrudeException(new IllegalStateException("forced")));
+    }
+
+    @Test
+    void putAsyncWhoseFailureIsObtrudedBeforeThereIsRoomAddsNothing() throws Exception {
+        MessageQueue<String> q = fullQueueOfOne();
+        try {
+            CompletableFuture<Void> f = q.putAsync("item");
+            assertFalse(f.isDone(), "putAsync on a full queue must wait");
+            f.obtrudeException(new IllegalStateException("forced"));
+            assertEquals("filler", q.get(Duration.ofSeconds(10)));
+            Thread.sleep(WINDOW.toMillis());
+            assertEquals(0, q.size(), "the put whose future was forced to fail went in");
+            assertTrue(f.isCompletedExceptionally());
+        } finally {
+            q.destroy();
+        }
+    }
 }

@@ -89,10 +89,16 @@ final class PriorityStore<T> implements QueueStore<T> {
      * before the put claims room: the caller's list runs its code ({@code toArray}) here, and
      * nothing between the claim and the last write can throw (but a VM error).
      *
-     * @throws IllegalArgumentException if there are fewer priorities than items, or one is not 0-255
+     * @throws IllegalArgumentException if there are more items than the capacity (the put would wait
+     *     for ever, or until its timeout, for room that can never be), fewer priorities than items, or
+     *     a priority not 0-255
      */
-    private static Object[] batchOf(List<?> items, int[] priorities) {
+    private Object[] batchOf(List<?> items, int[] priorities) {
         Object[] batch = items.toArray();
+        if (batch.length > q.capacity) {
+            throw new IllegalArgumentException("a batch of " + batch.length + " items can never fit queue "
+                    + q.descriptor.qualifiedName() + " of capacity " + q.capacity);
+        }
         if (priorities.length < batch.length) {
             throw new IllegalArgumentException(batch.length + " items but " + priorities.length + " priorities");
         }

@@ -88,8 +88,8 @@ class PriorityForeignBatchTest {
         try {
             return f.get(10, TimeUnit.SECONDS);
         } catch (java.util.concurrent.TimeoutException e) {
-            throw new AssertionError(what + " did not return within 10 s: the queue waits for a claim never written",
-                    e);
+            throw new AssertionError(what + " did not return within 10 s: it waits for a claim never written, "
+                    + "or for room that can never be", e);
         }
     }
 
@@ -193,6 +193,18 @@ class PriorityForeignBatchTest {
             spiPutIsRefusedAndTheQueueServes(backpressure, IllegalArgumentException.class, s -> s.offer("a", 256, 0));
             spiPutIsRefusedAndTheQueueServes(backpressure, IllegalArgumentException.class,
                     s -> s.offerAll(List.of("a", "b"), new int[] {1, -1}, 0));
+        }
+    }
+
+    @Test
+    void spiOfferAllOfMoreItemsThanTheCapacityIsRefusedAtOnce() throws Exception {
+        String[] seventeen = new String[17];
+        java.util.Arrays.fill(seventeen, "x");
+        for (String backpressure : new String[] {"DROP_OLDEST", "REJECT", "BLOCK"}) {
+            spiPutIsRefusedAndTheQueueServes(backpressure, IllegalArgumentException.class,
+                    s -> s.offerAll(List.of(seventeen), new int[17], Long.MAX_VALUE));
+            spiPutIsRefusedAndTheQueueServes(backpressure, IllegalArgumentException.class,
+                    s -> s.tryOfferAllUncounted(List.of(seventeen), new int[17]));
         }
     }
 

@@ -22,6 +22,12 @@ final class Frames {
     static final int ITEM_HEADER_LENGTH = 1 + Integer.BYTES;
     /** The frames of no items. */
     static final byte[] EMPTY = ByteBuffer.allocate(HEADER_LENGTH).putInt(0).array();
+    /**
+     * The most bytes of frames one call carries: the largest array every JVM allocates
+     * ({@code Integer.MAX_VALUE - 8}) less 32 bytes for a request's header. The frames of one item
+     * of the largest {@code maxItemBytes} ({@code Integer.MAX_VALUE - 64}) fit.
+     */
+    static final int MAX_LENGTH = Integer.MAX_VALUE - 8 - 32;
 
     private Frames() {
     }
@@ -45,13 +51,12 @@ final class Frames {
      * @param payloads the encoded items
      * @param priorities one priority (0–255) per payload
      * @return the array: prefix, then frames
+     * @throws IllegalArgumentException if the frames would be over {@link #MAX_LENGTH}
      */
     static byte[] write(int prefix, List<byte[]> payloads, int[] priorities) {
-        int size = prefix + HEADER_LENGTH;
-        for (byte[] p : payloads) {
-            size += ITEM_HEADER_LENGTH + p.length;
-        }
-        ByteBuffer out = ByteBuffer.allocate(size).position(prefix).putInt(payloads.size());
+        long length = length(payloads);
+        checkLength(length, payloads.size());
+        ByteBuffer out = ByteBuffer.allocate(prefix + (int) length).position(prefix).putInt(payloads.size());
         for (int i = 0; i < payloads.size(); i++) {
             byte[] p = payloads.get(i);
             out.put((byte) priorities[i]).putInt(p.length).put(p);
@@ -65,18 +70,40 @@ final class Frames {
      * @param items the payloads
      * @param priorities one priority (0–255) per payload
      * @return the frames
+     * @throws IllegalArgumentException if the frames would be over {@link #MAX_LENGTH}
      */
     static byte[] write(ActorQueue.Slice[] items, int[] priorities) {
-        int size = HEADER_LENGTH;
+        long size = HEADER_LENGTH;
         for (ActorQueue.Slice s : items) {
             size += ITEM_HEADER_LENGTH + s.length();
         }
-        ByteBuffer out = ByteBuffer.allocate(size).putInt(items.length);
+        checkLength(size, items.length);
+        ByteBuffer out = ByteBuffer.allocate((int) size).putInt(items.length);
         for (int i = 0; i < items.length; i++) {
             ActorQueue.Slice s = items[i];
             out.put((byte) priorities[i]).putInt(s.length()).put(s.bytes(), s.offset(), s.length());
         }
         return out.array();
+    }
+
+    /**
+     * @param payloads encoded items
+     * @return the length of their frames, which may be over {@link #MAX_LENGTH}
+     */
+    static long length(List<byte[]> payloads) {
+        long length = HEADER_LENGTH;
+        for (byte[] p : payloads) {
+            length += ITEM_HEADER_LENGTH + p.length;
+        }
+        return length;
+    }
+
+    /** @throws IllegalArgumentException if frames of that length are over {@link #MAX_LENGTH} */
+    private static void checkLength(long length, int items) {
+        if (length > MAX_LENGTH) {
+            throw new IllegalArgumentException("frames of " + items + " items would be " + length
+                    + " bytes, over the limit of " + MAX_LENGTH + " bytes one call carries");
+        }
     }
 
     /**

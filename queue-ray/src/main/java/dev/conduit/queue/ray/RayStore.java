@@ -176,10 +176,7 @@ final class RayStore<T> implements QueueStore<T> {
     public boolean offerAll(List<? extends T> items, int[] priorities, long timeoutNanos)
             throws InterruptedException {
         checkOpen();
-        List<byte[]> payloads = new ArrayList<>(items.size());
-        for (T item : items) {
-            payloads.add(encode(item));
-        }
+        List<byte[]> payloads = encodeBatch(items);
         if (timeoutNanos == Deadline.FOREVER && pipelined(payloads, priorities)) {
             return true;
         }
@@ -219,11 +216,7 @@ final class RayStore<T> implements QueueStore<T> {
     @Override
     public boolean tryOfferAllUncounted(List<? extends T> items, int[] priorities) {
         checkOpen();
-        List<byte[]> payloads = new ArrayList<>(items.size());
-        for (T item : items) {
-            payloads.add(encode(item));
-        }
-        return offerAllNow(payloads, priorities, 0);
+        return offerAllNow(encodeBatch(items), priorities, 0);
     }
 
     /** One non-waiting offer call, after what this process holds back for the queue. */
@@ -835,6 +828,25 @@ final class RayStore<T> implements QueueStore<T> {
                     + descriptor.qualifiedName() + " (option maxItemBytes=" + options.maxItemBytes() + ")");
         }
         return b;
+    }
+
+    /**
+     * Encodes a batch, which goes to the actor whole in one call.
+     *
+     * @throws IllegalArgumentException if its frames are over what one call carries; nothing was put
+     */
+    private List<byte[]> encodeBatch(List<? extends T> items) {
+        List<byte[]> payloads = new ArrayList<>(items.size());
+        for (T item : items) {
+            payloads.add(encode(item));
+        }
+        long length = Frames.length(payloads);
+        if (length > Frames.MAX_LENGTH) {
+            throw new IllegalArgumentException("a batch of " + items.size() + " items is " + length
+                    + " bytes encoded, over the limit of " + Frames.MAX_LENGTH + " bytes one call to queue "
+                    + descriptor.qualifiedName() + " carries; nothing was put: put it in smaller batches");
+        }
+        return payloads;
     }
 
     private <R> R call(ObjectRef<R> ref) {

@@ -181,6 +181,23 @@ class QueueActorTest {
     }
 
     @Test
+    void aBatchOverWhatOneCallCarriesIsRefusedBeforeAnyArrayIsMade() {
+        // One array stands for every item, so 2 and 4 GiB of frames cost 8 MiB; the 4 GiB length
+        // wraps around an int.
+        byte[] item = new byte[8 << 20];
+        int justOver = Frames.MAX_LENGTH / (Frames.ITEM_HEADER_LENGTH + item.length) + 1;
+        for (int n : new int[] {justOver, 2 * justOver}) {
+            List<byte[]> batch = java.util.Collections.nCopies(n, item);
+            assertTrue(Frames.length(batch) > Frames.MAX_LENGTH);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Requests.offerAll(1, batch, priorities(n), 0, 0));
+            assertTrue(e.getMessage().contains(String.valueOf(Frames.MAX_LENGTH)), e.getMessage());
+        }
+        List<byte[]> fits = java.util.Collections.nCopies(justOver - 1, item);
+        assertTrue(Frames.length(fits) <= Frames.MAX_LENGTH, "one item fewer fits");
+    }
+
+    @Test
     void returnedItemsGoBackToTheHeadInOrder() {
         long q = open("return", 5);
         for (String s : List.of("1", "2", "3")) {

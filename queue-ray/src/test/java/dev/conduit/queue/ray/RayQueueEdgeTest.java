@@ -33,6 +33,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.function.Executable;
 
 /**
  * Edges of the ray backend's contract on a real cluster: timeouts and interrupts while every wait
@@ -442,6 +443,38 @@ class RayQueueEdgeTest {
             drain.destroy();
         } finally {
             RayBackend.destroyHost(d);
+        }
+    }
+
+    @Test
+    void aBatchOverWhatOneCallCarriesIsRefusedNamingTheLimitAndPutsNothing() throws Exception {
+        // The bytes codec encodes an array as itself: one array stands for every item, so batches of
+        // 2 and 4 GiB encoded cost one item's memory. The larger one's length wraps around an int.
+        int itemBytes = 8 << 20;
+        QueueDescriptor d = QueueDescriptor.ray("huge-batch").withCapacity(10_000)
+                .withOption(RayQueueOptions.RAY_NAMESPACE, namespace).withOption(RayQueueOptions.HOST, "edge")
+                .withOption(RayQueueOptions.MAX_ITEM_BYTES, String.valueOf(itemBytes));
+        byte[] item = new byte[itemBytes];
+        int justOver = Frames.MAX_LENGTH / (Frames.ITEM_HEADER_LENGTH + itemBytes) + 1;
+        try (MessageQueue<byte[]> q = d.open(Codecs.bytes());
+                MessageQueue<byte[]> waiting = d.withOption(RayQueueOptions.PIPELINE, "0").open(Codecs.bytes())) {
+            for (int n : new int[] {justOver, 2 * justOver}) {
+                List<byte[]> batch = Collections.nCopies(n, item);
+                List<Executable> puts = List.of(() -> q.putAll(batch), () -> waiting.putAll(batch),
+                        () -> q.putAll(batch, 128, Duration.ofSeconds(5)), () -> q.putAllAsync(batch).join(),
+                        () -> q.transaction(tx -> batch.forEach(tx::put)));
+                for (int i = 0; i < puts.size(); i++) {
+                    Throwable e = assertThrows(Throwable.class, puts.get(i));
+                    Throwable cause = e instanceof java.util.concurrent.CompletionException ? e.getCause() : e;
+                    String where = "put " + i + " of " + n + " items: " + cause;
+                    assertTrue(cause instanceof IllegalArgumentException, where);
+                    assertTrue(cause.getMessage().contains(String.valueOf(Frames.MAX_LENGTH)), where);
+                }
+            }
+            assertEquals(0, q.size(), "nothing was put");
+            q.put(item);
+            assertEquals(1, waiting.getBatch(10, Duration.ofSeconds(5)).size(), "the handles still work");
+            q.destroy();
         }
     }
 

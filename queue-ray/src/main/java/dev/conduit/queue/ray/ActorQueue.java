@@ -35,6 +35,8 @@ final class ActorQueue {
     private final String name;
     private final long id;
     private final int capacity;
+    /** The most bytes of frames one poll answers with, {@link Frames#MAX_LENGTH} but in tests. */
+    private final int maxAnswerLength;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition notEmpty = lock.newCondition();
     private final Condition notFull = lock.newCondition();
@@ -115,12 +117,18 @@ final class ActorQueue {
      * @throws IllegalArgumentException if capacity is below 1
      */
     ActorQueue(String name, long id, int capacity) {
+        this(name, id, capacity, Frames.MAX_LENGTH);
+    }
+
+    /** An empty queue whose polls answer with at most {@code maxAnswerLength} bytes of frames (tests). */
+    ActorQueue(String name, long id, int capacity, int maxAnswerLength) {
         if (capacity < 1) {
             throw new IllegalArgumentException("capacity must be at least 1, not " + capacity);
         }
         this.name = name;
         this.id = id;
         this.capacity = capacity;
+        this.maxAnswerLength = maxAnswerLength;
     }
 
     String name() {
@@ -224,7 +232,9 @@ final class ActorQueue {
     }
 
     /**
-     * Removes up to {@code maxItems} items, waiting up to {@code waitMillis} for the first.
+     * Removes up to {@code maxItems} items, waiting up to {@code waitMillis} for the first. It
+     * takes fewer when their frames would be over what one answer carries ({@link Frames#MAX_LENGTH}),
+     * but always the first.
      *
      * @param flags {@link Requests#CONTINUED}
      * @return the items in {@link Frames} layout, in queue order; no items on timeout or cancel
@@ -240,13 +250,21 @@ final class ActorQueue {
             Slice[] taken = new Slice[n];
             int[] priorities = new int[n];
             long bytes = 0;
+            long length = Frames.HEADER_LENGTH;
             for (int i = 0; i < n; i++) {
                 int lane = highestLane();
+                length += Frames.ITEM_HEADER_LENGTH + lanes[lane].peekFirst().length();
+                if (i > 0 && length > maxAnswerLength) {
+                    // Taken items the answer could not carry would be lost: leave them queued.
+                    taken = java.util.Arrays.copyOf(taken, i);
+                    priorities = java.util.Arrays.copyOf(priorities, i);
+                    break;
+                }
                 taken[i] = removeFirst(lane);
                 priorities[i] = lane;
                 bytes += taken[i].length();
             }
-            gets += n;
+            gets += taken.length;
             bytesOut += bytes;
             admitOverflow();
             notFull.signalAll();

@@ -181,6 +181,34 @@ class QueueActorTest {
     }
 
     @Test
+    void aPollTakesNoMoreThanItsAnswerCarriesAndLeavesTheRestQueued() {
+        // Frames.MAX_LENGTH in production (2 GiB: an answer over it could not be written, and the
+        // items taken for it were lost); a small limit here, checked the same way.
+        byte[] item = b("0123456789");
+        int perItem = Frames.ITEM_HEADER_LENGTH + item.length;
+        ActorQueue q = new ActorQueue("small-answers", 1, 100, Frames.HEADER_LENGTH + 3 * perItem);
+        int n = 8;
+        ActorQueue.Slice[] slices = new ActorQueue.Slice[n];
+        for (int i = 0; i < n; i++) {
+            slices[i] = new ActorQueue.Slice(item, 0, item.length);
+        }
+        q.send(new ActorQueue.Batch(slices, priorities(n)));
+        List<Integer> answers = new ArrayList<>();
+        for (int got = 0; got < n;) {
+            byte[] frames = q.poll(n, 0, 0, 0);
+            assertTrue(frames.length <= Frames.HEADER_LENGTH + 3 * perItem, "an answer of " + frames.length + " bytes");
+            answers.add(Frames.count(frames));
+            got += Frames.count(frames);
+        }
+        assertEquals(List.of(3, 3, 2), answers);
+        assertEquals(0, q.size());
+        assertEquals(n, q.stats()[3], "gets count what was handed over");
+        ActorQueue tiny = new ActorQueue("one-anyway", 2, 10, 1);
+        tiny.send(new ActorQueue.Batch(new ActorQueue.Slice[] {slices[0], slices[1]}, priorities(2)));
+        assertEquals(1, Frames.count(tiny.poll(10, 0, 0, 0)), "the first item always goes");
+    }
+
+    @Test
     void aBatchOverWhatOneCallCarriesIsRefusedBeforeAnyArrayIsMade() {
         // One array stands for every item, so 2 and 4 GiB of frames cost 8 MiB; the 4 GiB length
         // wraps around an int.

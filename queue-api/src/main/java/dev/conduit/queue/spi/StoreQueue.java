@@ -36,6 +36,18 @@ public final class StoreQueue<T> implements MessageQueue<T> {
     private final Object openLock = new Object();
     private volatile QueueStore<T> store;
     private volatile boolean closed;
+    /**
+     * This handle's async puts that wait on {@link AsyncSupport}'s threads or are queued behind one
+     * ({@link #laneActive} plus {@link #laneQueue}'s size): while it is not 0, a new async put
+     * queues behind them instead of trying at once, so that one producer's async puts keep their
+     * call order. Written under {@link #laneLock}; read without it on every async put.
+     */
+    private volatile int lanePuts;
+    private final Object laneLock = new Object();
+    /** Async puts waiting on the async threads (more than one only if several threads raced). Guarded by laneLock. */
+    private int laneActive;
+    /** Async puts queued behind the active ones, in call order; created on first use. Guarded by laneLock. */
+    private java.util.ArrayDeque<PendingPut> laneQueue;
 
     /**
      * A lazy handle on the queue a descriptor names, opened through the backend registry.
@@ -298,6 +310,9 @@ public final class StoreQueue<T> implements MessageQueue<T> {
     @Override
     public CompletableFuture<Void> putAsync(T item) {
         checkItem(item);
+        if (lanePuts != 0) {
+            return queuedBehind(s -> s.offerAsync(item, DEFAULT_PRIORITY));
+        }
         CompletableFuture<Boolean> added;
         try {
             added = store().offerAsync(item, DEFAULT_PRIORITY);
@@ -336,6 +351,9 @@ public final class StoreQueue<T> implements MessageQueue<T> {
         }
         int[] priorities = new int[copy.size()];
         Arrays.fill(priorities, DEFAULT_PRIORITY);
+        if (lanePuts != 0) {
+            return queuedBehind(st -> st.offerAllAsync(copy, priorities));
+        }
         CompletableFuture<Boolean> added;
         try {
             added = s.offerAllAsync(copy, priorities);
@@ -347,8 +365,117 @@ public final class StoreQueue<T> implements MessageQueue<T> {
 
     private CompletableFuture<Void> acknowledged(CompletableFuture<Boolean> added) {
         PendingPut out = new PendingPut(added);
+        if (waitsOnAsyncThreads(added)) {
+            joinLane(added);
+        }
         added.whenComplete(out::settle);
         return out;
+    }
+
+    // ---- the lane: one handle's async puts in call order
+
+    /**
+     * Whether a store's async put went to wait on {@link AsyncSupport}'s threads, where a later try
+     * on the caller's thread could overtake it. A store that pipelines (rpc) answers with futures of
+     * its own and keeps their order itself.
+     */
+    private static boolean waitsOnAsyncThreads(CompletableFuture<Boolean> added) {
+        return AsyncSupport.cancelWithdraws(added) && !added.isDone();
+    }
+
+    /** Counts a put that waits on the async threads; when it ends, the puts queued behind it go. */
+    private void joinLane(CompletableFuture<Boolean> added) {
+        synchronized (laneLock) {
+            laneActive++;
+            lanePuts++;
+        }
+        added.whenComplete((ok, err) -> laneActiveEnded());
+    }
+
+    /** An async put made while others of this handle wait: it goes once they have ended, in call order. */
+    private CompletableFuture<Void> queuedBehind(java.util.function.Function<QueueStore<T>,
+            CompletableFuture<Boolean>> put) {
+        try {
+            store(); // a closed handle fails now, as a put that tries at once does
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        PendingPut out = new PendingPut(put);
+        boolean goesNow;
+        synchronized (laneLock) {
+            goesNow = laneActive == 0 && (laneQueue == null || laneQueue.isEmpty());
+            if (goesNow) {
+                out.laneState = PendingPut.STARTING; // the lane emptied since lanePuts was read
+                laneActive++;
+            } else {
+                if (laneQueue == null) {
+                    laneQueue = new java.util.ArrayDeque<>();
+                }
+                laneQueue.add(out);
+            }
+            lanePuts++;
+        }
+        if (goesNow) {
+            runLane(out);
+        }
+        return out;
+    }
+
+    /** An active put ended: if it was the last, start the queued ones. */
+    private void laneActiveEnded() {
+        PendingPut next;
+        synchronized (laneLock) {
+            laneActive--;
+            lanePuts--;
+            next = nextInLaneLocked();
+        }
+        if (next != null) {
+            runLane(next);
+        }
+    }
+
+    /** The head of the queue, made active, once no put is active. Called holding laneLock. */
+    private PendingPut nextInLaneLocked() {
+        if (laneActive != 0 || laneQueue == null) {
+            return null;
+        }
+        PendingPut next = laneQueue.poll();
+        if (next != null) {
+            next.laneState = PendingPut.STARTING;
+            laneActive++;
+        }
+        return next;
+    }
+
+    /**
+     * Starts active puts of the queue in turn: each tries at once and, if it must wait, waits on
+     * the async threads, and the next goes when it ends. A loop, so that a long queue of puts that
+     * find room does not nest calls.
+     */
+    private void runLane(PendingPut first) {
+        for (PendingPut p = first; p != null; ) {
+            CompletableFuture<Boolean> added;
+            try {
+                added = p.put.apply(store());
+            } catch (RuntimeException | Error e) {
+                added = CompletableFuture.failedFuture(e); // and the lane goes on: a give-up waits for STARTED
+            }
+            synchronized (laneLock) {
+                p.added = added;
+                p.laneState = PendingPut.STARTED;
+                laneLock.notifyAll();
+            }
+            added.whenComplete(p::settle);
+            if (waitsOnAsyncThreads(added)) {
+                added.whenComplete((ok, err) -> laneActiveEnded());
+                return;
+            }
+            synchronized (laneLock) {
+                laneActive--;
+                lanePuts--;
+                p = nextInLaneLocked();
+            }
+        }
     }
 
     /**
@@ -361,15 +488,73 @@ public final class StoreQueue<T> implements MessageQueue<T> {
      * what the put did. A put that cannot be withdrawn (one a remote store already sent) is not
      * cancelled ({@code cancel} returns false), but {@code completeExceptionally} still takes effect,
      * so that {@code orTimeout} keeps bounding the wait: as with any remote call that timed out, that
-     * put may still go in.
+     * put may still go in. A put queued behind another async put of the handle ({@link #lanePuts})
+     * is withdrawn by a give-up while it is queued, and the others keep their order.
      */
     private final class PendingPut extends CompletableFuture<Void> {
-        private final CompletableFuture<Boolean> added;
+        /** Queued behind other async puts of the handle; no store call yet. */
+        static final int QUEUED = 0;
+        /** Its store call is being made. */
+        static final int STARTING = 1;
+        /** {@link #added} is set: as a put that was never queued. */
+        static final int STARTED = 2;
+        /** Withdrawn while queued: never made. */
+        static final int WITHDRAWN = 3;
+        /** The store's async put; null until STARTED. */
+        private volatile CompletableFuture<Boolean> added;
+        /** The store call of a queued put; null for one made at once. */
+        private final java.util.function.Function<QueueStore<T>, CompletableFuture<Boolean>> put;
+        /** Guarded by laneLock. */
+        private int laneState;
         /** Whether a give-up has tried to withdraw the put (cancelled {@link #added}). */
         private volatile boolean withdrawing;
 
         PendingPut(CompletableFuture<Boolean> added) {
             this.added = added;
+            this.put = null;
+            this.laneState = STARTED;
+        }
+
+        PendingPut(java.util.function.Function<QueueStore<T>, CompletableFuture<Boolean>> put) {
+            this.put = put;
+            this.laneState = QUEUED;
+        }
+
+        /**
+         * For a give-up: withdraws the put if it is still queued (true: nothing was or will be
+         * added, and the others keep their order); otherwise waits until its store call has been
+         * made, so that {@link #added} is set, and returns false.
+         */
+        private boolean withdrawnFromLane() {
+            if (put == null) {
+                return false;
+            }
+            boolean interrupted = false;
+            try {
+                synchronized (laneLock) {
+                    while (laneState == STARTING) {
+                        try {
+                            laneLock.wait();
+                        } catch (InterruptedException e) {
+                            interrupted = true;
+                        }
+                    }
+                    if (laneState == WITHDRAWN) {
+                        return true;
+                    }
+                    if (laneState == QUEUED) {
+                        laneQueue.remove(this);
+                        lanePuts--;
+                        laneState = WITHDRAWN;
+                        return true;
+                    }
+                    return false;
+                }
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
         }
 
         /** Completes with the put's outcome, unless a give-up withdrew it (and completes this itself). */
@@ -395,6 +580,9 @@ public final class StoreQueue<T> implements MessageQueue<T> {
 
         @Override
         public boolean cancel(boolean mayInterruptIfRunning) {
+            if (withdrawnFromLane()) {
+                return super.cancel(mayInterruptIfRunning) || isCancelled();
+            }
             if (!AsyncSupport.cancelWithdraws(added) || !withdraw()) {
                 return isCancelled();
             }
@@ -405,6 +593,9 @@ public final class StoreQueue<T> implements MessageQueue<T> {
         @Override
         public boolean completeExceptionally(Throwable ex) {
             Objects.requireNonNull(ex);
+            if (withdrawnFromLane()) {
+                return super.completeExceptionally(ex);
+            }
             if (!AsyncSupport.cancelWithdraws(added)) {
                 return super.completeExceptionally(ex);
             }
@@ -415,7 +606,7 @@ public final class StoreQueue<T> implements MessageQueue<T> {
         @Override
         public void obtrudeException(Throwable ex) {
             Objects.requireNonNull(ex);
-            if (AsyncSupport.cancelWithdraws(added)) {
+            if (!withdrawnFromLane() && AsyncSupport.cancelWithdraws(added)) {
                 withdraw();
             }
             super.obtrudeException(ex);

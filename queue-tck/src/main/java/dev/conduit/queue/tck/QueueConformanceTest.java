@@ -1642,6 +1642,59 @@ public abstract class QueueConformanceTest {
         }
     }
 
+    /**
+     * FIFO per producer holds for async puts too: a putAsync that finds the queue full and waits
+     * must not be overtaken by a later putAsync (or putAllAsync) of the same handle that finds room
+     * a consumer has just made. Each round fills the queue with a synchronous put and then issues a
+     * burst of async puts in a row while a consumer takes; every item carries the next number, so
+     * the consumer must see them strictly increasing.
+     */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void asyncPutsOfOneProducerArriveInCallOrderWhileTheQueueIsFull() throws Exception {
+        assumeHandlesSharedBetweenThreads(); // waiting async puts run on Conduit's async threads
+        MessageQueue<Long> q = newQueue(2);
+        assumePolicy(q, Backpressure.BLOCK);
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        int rounds = 500;
+        Background<List<Long>> consumer = new Background<>("async-fifo-consumer", () -> {
+            List<Long> seen = new ArrayList<>();
+            for (long v = q.get(PATIENCE); v != Long.MAX_VALUE; v = q.get(PATIENCE)) {
+                seen.add(v);
+            }
+            return seen;
+        });
+        long next = 0;
+        List<CompletableFuture<Void>> pending = new ArrayList<>();
+        for (int r = 0; r < rounds && System.nanoTime() < end; r++) {
+            // A synchronous put is ordered after this handle's async puts only once they are done.
+            for (CompletableFuture<Void> f : pending) {
+                f.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+            }
+            pending.clear();
+            q.put(next++);
+            for (int i = 0; i < 4; i++) {
+                pending.add(q.putAsync(next++));
+            }
+            pending.add(q.putAllAsync(List.of(next, next + 1)));
+            next += 2;
+            pending.add(q.putAsync(next++));
+        }
+        for (CompletableFuture<Void> f : pending) {
+            f.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+        }
+        q.put(Long.MAX_VALUE);
+        List<Long> seen = consumer.value();
+        assertEquals(next, seen.size(), "items lost or duplicated");
+        for (int i = 1; i < seen.size(); i++) {
+            long before = seen.get(i - 1);
+            long after = seen.get(i);
+            assertTrue(after > before, "item " + after + " (put later) arrived before item " + before
+                    + " of the same producer, at position " + i + " of " + seen.size() + ": "
+                    + seen.subList(Math.max(0, i - 8), Math.min(seen.size(), i + 8)));
+        }
+    }
+
     @Test
     void blockingQueueViewKeepsTheBlockingQueueContract() throws Exception {
         MessageQueue<String> q = newQueue(3);

@@ -194,6 +194,11 @@ public interface MessageQueue<T> extends AutoCloseable {
      * same way and returns false without taking effect when the put was made first; for a put that
      * can no longer be withdrawn it takes effect, and the item may still be added.
      *
+     * <p>One handle's async puts ({@code putAsync} and {@code putAllAsync}) go in in call order:
+     * once one waits for room, later ones wait behind it, and withdrawing one leaves the others in
+     * order. A synchronous {@code put} is not ordered after an async put still waiting; join its
+     * future first.
+     *
      * @param item the item, not null
      * @return completes when the item is queued, or exceptionally with the put's exception
      */

@@ -2,6 +2,7 @@ package dev.conduit.queue.rpc;
 
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
+import com.google.common.util.concurrent.MoreExecutors;
 import dev.conduit.queue.Capability;
 import dev.conduit.queue.QueueClosedException;
 import dev.conduit.queue.QueueDescriptor;
@@ -71,55 +72,59 @@ final class RemoteQueue {
      * items for its answer already, and the answer must still arrive, or they would be lost.
      */
     static final class Scope {
-        /** How long {@link #close()} waits for the answers of the calls it asked the server to end. */
+        /**
+         * How long {@link #close()} waits for the answers of the gets it asked the server to end: a
+         * live server answers in a round trip, and the get returns what the answer carries.
+         */
+        static final long CLOSE_WAITS_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+        /**
+         * How long the answer of a get that a close ended without it is awaited in the background
+         * (its items go back to the server) before the call is cut off.
+         */
         static final long END_GENTLY_NANOS = TimeUnit.SECONDS.toNanos(2);
 
         private final Set<Future<?>> inflight = ConcurrentHashMap.newKeySet();
-        /** How to ask the server to end a call in flight early; its absence means cancel outright. */
-        private final Map<Future<?>, Supplier<Future<?>>> enders = new ConcurrentHashMap<>();
+        /** The gets in flight, which are asked to end rather than cancelled. */
+        private final Map<Future<?>, Gentle> gentle = new ConcurrentHashMap<>();
         private volatile boolean closed;
 
         /**
          * Ends every call in flight and refuses new ones. Gets are asked to end and their answers
-         * awaited, for at most {@link #END_GENTLY_NANOS}; the rest are cancelled.
+         * awaited for at most {@link #CLOSE_WAITS_NANOS}; a get whose answer has not come by then
+         * throws {@link QueueClosedException}, and its answer is handled in the background. The
+         * rest are cancelled.
          */
         void close() {
             closed = true;
             List<Future<?>> asked = new ArrayList<>();
             for (Future<?> f : inflight) {
-                if (askToEnd(f)) {
+                Gentle g = gentle.get(f);
+                if (g != null && g.askToEnd()) {
                     asked.add(f);
                 } else {
                     f.cancel(false);
                 }
             }
-            awaitOrCancel(asked, END_GENTLY_NANOS);
-        }
-
-        /** @return whether the server was asked to end the call (false: it must be cancelled) */
-        private boolean askToEnd(Future<?> f) {
-            Supplier<Future<?>> ender = enders.get(f);
-            if (ender == null) {
-                return false;
-            }
-            try {
-                return ender.get() != null;
-            } catch (RuntimeException e) {
-                return false;
+            awaitAnswers(asked, CLOSE_WAITS_NANOS);
+            for (Future<?> f : asked) {
+                Gentle g = gentle.get(f);
+                if (g != null) {
+                    g.wake.complete(null);
+                }
             }
         }
 
         /** Ends a call started as the scope closed: as {@link #close()} does, without waiting here. */
         void endLate(Future<?> f) {
-            if (askToEnd(f)) {
-                CompletableFuture.delayedExecutor(END_GENTLY_NANOS, TimeUnit.NANOSECONDS)
-                        .execute(() -> f.cancel(false));
+            Gentle g = gentle.get(f);
+            if (g != null && g.askToEnd()) {
+                g.wake.complete(null);
             } else {
                 f.cancel(false);
             }
         }
 
-        private static void awaitOrCancel(List<Future<?>> calls, long nanos) {
+        private static void awaitAnswers(List<Future<?>> calls, long nanos) {
             boolean interrupted = false;
             long deadline = System.nanoTime() + nanos;
             for (Future<?> f : calls) {
@@ -133,7 +138,6 @@ final class RemoteQueue {
                         break;
                     }
                 }
-                f.cancel(false);
             }
             if (interrupted) {
                 Thread.currentThread().interrupt();
@@ -142,6 +146,49 @@ final class RemoteQueue {
 
         boolean isClosed() {
             return closed;
+        }
+    }
+
+    /**
+     * A get in flight that a close asks to end. Its answer goes to exactly one of two places: the
+     * waiting get, if it arrives before the get gives up on it ({@link #answered}), or, if the get
+     * ended first with {@link QueueClosedException} ({@link #abandon}), back to the server.
+     */
+    private static final class Gentle {
+        private static final int WAITING = 0;
+        private static final int ANSWERED = 1;
+        private static final int ABANDONED = 2;
+
+        private final Supplier<Future<?>> ender;
+        /** Completed when the answer arrives or a close ends the get without it. */
+        final CompletableFuture<Void> wake = new CompletableFuture<>();
+        private final AtomicInteger state = new AtomicInteger(WAITING);
+
+        Gentle(Supplier<Future<?>> ender) {
+            this.ender = ender;
+        }
+
+        /** @return whether the server was asked to end the call (false: it must be cancelled) */
+        boolean askToEnd() {
+            try {
+                return ender.get() != null;
+            } catch (RuntimeException e) {
+                return false;
+            }
+        }
+
+        /** @return false if the get gave up on the answer, which arrived now (called when it does) */
+        boolean answered() {
+            return state.compareAndExchange(WAITING, ANSWERED) != ABANDONED;
+        }
+
+        /**
+         * @param f the call
+         * @return true if the get gives up on the answer, which then goes back to the server; false
+         *     if the answer is in
+         */
+        boolean abandon(Future<?> f) {
+            return !f.isDone() && state.compareAndSet(WAITING, ABANDONED);
         }
     }
 
@@ -177,6 +224,15 @@ final class RemoteQueue {
         default boolean takesItems() {
             return false;
         }
+
+        /**
+         * Takes the answer of a call whose caller stopped waiting for it (its handle closed first):
+         * a get gives the items in it back to the server. Called on a thread of its own.
+         *
+         * @param answer the answer
+         */
+        default void abandoned(R answer) {
+        }
     }
 
     RemoteQueue(QueueDescriptor descriptor) {
@@ -199,6 +255,19 @@ final class RemoteQueue {
     RemoteQueue retain() {
         refs.incrementAndGet();
         return this;
+    }
+
+    /** @return true with one more user, as {@link #retain()}; false if the last user has gone */
+    private boolean tryRetain() {
+        for (;;) {
+            int n = refs.get();
+            if (n == 0) {
+                return false;
+            }
+            if (refs.compareAndSet(n, n + 1)) {
+                return true;
+            }
+        }
     }
 
     /** Drops one user; the last one gives the channel back. */
@@ -373,9 +442,25 @@ final class RemoteQueue {
 
     private <R> R await(ListenableFuture<R> f, Scope scope, Attempt<R> attempt, QueueRef ref)
             throws InterruptedException {
-        if (attempt != null) {
-            scope.enders.put(f, () -> attempt.endEarly(stub.withDeadlineAfter(options.callTimeout().toNanos(),
+        Gentle gentle = null;
+        if (attempt != null && attempt.takesItems()) {
+            // The call keeps the channel until its answer is handled, even after its handle closed.
+            if (!tryRetain()) {
+                f.cancel(false);
+                throw new QueueClosedException("queue handle " + descriptor.qualifiedName() + " is closed");
+            }
+            Gentle g = new Gentle(() -> attempt.endEarly(stub.withDeadlineAfter(options.callTimeout().toNanos(),
                     TimeUnit.NANOSECONDS), ref));
+            gentle = g;
+            scope.gentle.put(f, g);
+            f.addListener(() -> {
+                if (g.answered()) {
+                    g.wake.complete(null);
+                    release();
+                } else {
+                    CompletableFuture.runAsync(() -> handOver(f, attempt));
+                }
+            }, MoreExecutors.directExecutor());
         }
         scope.inflight.add(f);
         try {
@@ -383,6 +468,16 @@ final class RemoteQueue {
                 scope.endLate(f);
             }
             try {
+                if (gentle != null) {
+                    gentle.wake.get();
+                    if (gentle.abandon(f)) {
+                        // A close ended the get before its answer came: it is handled when it does.
+                        CompletableFuture.delayedExecutor(Scope.END_GENTLY_NANOS, TimeUnit.NANOSECONDS)
+                                .execute(() -> f.cancel(false));
+                        throw new QueueClosedException("queue handle " + descriptor.qualifiedName() + " was "
+                                + "closed during the call");
+                    }
+                }
                 return f.get();
             } catch (InterruptedException e) {
                 if (attempt != null && endEarly(attempt, ref)) {
@@ -412,7 +507,21 @@ final class RemoteQueue {
             throw Status.fromThrowable(c).asRuntimeException();
         } finally {
             scope.inflight.remove(f);
-            scope.enders.remove(f);
+            scope.gentle.remove(f);
+        }
+    }
+
+    /** Hands the answer of a call its caller gave up on to {@link Attempt#abandoned}, then lets the channel go. */
+    private <R> void handOver(ListenableFuture<R> f, Attempt<R> attempt) {
+        try {
+            attempt.abandoned(Futures.getDone(f));
+        } catch (ExecutionException | CancellationException e) {
+            // No answer: the server took nothing for it, or the call was cut off.
+        } catch (RuntimeException e) {
+            LOG.atWarn().setMessage("the answer of a get ended by close could not be handled").setCause(e)
+                    .addKeyValue("queue", descriptor.qualifiedName()).log();
+        } finally {
+            release();
         }
     }
 

@@ -359,6 +359,11 @@ final class RpcStore<T> implements QueueStore<T> {
                 public ListenableFuture<?> endEarly(QueueServiceFutureStub stub, QueueRef ref) {
                     return stub.cancelGet(CancelGetRequest.newBuilder().setQueue(ref).setCallId(callId).build());
                 }
+
+                @Override
+                public void abandoned(GetResponse answer) {
+                    giveBackUnclaimed(answer);
+                }
             }, scope);
             int count = r.getItemsCount() + r.getBlock().getLengthsCount();
             if (count == 0 && Thread.interrupted()) {
@@ -368,6 +373,41 @@ final class RpcStore<T> implements QueueStore<T> {
             if (count > 0 || Deadline.remaining(deadline) == 0) {
                 return r;
             }
+        }
+    }
+
+    /**
+     * Gives back to the server, at the head of the queue, the items of an answer that came after its
+     * get ended (the handle closed first), in one ReturnItems call.
+     *
+     * @throws QueueException if the server could not take them back: they are lost
+     */
+    private void giveBackUnclaimed(GetResponse answer) {
+        List<byte[]> items = new ArrayList<>();
+        if (answer.getBlock().getLengthsCount() > 0) {
+            byte[] all = answer.getBlock().getPayloads().toByteArray();
+            int pos = 0;
+            for (int len : answer.getBlock().getLengthsList()) {
+                items.add(Arrays.copyOfRange(all, pos, pos + len));
+                pos += len;
+            }
+        } else {
+            for (ByteString b : answer.getItemsList()) {
+                items.add(b.toByteArray());
+            }
+        }
+        if (items.isEmpty()) {
+            return;
+        }
+        PutRequest body = PutRequest.newBuilder().setBlock(PackedItems.pack(items).toBuilder()
+                .addPriorities(MessageQueue.DEFAULT_PRIORITY)).setKey(newKey()).build();
+        try {
+            remote.call("returnItems", subscriber, 0, (stub, ref) -> stub.returnItems(body.toBuilder().setQueue(ref)
+                    .build()), new RemoteQueue.Scope());
+        } catch (InterruptedException | RuntimeException e) {
+            throw new QueueException(items.size() + " items that the server took for a get of handle "
+                    + remote.descriptor.qualifiedName() + " as it closed could not be given back and are lost: "
+                    + e.getMessage(), e);
         }
     }
 

@@ -129,7 +129,10 @@ class RpcServerEdgeCasesTest {
                     }
                 });
                 // The get is parked on the server once the server counted its wait.
+                long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
                 while (producer.metrics().waits() == waitsBefore) {
+                    assertTrue(System.nanoTime() < giveUp, "trial " + i + ": the get did not wait on the server; "
+                            + "it ended with " + (got.isDone() ? got.get() : "nothing yet"));
                     Thread.onSpinWait();
                 }
                 CyclicBarrier start = new CyclicBarrier(2);

@@ -43,6 +43,8 @@ final class HostedQueues {
     private final ScheduledExecutorService timer;
     private final String privateNamespace = "conduit-rpc-" + INSTANCES.incrementAndGet();
     private final AtomicLong localIds = new AtomicLong();
+    /** Set, under this object's lock, when {@link #releaseAll} begins: no queue is created after. */
+    private boolean released;
 
     HostedQueues(int maxQueues, long maxItemBytes, ScheduledExecutorService timer) {
         this.maxQueues = maxQueues;
@@ -62,6 +64,8 @@ final class HostedQueues {
      * @throws IllegalArgumentException when the queue exists with another type, capacity or options,
      *     or the type cannot be hosted
      * @throws BackendNotFoundException when a durable queue is asked for and queue-shm is missing
+     * @throws io.grpc.StatusRuntimeException SHUTTING_DOWN when the queue does not exist and the
+     *     server is releasing its queues (stopping)
      * @throws QueueLimitException when the server hosts its maximum number of queues, or the queue's
      *     capacity does not fit in its memory
      */
@@ -71,6 +75,11 @@ final class HostedQueues {
             synchronized (this) {
                 q = queues.get(key(d.namespace(), d.id()));
                 if (q == null) {
+                    if (released) {
+                        // An Open that reached the server before it stopped: a queue made now would
+                        // never be released (a durable one's journal would stay open).
+                        throw ErrorKind.SHUTTING_DOWN.toStatus("the queue server is shutting down");
+                    }
                     if (queues.size() >= maxQueues) {
                         throw new QueueLimitException("the server hosts its maximum of " + maxQueues
                                 + " queues; destroy one or raise maxQueues");
@@ -191,6 +200,9 @@ final class HostedQueues {
      * @param failure what waiting calls receive
      */
     void releaseAll(RuntimeException failure) {
+        synchronized (this) {
+            released = true;
+        }
         for (String k : List.copyOf(queues.keySet())) {
             HostedQueue q = queues.remove(k);
             if (q != null) {

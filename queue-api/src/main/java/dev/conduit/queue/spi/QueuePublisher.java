@@ -10,7 +10,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * {@link MessageQueue#asPublisher()}: each subscription takes items from the queue as its
- * subscriber requests them, on the shared async threads, and completes when the handle closes.
+ * subscriber requests them, on the shared async threads, and completes when the handle closes
+ * (closed or destroyed through it), whatever the subscriber's demand then.
  * Follows the Reactive Streams rules: non-positive requests end with {@code onError}, every signal to
  * one subscriber comes from its delivery loop (so they are serial, whichever thread requested or
  * cancelled), and cancellation stops delivery.
@@ -47,6 +48,8 @@ final class QueuePublisher<T> implements Flow.Publisher<T> {
         private volatile boolean done;
         /** A non-positive request, for the loop to signal (rule 3.9) from its own thread. */
         private volatile IllegalArgumentException badRequest;
+        /** Starts the loop when the handle closes, to complete a subscriber that has no demand. */
+        private final Runnable closeHook = this::drain;
 
         Subscription(StoreQueue<T> q, Flow.Subscriber<? super T> subscriber) {
             this.q = q;
@@ -66,6 +69,12 @@ final class QueuePublisher<T> implements Flow.Publisher<T> {
                 throw t;
             } finally {
                 running.set(false);
+            }
+            // Added after onSubscribe, removed again if it cancelled: a close before the hook
+            // was added is seen by hasWork below.
+            q.addCloseHook(closeHook);
+            if (done) {
+                q.removeCloseHook(closeHook);
             }
             if (hasWork()) {
                 drain();
@@ -93,8 +102,9 @@ final class QueuePublisher<T> implements Flow.Publisher<T> {
             }
         }
 
+        /** Something to signal: a bad request, demand, or the handle's close (rules 1.4, 1.5: no demand needed). */
         private boolean hasWork() {
-            return !done && (badRequest != null || demand.get() > 0);
+            return !done && (badRequest != null || demand.get() > 0 || q.isClosed());
         }
 
         private void loop() {
@@ -103,6 +113,10 @@ final class QueuePublisher<T> implements Flow.Publisher<T> {
                     IllegalArgumentException bad = badRequest;
                     if (bad != null) {
                         fail(bad);
+                        return;
+                    }
+                    if (demand.get() == 0) {
+                        complete(); // no demand: here only because the handle closed
                         return;
                     }
                     // Take without waiting, just after the check above: a wait for an item happens
@@ -123,10 +137,7 @@ final class QueuePublisher<T> implements Flow.Publisher<T> {
                     }
                 }
             } catch (QueueClosedException e) {
-                if (!done) {
-                    done = true;
-                    subscriber.onComplete();
-                }
+                complete();
                 return;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -145,9 +156,18 @@ final class QueuePublisher<T> implements Flow.Publisher<T> {
             }
         }
 
+        private void complete() {
+            if (!done) {
+                done = true;
+                q.removeCloseHook(closeHook);
+                subscriber.onComplete();
+            }
+        }
+
         private void fail(Throwable t) {
             if (!done) {
                 done = true;
+                q.removeCloseHook(closeHook);
                 subscriber.onError(t);
             }
         }
@@ -155,6 +175,7 @@ final class QueuePublisher<T> implements Flow.Publisher<T> {
         @Override
         public void cancel() {
             done = true;
+            q.removeCloseHook(closeHook); // rule 3.13: the handle keeps no reference to the subscriber
         }
     }
 }

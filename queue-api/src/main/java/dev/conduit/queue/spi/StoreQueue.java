@@ -36,6 +36,8 @@ public final class StoreQueue<T> implements MessageQueue<T> {
     private final Object openLock = new Object();
     private volatile QueueStore<T> store;
     private volatile boolean closed;
+    /** What {@link #close()} and {@link #destroy()} run once closed: see {@link #addCloseHook}. */
+    private final Set<Runnable> closeHooks = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /**
      * This handle's async puts that wait on {@link AsyncSupport}'s threads or are queued behind one
      * ({@link #laneActive} plus {@link #laneQueue}'s size): while it is not 0, a new async put
@@ -825,6 +827,20 @@ public final class StoreQueue<T> implements MessageQueue<T> {
         return closed;
     }
 
+    /**
+     * Runs {@code hook} when this handle is closed or destroyed: {@link QueuePublisher}'s
+     * subscriptions complete then even with no demand, when no delivery loop of theirs runs to
+     * see it. A hook added after the close does not run; the caller checks {@link #isClosed()}
+     * after adding it.
+     */
+    void addCloseHook(Runnable hook) {
+        closeHooks.add(hook);
+    }
+
+    void removeCloseHook(Runnable hook) {
+        closeHooks.remove(hook);
+    }
+
     @Override
     public void close() {
         QueueStore<T> s;
@@ -835,8 +851,12 @@ public final class StoreQueue<T> implements MessageQueue<T> {
             closed = true;
             s = store;
         }
-        if (s != null) {
-            s.close();
+        try {
+            if (s != null) {
+                s.close();
+            }
+        } finally {
+            closeHooks.forEach(Runnable::run);
         }
     }
 
@@ -846,7 +866,11 @@ public final class StoreQueue<T> implements MessageQueue<T> {
         synchronized (openLock) {
             closed = true;
         }
-        s.destroy();
+        try {
+            s.destroy();
+        } finally {
+            closeHooks.forEach(Runnable::run);
+        }
     }
 
     @Override

@@ -258,7 +258,7 @@ final class RemoteQueue {
     }
 
     /** @return true with one more user, as {@link #retain()}; false if the last user has gone */
-    private boolean tryRetain() {
+    boolean tryRetain() {
         for (;;) {
             int n = refs.get();
             if (n == 0) {

@@ -273,6 +273,19 @@ final class RpcStore<T> implements QueueStore<T> {
 
     private boolean put(String op, PutRequest body, long timeoutNanos, boolean batch, IdempotencyKey key)
             throws InterruptedException {
+        // The put keeps the channel until it knows its outcome, even if its handle closes meanwhile.
+        if (!remote.tryRetain()) {
+            throw new QueueClosedException("queue handle " + remote.descriptor.qualifiedName() + " is closed");
+        }
+        try {
+            return settledPut(op, body, timeoutNanos, batch, key);
+        } finally {
+            remote.release();
+        }
+    }
+
+    private boolean settledPut(String op, PutRequest body, long timeoutNanos, boolean batch, IdempotencyKey key)
+            throws InterruptedException {
         long deadline = Deadline.deadline(timeoutNanos);
         AtomicBoolean sent = new AtomicBoolean();
         for (;;) {
@@ -288,6 +301,23 @@ final class RpcStore<T> implements QueueStore<T> {
                 if (sent.get() && settle(key)) {
                     // The server applied the put before it learnt of the interrupt: report the truth.
                     Thread.currentThread().interrupt();
+                    return true;
+                }
+                throw e;
+            } catch (QueueClosedException e) {
+                if (!sent.get() || !closed.get() || e instanceof ServerRestartedException) {
+                    throw e;
+                }
+                // This handle closed under the put: the server may have applied it as the
+                // cancellation travelled. Settle it, as for an interrupt, so the caller hears the truth.
+                Boolean applied = settleOnClose(key);
+                if (applied == null) {
+                    throw new QueueClosedException("queue handle " + remote.descriptor.qualifiedName() + " was closed "
+                            + "while a put waited on the server, which did not say within " + SETTLE_ON_CLOSE_MILLIS
+                            + " ms whether it applied it: the outcome is unknown (key " + key.getClientId() + "/"
+                            + key.getSequence() + ")", e);
+                }
+                if (applied) {
                     return true;
                 }
                 throw e;

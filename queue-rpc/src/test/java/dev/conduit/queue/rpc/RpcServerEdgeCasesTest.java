@@ -320,6 +320,58 @@ class RpcServerEdgeCasesTest {
     }
 
     @Test
+    void closingAHandleWhileItsPutIsAppliedNeverReportsTheAddedItemAsNotAdded() throws Exception {
+        QueueDescriptor d = LOOPBACK.fresh("close-put").withCapacity(1);
+        int trials = 60;
+        int wrong = 0;
+        String firstWrong = null;
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        try (MessageQueue<String> other = d.open(Codecs.string())) {
+            for (int i = 0; i < trials; i++) {
+                other.put("full-" + i, Duration.ofSeconds(10));
+                MessageQueue<String> producer = d.open(Codecs.string());
+                producer.size();
+                long waitsBefore = other.metrics().waits();
+                String item = "item-" + i;
+                Future<Boolean> put = threads.submit(() -> {
+                    try {
+                        producer.put(item);
+                        return true;
+                    } catch (QueueClosedException closed) {
+                        return false;
+                    }
+                });
+                // The put waits on the server for room once the server counted its wait.
+                long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (other.metrics().waits() == waitsBefore) {
+                    assertTrue(System.nanoTime() < giveUp, "trial " + i + ": the put did not wait on the server; "
+                            + "it ended with " + (put.isDone() ? put.get() : "nothing yet"));
+                    Thread.onSpinWait();
+                }
+                CyclicBarrier start = new CyclicBarrier(2);
+                Future<String> room = threads.submit(() -> {
+                    start.await();
+                    return other.get(Duration.ofSeconds(10));
+                });
+                start.await();
+                producer.close();
+                assertEquals("full-" + i, room.get(10, TimeUnit.SECONDS));
+                boolean added = put.get(10, TimeUnit.SECONDS);
+                List<String> left = other.getBatch(10, Duration.ZERO);
+                if (added != left.equals(List.of(item)) || left.size() > 1) {
+                    wrong++;
+                    firstWrong = firstWrong != null ? firstWrong : "trial " + i + ": put " + (added ? "returned"
+                            : "threw QueueClosedException") + ", the queue then held " + left;
+                }
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+        assertEquals(0, wrong, wrong + " of " + trials + " puts whose handle closed as room appeared said one thing "
+                + "and did the other; first: " + firstWrong);
+    }
+
+    @Test
     void theQueueItselfOfABroadcastQueueReportsTheSizeItsGetsSee() throws Exception {
         QueueDescriptor d = LOOPBACK.fresh("bcast-size").withOption("broadcast", "true").withCapacity(10);
         try (MessageQueue<String> pub = d.open(Codecs.string());

@@ -168,6 +168,11 @@ final class QueueService extends QueueServiceGrpc.QueueServiceImplBase {
 
     private HostedQueue hosted(QueueRef ref) {
         HostedQueue q = queues.get(ref.getNamespace(), ref.getId());
+        if (q == null && stopping) {
+            // Released as the server stops: the call is for its successor, not for a new Open here.
+            throw ErrorKind.SHUTTING_DOWN.toStatus("the queue server is shutting down: nothing was done; retry "
+                    + "against its successor");
+        }
         if (q == null) {
             throw ErrorKind.QUEUE_UNKNOWN.toStatus("the server does not host queue " + ref.getNamespace() + "/"
                     + ref.getId() + ": open it first");

@@ -294,6 +294,31 @@ final class RemoteQueue {
         return o != null ? o : call("open", "", 0, null, new Scope());
     }
 
+    /**
+     * Opens the queue on the server with one attempt: an unreachable server is not retried here.
+     *
+     * @return false if the server could not be reached (the next call retries it for
+     *     {@code reconnectMillis})
+     * @throws InterruptedException if interrupted
+     * @throws QueueException the server's refusal (a bad descriptor, a token), as its subclass
+     */
+    boolean tryOpen() throws InterruptedException {
+        if (opened != null) {
+            return true;
+        }
+        try {
+            open(new Scope());
+            return true;
+        } catch (StatusRuntimeException e) {
+            ErrorKind kind = ErrorKind.of(e);
+            if (kind == null || kind == ErrorKind.SHUTTING_DOWN) {
+                return false;
+            }
+            throw kind.toException("open on " + descriptor.qualifiedName() + ": " + ErrorKind.messageOf(e), e,
+                    serverType);
+        }
+    }
+
     /** @return the capabilities a server reported when it opened a queue */
     static Set<Capability> capabilities(OpenResponse info) {
         EnumSet<Capability> caps = EnumSet.noneOf(Capability.class);

@@ -48,11 +48,11 @@ public final class RpcBackend implements QueueBackend {
     }
 
     /**
-     * Connects to the descriptor's server and opens (or creates) the queue there.
+     * Connects to the descriptor's server and opens (or creates) the queue there. A server that
+     * cannot be reached is tried once: the store's first call retries it for {@code reconnectMillis},
+     * then throws {@link ServerUnavailableException}.
      *
      * @throws IllegalArgumentException naming the option when the descriptor is unusable
-     * @throws ServerUnavailableException when the server cannot be reached within
-     *     {@code reconnectMillis}
      * @throws dev.conduit.queue.AccessDeniedException when the token does not open the namespace
      */
     @Override

@@ -109,14 +109,19 @@ final class RpcStore<T> implements QueueStore<T> {
         this.prefetch = remote.options.prefetch();
     }
 
-    /** Opens the queue on the server now, so a bad descriptor or an absent server fails at open. */
+    /**
+     * Opens the queue on the server now, so a bad descriptor fails at open. An unreachable server is
+     * tried once and left to the first call, which retries it for {@code reconnectMillis}: the
+     * handle opens its store under a lock, so retrying here would make each thread that first uses
+     * the handle wait for the retries of those before it.
+     */
     void connect() {
         if (Thread.currentThread().isInterrupted()) {
             // Leave the open to the first call, which answers the interrupt as a blocking call should.
             return;
         }
         try {
-            remote.info();
+            remote.tryOpen();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -372,6 +372,41 @@ class RpcServerEdgeCasesTest {
     }
 
     @Test
+    void threadsFirstUsingAHandleWhoseServerIsDownAllHearOfItWithinReconnectMillis() throws Exception {
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = free.getLocalPort();
+        }
+        long reconnectMillis = 1000;
+        int threads = 6;
+        QueueDescriptor d = QueueDescriptor.rpc("127.0.0.1", port, "nobody-home")
+                .withOption("reconnectMillis", Long.toString(reconnectMillis));
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try (MessageQueue<String> q = d.open(Codecs.string())) {
+            CyclicBarrier start = new CyclicBarrier(threads + 1);
+            List<Future<Long>> ends = new java.util.ArrayList<>();
+            for (int i = 0; i < threads; i++) {
+                ends.add(pool.submit(() -> {
+                    start.await();
+                    long began = System.nanoTime();
+                    assertThrows(ServerUnavailableException.class, () -> q.get(Duration.ofSeconds(60)));
+                    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began);
+                }));
+            }
+            start.await();
+            long slowest = 0;
+            for (Future<Long> e : ends) {
+                slowest = Math.max(slowest, e.get(60, TimeUnit.SECONDS));
+            }
+            // Each thread retries for reconnectMillis; they must not do so one after the other.
+            assertTrue(slowest < 3 * reconnectMillis, "the last of " + threads + " threads heard of the absent "
+                    + "server after " + slowest + " ms (reconnectMillis " + reconnectMillis + ")");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void theQueueItselfOfABroadcastQueueReportsTheSizeItsGetsSee() throws Exception {
         QueueDescriptor d = LOOPBACK.fresh("bcast-size").withOption("broadcast", "true").withCapacity(10);
         try (MessageQueue<String> pub = d.open(Codecs.string());

@@ -126,16 +126,28 @@ final class QueueService extends QueueServiceGrpc.QueueServiceImplBase {
         return call;
     }
 
-    static <R> void reply(ServerCallStreamObserver<R> call, R value) {
+    /**
+     * Answers a unary call.
+     *
+     * @return false if the answer was certainly not handed to the transport: the call is known
+     *     cancelled, or refused it
+     */
+    static <R> boolean reply(ServerCallStreamObserver<R> call, R value) {
         if (call.isCancelled()) {
-            return;
+            return false;
         }
         try {
             call.onNext(value);
-            call.onCompleted();
         } catch (StatusRuntimeException | IllegalStateException e) {
             LOG.debug("reply not sent: {}", e.toString());
+            return false;
         }
+        try {
+            call.onCompleted();
+        } catch (StatusRuntimeException | IllegalStateException e) {
+            LOG.debug("reply not completed: {}", e.toString());
+        }
+        return true;
     }
 
     static void fail(StreamObserver<?> call, Throwable e) {
@@ -419,6 +431,19 @@ final class QueueService extends QueueServiceGrpc.QueueServiceImplBase {
         return items;
     }
 
+    /**
+     * Answers a get with the items it took. If the answer cannot be sent because the call is known
+     * cancelled (its client cancelled it, its deadline passed, its connection went), the items go
+     * back to the head of the reader, in order, as ReturnItems puts them back.
+     */
+    private static void answerGet(ServerCallStreamObserver<GetResponse> call, HostedQueue q, HostedQueue.Reader r,
+            List<byte[]> items, boolean packed) {
+        if (!reply(call, toReply(items, packed)) && !items.isEmpty()) {
+            q.giveBack(r, items);
+            LOG.atDebug().setMessage("items of a cancelled get given back").addKeyValue("items", items.size()).log();
+        }
+    }
+
     private static GetResponse toReply(List<byte[]> items, boolean packed) {
         if (packed) {
             return items.isEmpty() ? GetResponse.getDefaultInstance()
@@ -444,7 +469,7 @@ final class QueueService extends QueueServiceGrpc.QueueServiceImplBase {
             long wait = items.isEmpty() ? waitNanos(req.getWaitNanos()) : 0;
             if (wait == 0) {
                 call.setOnCancelHandler(() -> { });
-                reply(call, toReply(items, packed));
+                answerGet(call, q, r, items, packed);
                 return;
             }
             q.waited();
@@ -461,7 +486,7 @@ final class QueueService extends QueueServiceGrpc.QueueServiceImplBase {
                         return false;
                     }
                     forget();
-                    reply(call, toReply(got, packed));
+                    answerGet(call, q, r, got, packed);
                     return true;
                 }
 

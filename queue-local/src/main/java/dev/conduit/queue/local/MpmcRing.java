@@ -332,6 +332,10 @@ final class MpmcRing extends MpmcRingPad2 {
      * @return the removed head, or null when there is room now (or the ring is empty)
      */
     Object pollWhenNoRoomFor(int n) {
+        // poll()'s loop plus a room check on each pass. Kept apart from poll() on purpose: folding
+        // the check into poll() (with n that never finds room) would read the producer index, the
+        // producers' cache line, on every take of the hot path, where poll() reads it only when
+        // the head slot is not yet published.
         final long[] seq = sequences;
         final int m = mask;
         int spins = 0;

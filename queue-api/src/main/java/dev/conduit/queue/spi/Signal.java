@@ -9,8 +9,14 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
-/** Padding before {@link SignalWaiters#waiters}: superclass fields are laid out first. */
+/**
+ * Padding before {@link SignalWaiters#waiters}: superclass fields are laid out first. The int fills
+ * the 4-byte gap after a compressed object header, which HotSpot (JDK 15 and later) would otherwise
+ * fill with the first subclass int that fits, putting {@code waiters} before the padding, on a line
+ * it shares with whatever object lies before this one.
+ */
 abstract class SignalPad0 {
+    int p00;
     long p01, p02, p03, p04, p05, p06, p07, p08;
 }
 

@@ -21,6 +21,10 @@ import java.util.Set;
 final class LocalStore<T> implements QueueStore<T> {
     private final LocalQueue q;
     private final MpmcRing ring;
+    /** The queue's signals, held here so that the fast paths reach them without going through q. */
+    private final Signal notEmpty;
+    private final Signal notFull;
+    private final Signal notFullForBatch;
     private final Set<Capability> capabilities;
     private final java.util.function.BooleanSupplier closedCheck = this::isClosed;
     private final java.util.function.BooleanSupplier notEmptyOrClosed;
@@ -30,6 +34,9 @@ final class LocalStore<T> implements QueueStore<T> {
     LocalStore(LocalQueue q, Set<Capability> capabilities) {
         this.q = q;
         this.ring = q.ring;
+        this.notEmpty = q.notEmpty;
+        this.notFull = q.notFull;
+        this.notFullForBatch = q.notFullForBatch;
         this.capabilities = capabilities;
         this.notEmptyOrClosed = () -> !ring.isEmpty() || isClosed();
         this.notFullOrClosed = () -> ring.size() < ring.capacity() || isClosed();
@@ -80,7 +87,7 @@ final class LocalStore<T> implements QueueStore<T> {
         checkOpen();
         Objects.requireNonNull(item, "item must not be null");
         if (ring.offer(item)) {
-            q.notEmpty.signalOne();
+            notEmpty.signalOne();
             return true;
         }
         if (q.backpressure != Backpressure.DROP_OLDEST) {
@@ -119,9 +126,15 @@ final class LocalStore<T> implements QueueStore<T> {
         checkOpen();
         Object e = ring.poll();
         if (e != null) {
-            q.freed(false);
+            freedOne();
         }
         return (T) e;
+    }
+
+    /** {@link LocalQueue#freed}{@code (false)} through this store's own references to the signals. */
+    private void freedOne() {
+        notFull.signalOne();
+        notFullForBatch.signalAll();
     }
 
     private boolean offerSlow(T item, long timeoutNanos) throws InterruptedException {

@@ -147,7 +147,10 @@ final class MpmcRing extends MpmcRingPad2 {
             return offerToFullLength(e);
         }
         final long[] seq = sequences;
-        final int m = mask;
+        final Object[] els = elements;
+        // Masks from the arrays' own lengths, not the mask field: C2 then knows every index is in
+        // bounds and drops the range checks, which cost about a quarter of the 1P/1C rate.
+        final int m = seq.length - 1;
         long limit = producerLimit;
         int spins = 0;
         int lost = 0;
@@ -170,7 +173,7 @@ final class MpmcRing extends MpmcRingPad2 {
             long s = (long) SEQ.getAcquire(seq, i);
             if (s == p) {
                 if (PRODUCER_INDEX.compareAndSet(this, p, p + 1)) {
-                    ELEMENT.setRelease(elements, i, e);
+                    ELEMENT.setRelease(els, (int) p & (els.length - 1), e);
                     SEQ.setRelease(seq, i, p + 1);
                     return true;
                 }
@@ -190,7 +193,8 @@ final class MpmcRing extends MpmcRingPad2 {
      */
     private boolean offerToFullLength(Object e) {
         final long[] seq = sequences;
-        final int m = mask;
+        final Object[] els = elements;
+        final int m = seq.length - 1;
         int spins = 0;
         int lost = 0;
         for (;;) {
@@ -204,7 +208,7 @@ final class MpmcRing extends MpmcRingPad2 {
             long s = (long) SEQ.getAcquire(seq, i);
             if (s == p) {
                 if (PRODUCER_INDEX.compareAndSet(this, p, p + 1)) {
-                    ELEMENT.setRelease(elements, i, e);
+                    ELEMENT.setRelease(els, (int) p & (els.length - 1), e);
                     SEQ.setRelease(seq, i, p + 1);
                     return true;
                 }
@@ -288,7 +292,7 @@ final class MpmcRing extends MpmcRingPad2 {
     /** Removes the head, or returns null when empty. */
     Object poll() {
         final long[] seq = sequences;
-        final int m = mask;
+        final int m = seq.length - 1;
         int spins = 0;
         int lost = 0;
         for (;;) {
@@ -298,7 +302,7 @@ final class MpmcRing extends MpmcRingPad2 {
             long expected = c + 1;
             if (s == expected) {
                 if (CONSUMER_INDEX.compareAndSet(this, c, expected)) {
-                    return takeClaimed(c, i);
+                    return takeClaimed(seq, c, i);
                 }
                 lost = contended(lost);
             } else if (s < expected) {
@@ -312,13 +316,15 @@ final class MpmcRing extends MpmcRingPad2 {
     }
 
     /**
-     * Takes the element of index {@code c} (slot {@code i}), which this thread's consumer index CAS
-     * has claimed, and frees its slot.
+     * Takes the element of index {@code c} (slot {@code i} of {@code seq}, the sequences array),
+     * which this thread's consumer index CAS has claimed, and frees its slot.
      */
-    private Object takeClaimed(long c, int i) {
-        Object e = ELEMENT.getAcquire(elements, i);
-        ELEMENT.setOpaque(elements, i, null);
-        SEQ.setRelease(sequences, i, c + length);
+    private Object takeClaimed(long[] seq, long c, int i) {
+        final Object[] els = elements;
+        final int j = (int) c & (els.length - 1);
+        Object e = ELEMENT.getAcquire(els, j);
+        ELEMENT.setOpaque(els, j, null);
+        SEQ.setRelease(seq, i, c + length);
         return e;
     }
 
@@ -337,7 +343,7 @@ final class MpmcRing extends MpmcRingPad2 {
         // producers' cache line, on every take of the hot path, where poll() reads it only when
         // the head slot is not yet published.
         final long[] seq = sequences;
-        final int m = mask;
+        final int m = seq.length - 1;
         int spins = 0;
         for (;;) {
             long c = consumerIndex;
@@ -349,7 +355,7 @@ final class MpmcRing extends MpmcRingPad2 {
             long expected = c + 1;
             if (s == expected) {
                 if (CONSUMER_INDEX.compareAndSet(this, c, expected)) {
-                    return takeClaimed(c, i);
+                    return takeClaimed(seq, c, i);
                 }
                 Thread.onSpinWait();
             } else if (s < expected) {

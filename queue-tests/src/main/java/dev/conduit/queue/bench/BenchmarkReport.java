@@ -22,7 +22,8 @@ import org.openjdk.jmh.runner.RunnerException;
  * <p>Usage: {@code BenchmarkReport [--quick] [--rounds N] [--docs DIR] [--include REGEX]
  * [--profiler NAME]... [--param NAME=VALUE,...]... [--json FILE] [--no-docs] [--verbose]}. The
  * suite runs as rounds of one fork per benchmark ({@link InterleavedRounds}), and each target is
- * judged on the median of its per-round paired ratios ({@link PairedRatio}). {@code --quick} is a
+ * judged on the median of its per-round paired ratios, those of rounds measured in one host state
+ * when there are enough ({@link PairedRatio}). {@code --quick} is a
  * smoke run for CI (one round, under two minutes on a quiet machine); the full run (five rounds)
  * takes about eighteen minutes. System
  * property {@code conduit.bench.command} names the command to print as the way to reproduce the

@@ -96,22 +96,27 @@ final class InprocReport {
     /** @return the table of targets, as plain text for the console */
     String targetsAsText() {
         StringBuilder s = new StringBuilder();
-        s.append(String.format(Locale.ROOT, "%-10s %-22s %-19s %10s %10s %8s %-15s %6s %-11s %-11s  %-22s %s%n",
-                "conduit", "reference", "threads", "conduit", "reference", "median", "range", "met", "near (n)",
-                "far (n)", "target", "verdict"));
+        s.append(String.format(Locale.ROOT,
+                "%-10s %-22s %-19s %10s %10s %8s %-15s %6s %-11s %-11s %-11s  %-22s %s%n", "conduit", "reference",
+                "threads", "conduit", "reference", "median", "range", "met", "near (n)", "far (n)", "mixed (n)",
+                "target", "verdict"));
         for (PairedRatio p : paired) {
             Comparison c = p.comparison();
-            s.append(String.format(Locale.ROOT, "%-10s %-22s %-19s %10s %10s %8s %-15s %6s %-11s %-11s  %-22s %s%n",
+            s.append(String.format(Locale.ROOT,
+                    "%-10s %-22s %-19s %10s %10s %8s %-15s %6s %-11s %-11s %-11s  %-22s %s%n",
                     c.subject().label(), c.reference().label(), c.scenario().shortName,
                     score(c.scenario(), c.subject()), score(c.scenario(), c.reference()),
-                    p.median().map(InprocReport::ratio).orElse("-"), range(p),
-                    p.roundsMet() + "/" + p.rounds().size(), inState(p, true), inState(p, false), c.targetText(),
+                    p.median().map(InprocReport::ratio).orElse("-") + (p.verdictOnMatched() ? "" : "*"), range(p),
+                    p.roundsMet() + "/" + p.verdictRounds().size(), inState(p, PairedRatio.State.NEAR),
+                    inState(p, PairedRatio.State.FAR), inState(p, PairedRatio.State.MIXED), c.targetText(),
                     p.verdict()));
         }
-        s.append("(throughput in million items/s, every round pooled; median, range and met are the per-round "
-                + "paired ratios: rounds at the target / rounds; near and far: the median of the rounds whose two "
-                + "forks both had a host floor within " + PairedRatio.NEAR_FACTOR + "x the run's base floor, its "
-                + PairedRatio.BASE_PERCENTILE + "th percentile (" + floorRange() + "), and of the others)\n");
+        s.append("(throughput in million items/s, every round pooled; median and met are the per-round paired "
+                + "ratios of the matched rounds (near and far), of every round where marked * (fewer than "
+                + PairedRatio.MIN_MATCHED + " matched): rounds at the target / rounds; range: every round; near, far "
+                + "and mixed: the median of the rounds whose four floors (before and after both forks) were all "
+                + "within " + PairedRatio.NEAR_FACTOR + "x the run's base floor, its " + PairedRatio.BASE_PERCENTILE
+                + "th percentile (" + floorRange() + "), all above it, or some of each)\n");
         for (PairedRatio p : paired) {
             if (!p.rounds().isEmpty()) {
                 s.append(p.comparison().subject().label()).append(" vs ").append(p.comparison().reference().label())
@@ -119,7 +124,8 @@ final class InprocReport {
                         .append(p.describeRounds()).append('\n');
             }
         }
-        s.append("(each round's ratio, with the host floor sampled before the subject's and the reference's fork)\n");
+        s.append("(each round's ratio, its host state, and the floors sampled before→after the subject's fork and "
+                + "the reference's)\n");
         return s.toString();
     }
 
@@ -184,32 +190,35 @@ final class InprocReport {
         line("### Targets");
         line("");
         line("| Conduit | reference | threads | Conduit (M items/s) | reference (M items/s) | paired ratio, median "
-                + "| range | rounds at target | near floor: median (rounds) | far floor: median (rounds) | target "
-                + "| verdict |");
-        line("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|");
+                + "| range | rounds at target | near: median (rounds) | far: median (rounds) "
+                + "| mixed: median (rounds) | target | verdict |");
+        line("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|");
         for (PairedRatio p : paired) {
             Comparison c = p.comparison();
             line("| `" + c.subject().label() + "` | " + c.reference().label() + " | " + c.scenario().shortName + " | "
                     + scoreWithError(c.scenario(), c.subject()) + " | " + scoreWithError(c.scenario(), c.reference())
-                    + " | " + p.median().map(InprocReport::ratio).orElse("–") + " | " + range(p) + " | "
-                    + p.roundsMet() + " of " + p.rounds().size() + " | " + inState(p, true) + " | "
-                    + inState(p, false) + " | " + c.targetText()
+                    + " | " + p.median().map(InprocReport::ratio).orElse("–") + (p.verdictOnMatched() ? "" : " (all)")
+                    + " | " + range(p) + " | " + p.roundsMet() + " of " + p.verdictRounds().size() + " | "
+                    + inState(p, PairedRatio.State.NEAR) + " | " + inState(p, PairedRatio.State.FAR) + " | "
+                    + inState(p, PairedRatio.State.MIXED) + " | " + c.targetText()
                     + " | **" + p.verdict().name().replace('_', ' ') + "** |");
         }
         line("");
         line("The suite runs in rounds: each round runs one fork of every benchmark, the contenders of one scenario "
                 + "back to back, so that a Conduit backend and its reference are measured seconds apart. A round's "
-                + "paired ratio is Conduit's fork divided by the reference's fork of that round; the verdict is the "
-                + "median of the rounds' ratios, and the range and the count of rounds at the target say how far "
-                + "they agree. Before every fork the harness samples the host's floor, the round trip of a "
-                + "two-thread busy-spin ping-pong: this run saw " + floorRange() + ". On a VM it moves with where "
-                + "the host puts the two vCPUs, and the in-JVM figures move with it (see \"What the figures say\"). "
-                + "A round is *near* when both of its forks had a floor within " + PairedRatio.NEAR_FACTOR
-                + "× the run's base floor, the " + PairedRatio.BASE_PERCENTILE
-                + "th percentile of its samples (the run's best "
-                + "state: most likely the two vCPUs on one core), *far* otherwise (on separate cores, or other "
-                + "work took one of them). Each round's ratio, with the floors before Conduit's and the "
-                + "reference's fork:");
+                + "paired ratio is Conduit's fork divided by the reference's fork of that round. Before and after "
+                + "every fork the harness samples the host's floor, the round trip of a two-thread busy-spin "
+                + "ping-pong: this run saw " + floorRange() + ". On a VM it moves with where the host puts the two "
+                + "vCPUs, and the in-JVM figures move with it (see \"What the figures say\"). A round is *near* when "
+                + "all four of its floors were within " + PairedRatio.NEAR_FACTOR + "× the run's base floor, the "
+                + PairedRatio.BASE_PERCENTILE + "th percentile of its samples (the run's best state: most likely "
+                + "the two vCPUs on one core), *far* when all four were above it (on separate cores, or other work "
+                + "took one of them), and *mixed* otherwise: its two forks were measured in different host states, "
+                + "or the state changed during one, so its ratio compares the host more than the queues. The "
+                + "verdict is the median of the matched (near and far) rounds' ratios when there are at least "
+                + PairedRatio.MIN_MATCHED + " of them, and of every round otherwise (marked \"(all)\"); the "
+                + "rounds at the target count the same rounds, and the range spans every round. Each round's "
+                + "ratio, its state, and the floors before→after Conduit's fork and the reference's:");
         line("");
         for (PairedRatio p : paired) {
             if (!p.rounds().isEmpty()) {
@@ -346,13 +355,20 @@ final class InprocReport {
         return p.rounds().isEmpty() ? "–" : ratio(p.min()) + "–" + ratio(p.max());
     }
 
-    private static String inState(PairedRatio p, boolean near) {
-        return p.medianInState(near).map(m -> ratio(m) + " (" + p.inState(near).size() + ")").orElse("–");
+    private static String inState(PairedRatio p, PairedRatio.State state) {
+        return p.medianInState(state).map(m -> ratio(m) + " (" + p.inState(state).size() + ")").orElse("–");
+    }
+
+    /** @return every floor sampled in the run, before and after each fork */
+    private java.util.stream.DoubleStream floors() {
+        return forks.stream()
+                .flatMapToDouble(f -> java.util.stream.DoubleStream.of(f.floorNanos(), f.floorAfterNanos()))
+                .filter(x -> !Double.isNaN(x));
     }
 
     private String floorRange() {
-        double lo = forks.stream().mapToDouble(InterleavedRounds.Fork::floorNanos).min().orElse(Double.NaN);
-        double hi = forks.stream().mapToDouble(InterleavedRounds.Fork::floorNanos).max().orElse(Double.NaN);
+        double lo = floors().min().orElse(Double.NaN);
+        double hi = floors().max().orElse(Double.NaN);
         return "floors of " + number(lo) + " to " + number(hi) + " ns, base "
                 + number(PairedRatio.baseFloorNanos(forks)) + " ns";
     }

@@ -25,10 +25,10 @@ import org.openjdk.jmh.runner.options.VerboseMode;
 /**
  * Runs the selected JMH benchmarks as rounds: in each round, one fork of every benchmark and
  * parameter combination, the contenders of one scenario back to back, with the {@link HostFloor}
- * sampled just before each fork. JMH's own order runs all forks of one contender together, so a
- * Conduit backend and its reference were measured minutes apart; on a VM whose two vCPUs the host
- * moves between SMT siblings and separate cores every minute or so, that put them in different
- * host states and made verdicts flip between runs. Here the forks compared in a ratio are taken
+ * sampled just before and just after each fork. JMH's own order runs all forks of one contender
+ * together, so a Conduit backend and its reference were measured minutes apart; on a VM whose two
+ * vCPUs the host moves between SMT siblings and separate cores every minute or so, that put them
+ * in different host states and made verdicts flip between runs. Here the forks compared in a ratio are taken
  * seconds apart, and every round gives its own paired ratio ({@link PairedRatio}). Odd rounds
  * reverse the contenders' order, so that neither side of a pair always runs first.
  *
@@ -42,9 +42,11 @@ final class InterleavedRounds {
      * @param round the round, from 0
      * @param start the wall-clock time it started
      * @param floorNanos the host's ping-pong floor sampled just before it, in nanoseconds
+     * @param floorAfterNanos the floor sampled just after it: the host can change state during a
+     *     fork, and a fork whose two samples disagree was not measured in one state
      * @param result JMH's result of the fork
      */
-    record Fork(int round, LocalTime start, double floorNanos, RunResult result) {
+    record Fork(int round, LocalTime start, double floorNanos, double floorAfterNanos, RunResult result) {
     }
 
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss", Locale.ROOT);
@@ -89,15 +91,16 @@ final class InterleavedRounds {
                     options.verbosity(VerboseMode.SILENT);
                 }
                 Collection<RunResult> results = new Runner(options.build()).run();
+                double floorAfter = HostFloor.sampleNanos();
                 if (results.isEmpty()) {
                     log.printf(Locale.ROOT, "round %d %s floor %.0f ns  %s: FAILED (rerun with --verbose)%n",
                             round + 1, CLOCK.format(start), floor, combination);
                 }
                 for (RunResult r : results) {
-                    forks.add(new Fork(round, start, floor, r));
-                    log.printf(Locale.ROOT, "round %d %s floor %.0f ns  %s %s: %s%n", round + 1,
+                    forks.add(new Fork(round, start, floor, floorAfter, r));
+                    log.printf(Locale.ROOT, "round %d %s floor %.0f ns  %s %s: %s (floor after %.0f ns)%n", round + 1,
                             CLOCK.format(start), floor, shortName(combination.get(BENCHMARK)), params(combination),
-                            figure(r));
+                            figure(r), floorAfter);
                 }
             }
         }

@@ -6,7 +6,7 @@
 #   - the rpc harness, a server and plain grpc-java on loopback (dev.conduit.queue.bench.RpcBench):
 #     section "rpc".
 #
-#   scripts/bench.sh                 all three, full size: about 18 minutes + a few for shm + a few for rpc
+#   scripts/bench.sh                 all three, full size: about 25 minutes + a few for shm + a few for rpc
 #   scripts/bench.sh --quick         all three, smoke size for CI: about 2 + 2 minutes + under one
 #   scripts/bench.sh --inproc ...    the in-JVM suite only
 #   scripts/bench.sh --shm ...       shm only;  scripts/bench.sh --rpc ...  rpc only

@@ -31,7 +31,7 @@ import picocli.CommandLine.Spec;
  * harnesses (ray) into the page ({@code dev.conduit.queue.bench.ResultsReport}).
  *
  * <p>A harness runs in a child JVM started from a private copy of this jar: JMH forks a JVM per
- * benchmark from the class path for about eighteen minutes (the shm harness starts producer and
+ * benchmark from the class path for about twenty-five minutes (the shm harness starts producer and
  * consumer JVMs the same way), and a rebuild of {@code queue-cli/target/conduit.jar} meanwhile
  * would otherwise change the classes under the running forks (scripts/bench.sh copies its class
  * path for the same reason).
@@ -40,7 +40,7 @@ import picocli.CommandLine.Spec;
         description = {"Run benchmarks and rewrite their section of docs/benchmarks.md with its charts.",
             "Default: the in-JVM JMH suite, local (also as local-view, through asBlockingQueue()) and priority",
             "beside ArrayBlockingQueue, LinkedBlockingQueue, MpmcArrayQueue and PriorityBlockingQueue, in rounds",
-            "of one fork each (--rounds, default 5); about 18 minutes, --quick is a smoke run of under two.",
+            "of one fork each (--rounds, default 5); about 25 minutes, --quick is a smoke run of under two.",
             "--shm: the shm backend between two processes beside Chronicle Queue, Agrona and the hardware.",
             "--rpc: the rpc backend over loopback beside plain grpc-java; --quick is a run of seconds.",
             "--results FILE: run nothing, merge a results file (ray harness) into the page."})

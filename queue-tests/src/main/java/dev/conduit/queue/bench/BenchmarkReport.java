@@ -25,7 +25,7 @@ import org.openjdk.jmh.runner.RunnerException;
  * judged on the median of its per-round paired ratios, those of rounds measured in one host state
  * when there are enough ({@link PairedRatio}). {@code --quick} is a
  * smoke run for CI (one round, under two minutes on a quiet machine); the full run (five rounds)
- * takes about eighteen minutes. System
+ * takes about twenty-five minutes. System
  * property {@code conduit.bench.command} names the command to print as the way to reproduce the
  * run ({@code scripts/bench.sh} sets it); with system property {@value BenchResults#RESULTS_PROPERTY}
  * the targets are also written to that file ({@link BenchResults}).
@@ -146,7 +146,7 @@ public final class BenchmarkReport {
         return """
                 Usage: BenchmarkReport [options]
                   --quick            a short smoke run (one round, about two minutes) instead of the full one
-                                     (five rounds, ~18 min)
+                                     (five rounds, ~25 min)
                   --rounds N         rounds of one fork per benchmark (default 5, 1 with --quick); the
                                      contenders of a scenario run back to back in each round
                   --docs DIR         the directory of benchmarks.md and img/ (default: docs)

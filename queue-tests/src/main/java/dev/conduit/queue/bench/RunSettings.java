@@ -41,9 +41,17 @@ record RunSettings(boolean quick, String include, List<String> profilers, Map<St
         return requestedRounds > 0 ? requestedRounds : quick ? 1 : 5;
     }
 
-    /** @return warm-up iterations per fork */
+    /**
+     * Warm-up iterations per fork: three of a second in a full run. With one, C2's last compile of
+     * the benchmark loop (a trace of `local` at 1P/1C with -XX:+PrintCompilation, 2026-11-28: the
+     * consumer's loop at tier 4 after 2.5 s) fell inside the first measured iteration, which then
+     * ran 20–40% below the second for the Conduit contenders and about 10% below it for
+     * MpmcArrayQueue, whose shallower calls compile sooner.
+     *
+     * @return the count
+     */
     int warmupIterations() {
-        return 1;
+        return quick ? 1 : 3;
     }
 
     /** @return the length of one warm-up iteration */

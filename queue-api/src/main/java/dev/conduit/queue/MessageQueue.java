@@ -332,7 +332,10 @@ public interface MessageQueue<T> extends AutoCloseable {
 
     /**
      * A push view: each subscriber competes with other consumers for items and receives them as
-     * it requests them. Completes when the handle is closed.
+     * it requests them. Completes a subscriber, whatever its demand, when this handle is closed or
+     * destroyed, or when the queue ends under it (destroyed through another handle, on a backend
+     * whose other handles then see {@link QueueClosedException}: at once with demand, within about
+     * half a second without).
      *
      * @return the publisher
      */

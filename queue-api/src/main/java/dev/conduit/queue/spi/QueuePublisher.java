@@ -4,14 +4,19 @@ import dev.conduit.queue.MessageQueue;
 import dev.conduit.queue.QueueClosedException;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * {@link MessageQueue#asPublisher()}: each subscription takes items from the queue as its
  * subscriber requests them, on the shared async threads, and completes when the handle closes
- * (closed or destroyed through it), whatever the subscriber's demand then.
+ * (closed or destroyed through it), whatever the subscriber's demand then, or when its store ends
+ * under it (the queue destroyed through another handle): seen at once with demand, and within
+ * {@link #IDLE_CHECK_MILLIS} without (a check every so often while the subscriber has no demand).
  * Follows the Reactive Streams rules: non-positive requests end with {@code onError}, every signal to
  * one subscriber comes from its delivery loop (so they are serial, whichever thread requested or
  * cancelled), and cancellation stops delivery.
@@ -26,6 +31,10 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class QueuePublisher<T> implements Flow.Publisher<T> {
     private static final Duration POLL = Duration.ofMillis(50);
+    /** How often a subscription with no demand asks whether the queue ended under its handle. */
+    static final long IDLE_CHECK_MILLIS = 500;
+    private static final Executor IDLE_CHECK = CompletableFuture.delayedExecutor(IDLE_CHECK_MILLIS,
+            TimeUnit.MILLISECONDS, AsyncSupport.executor());
     private final StoreQueue<T> q;
 
     QueuePublisher(StoreQueue<T> q) {
@@ -50,6 +59,10 @@ final class QueuePublisher<T> implements Flow.Publisher<T> {
         private volatile IllegalArgumentException badRequest;
         /** Starts the loop when the handle closes, to complete a subscriber that has no demand. */
         private final Runnable closeHook = this::drain;
+        /** An idle check is scheduled: at most one per subscription. */
+        private final AtomicBoolean idleCheckScheduled = new AtomicBoolean();
+        /** The idle check is due: the loop asks the handle whether it has ended. */
+        private volatile boolean idleCheckDue;
 
         Subscription(StoreQueue<T> q, Flow.Subscriber<? super T> subscriber) {
             this.q = q;
@@ -78,6 +91,24 @@ final class QueuePublisher<T> implements Flow.Publisher<T> {
             }
             if (hasWork()) {
                 drain();
+            } else {
+                scheduleIdleCheck();
+            }
+        }
+
+        /**
+         * While the subscriber has no demand no loop runs, and a destroy through another handle
+         * runs none of this handle's close hooks: check for it later (then again, while idle).
+         */
+        private void scheduleIdleCheck() {
+            if (!done && idleCheckScheduled.compareAndSet(false, true)) {
+                IDLE_CHECK.execute(() -> {
+                    idleCheckScheduled.set(false);
+                    if (!done) {
+                        idleCheckDue = true;
+                        drain();
+                    }
+                });
             }
         }
 
@@ -102,9 +133,12 @@ final class QueuePublisher<T> implements Flow.Publisher<T> {
             }
         }
 
-        /** Something to signal: a bad request, demand, or the handle's close (rules 1.4, 1.5: no demand needed). */
+        /**
+         * Something to signal: a bad request, demand, or the handle's close (rules 1.4, 1.5: no
+         * demand needed), or an idle check due.
+         */
         private boolean hasWork() {
-            return !done && (badRequest != null || demand.get() > 0 || q.isClosed());
+            return !done && (badRequest != null || demand.get() > 0 || q.isClosed() || idleCheckDue);
         }
 
         private void loop() {
@@ -116,8 +150,13 @@ final class QueuePublisher<T> implements Flow.Publisher<T> {
                         return;
                     }
                     if (demand.get() == 0) {
-                        complete(); // no demand: here only because the handle closed
-                        return;
+                        // No demand: here because the handle closed, or for the idle check.
+                        idleCheckDue = false;
+                        if (q.hasEnded()) {
+                            complete();
+                            return;
+                        }
+                        continue;
                     }
                     // Take without waiting, just after the check above: a wait for an item happens
                     // outside the take, so a cancel that comes during it leaves the item queued.
@@ -153,6 +192,8 @@ final class QueuePublisher<T> implements Flow.Publisher<T> {
             // was cleared found the loop running and left the work to it.
             if (hasWork()) {
                 drain();
+            } else {
+                scheduleIdleCheck();
             }
         }
 

@@ -841,6 +841,27 @@ public final class StoreQueue<T> implements MessageQueue<T> {
         closeHooks.remove(hook);
     }
 
+    /**
+     * Whether this handle has ended: closed, or its open store closed under it (the queue
+     * destroyed through another handle), which no close hook of this handle hears of. Asks the
+     * store without waiting; a store not opened yet has not ended. Other failures of the store
+     * (a server out of reach) are not an end: false.
+     */
+    boolean hasEnded() throws InterruptedException {
+        QueueStore<T> s = store;
+        if (closed || s == null) {
+            return closed;
+        }
+        try {
+            s.awaitNotEmpty(0);
+            return false;
+        } catch (QueueClosedException e) {
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
     @Override
     public void close() {
         QueueStore<T> s;

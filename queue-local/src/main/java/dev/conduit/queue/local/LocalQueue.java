@@ -36,19 +36,4 @@ final class LocalQueue {
         notFull.signalAll();
         notFullForBatch.signalAll();
     }
-
-    /**
-     * Wakes the puts that room made by takes may let through: one waiting single-item put per
-     * freed slot (all of them when several slots were freed) and every waiting batch put.
-     *
-     * @param many whether more than one slot was freed
-     */
-    void freed(boolean many) {
-        if (many) {
-            notFull.signalAll();
-        } else {
-            notFull.signalOne();
-        }
-        notFullForBatch.signalAll();
-    }
 }

@@ -64,7 +64,7 @@ final class LocalStore<T> implements QueueStore<T> {
         // The ring takes null for "no item": a null put through the SPI would be a slot no get returns.
         Objects.requireNonNull(item, "item must not be null");
         if (ring.offer(item)) {
-            q.notEmpty.signalOne();
+            notEmpty.signalOne();
             return true;
         }
         return offerSlow(item, timeoutNanos);
@@ -106,7 +106,7 @@ final class LocalStore<T> implements QueueStore<T> {
         checkOpen();
         Object[] batch = batchOf(items);
         if (ring.offerAll(batch)) {
-            q.notEmpty.signalAll();
+            notEmpty.signalAll();
             return true;
         }
         if (q.backpressure != Backpressure.DROP_OLDEST) {
@@ -126,19 +126,28 @@ final class LocalStore<T> implements QueueStore<T> {
         checkOpen();
         Object e = ring.poll();
         if (e != null) {
-            freedOne();
+            freed(false);
         }
         return (T) e;
     }
 
-    /** {@link LocalQueue#freed}{@code (false)} through this store's own references to the signals. */
-    private void freedOne() {
-        notFull.signalOne();
+    /**
+     * Wakes the puts that room made by takes may let through: one waiting single-item put per
+     * freed slot (all of them when several slots were freed) and every waiting batch put.
+     *
+     * @param many whether more than one slot was freed
+     */
+    private void freed(boolean many) {
+        if (many) {
+            notFull.signalAll();
+        } else {
+            notFull.signalOne();
+        }
         notFullForBatch.signalAll();
     }
 
     private boolean offerSlow(T item, long timeoutNanos) throws InterruptedException {
-        return offerByPolicy(() -> ring.offer(item), 1, notFullOrClosed, timeoutNanos, false, q.notFull);
+        return offerByPolicy(() -> ring.offer(item), 1, notFullOrClosed, timeoutNanos, false, notFull);
     }
 
     @Override
@@ -167,12 +176,12 @@ final class LocalStore<T> implements QueueStore<T> {
     /** {@link #offerAll} of a batch the ring owns ({@link MpmcRing#batchOf}). */
     private boolean offerBatch(Object[] batch, long timeoutNanos) throws InterruptedException {
         if (ring.offerAll(batch)) {
-            q.notEmpty.signalAll();
+            notEmpty.signalAll();
             return true;
         }
         int n = batch.length;
         return offerByPolicy(() -> ring.offerAll(batch), n, () -> ring.size() + n <= ring.capacity() || isClosed(),
-                timeoutNanos, true, n == 1 ? q.notFull : q.notFullForBatch);
+                timeoutNanos, true, n == 1 ? notFull : notFullForBatch);
     }
 
     /**
@@ -216,9 +225,9 @@ final class LocalStore<T> implements QueueStore<T> {
 
     private void published(boolean batch) {
         if (batch) {
-            q.notEmpty.signalAll();
+            notEmpty.signalAll();
         } else {
-            q.notEmpty.signalOne();
+            notEmpty.signalOne();
         }
     }
 
@@ -228,17 +237,17 @@ final class LocalStore<T> implements QueueStore<T> {
         checkOpen();
         Object e = ring.poll();
         if (e != null) {
-            q.freed(false);
+            freed(false);
             return (T) e;
         }
         if (timeoutNanos == 0) {
             return null;
         }
         q.counters.waited();
-        e = q.notEmpty.retryWhenReady(notEmptyOrClosed, closedCheck, Deadline.deadline(timeoutNanos), this::checkOpen,
+        e = notEmpty.retryWhenReady(notEmptyOrClosed, closedCheck, Deadline.deadline(timeoutNanos), this::checkOpen,
                 ring::poll);
         if (e != null) {
-            q.freed(false);
+            freed(false);
         }
         return (T) e;
     }
@@ -253,7 +262,7 @@ final class LocalStore<T> implements QueueStore<T> {
         sink.add(first);
         int n = 1 + ring.drain(e -> sink.add((T) e), maxItems - 1);
         if (n > 1) {
-            q.freed(true);
+            freed(true);
         }
         return n;
     }
@@ -276,7 +285,7 @@ final class LocalStore<T> implements QueueStore<T> {
         int n = ring.clear();
         q.cleared.add(n);
         if (n > 0) {
-            q.freed(true);
+            freed(true);
         }
         return n;
     }
@@ -284,7 +293,7 @@ final class LocalStore<T> implements QueueStore<T> {
     @Override
     public boolean awaitNotEmpty(long timeoutNanos) throws InterruptedException {
         checkOpen();
-        boolean ready = q.notEmpty.awaitWithoutTaking(notEmptyOrClosed, closedCheck, timeoutNanos);
+        boolean ready = notEmpty.awaitWithoutTaking(notEmptyOrClosed, closedCheck, timeoutNanos);
         checkOpen();
         return ready;
     }

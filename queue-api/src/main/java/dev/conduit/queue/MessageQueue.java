@@ -176,7 +176,9 @@ public interface MessageQueue<T> extends AutoCloseable {
 
     /**
      * Runs {@code body} in a transaction that commits when the body returns and discards its puts
-     * when the body throws (the exception then propagates).
+     * when the body throws (the exception then propagates; a checked one wrapped in a
+     * {@link java.util.concurrent.CompletionException}). A body may commit itself; if it throws
+     * after that, its items stay put, and the wrapper's message says so.
      *
      * @param body what to put
      * @throws InterruptedException if interrupted while committing; nothing was added

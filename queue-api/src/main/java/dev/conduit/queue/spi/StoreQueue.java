@@ -300,7 +300,11 @@ public final class StoreQueue<T> implements MessageQueue<T> {
             } catch (InterruptedException | RuntimeException | Error e) {
                 throw e;
             } catch (Exception e) {
-                throw new java.util.concurrent.CompletionException("transaction body failed; nothing was put", e);
+                // A body that committed before failing has put its items: saying otherwise invites a retry
+                // that adds them twice.
+                throw new java.util.concurrent.CompletionException(tx.isCommitted()
+                        ? "transaction body failed after it committed; its items were put"
+                        : "transaction body failed; nothing was put", e);
             }
             // A body may commit itself; a second commit would throw after its items went in.
             if (!tx.isCommitted()) {

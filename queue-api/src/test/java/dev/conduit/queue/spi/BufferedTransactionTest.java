@@ -43,6 +43,33 @@ class BufferedTransactionTest {
     }
 
     @Test
+    void aBodyThatFailsWithACheckedExceptionSaysWhetherItsItemsWentIn() throws Exception {
+        try (MessageQueue<String> q = newQueue(4)) {
+            java.util.concurrent.CompletionException before = assertThrows(
+                    java.util.concurrent.CompletionException.class, () -> q.transaction(tx -> {
+                        tx.put("a");
+                        throw new java.io.IOException("before commit");
+                    }));
+            assertEquals(0, q.size());
+            assertTrue(before.getMessage().contains("nothing was put"), before.getMessage());
+            assertEquals("before commit", before.getCause().getMessage());
+
+            // The body committed, then failed: its item is in, and a caller that believed
+            // "nothing was put" and ran it again would add it twice.
+            java.util.concurrent.CompletionException after = assertThrows(
+                    java.util.concurrent.CompletionException.class, () -> q.transaction(tx -> {
+                        tx.put("b");
+                        tx.commit();
+                        throw new java.io.IOException("after commit");
+                    }));
+            assertEquals(List.of("b"), q.getBatch(10, Duration.ZERO));
+            assertFalse(after.getMessage().contains("nothing was put"), after.getMessage());
+            assertTrue(after.getMessage().contains("committed"), after.getMessage());
+            assertEquals("after commit", after.getCause().getMessage());
+        }
+    }
+
+    @Test
     void committedTransactionRefusesASecondCommitAndMorePuts() throws Exception {
         try (MessageQueue<String> q = newQueue(4)) {
             Transaction<String> tx = q.beginTransaction();

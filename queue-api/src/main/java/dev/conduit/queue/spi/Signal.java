@@ -97,6 +97,27 @@ public final class Signal extends SignalPad1 {
         }
     }
 
+    /**
+     * Wakes the puts that room made by takes may let through, for a queue whose single-item puts
+     * wait on one signal and whose batch puts wait on another: one waiting single-item put per
+     * freed slot (all of them when several slots were freed: one slot is of use to one of them,
+     * and waking them all on every take is a stampede that costs more than the take) and every
+     * waiting batch put (only each batch knows whether the room now suffices). Call after the
+     * take published its change, as for {@link #signalOne()}.
+     *
+     * @param singles the signal single-item puts wait on
+     * @param batches the signal batch puts wait on
+     * @param many whether more than one slot was freed
+     */
+    public static void roomFreed(Signal singles, Signal batches, boolean many) {
+        if (many) {
+            singles.signalAll();
+        } else {
+            singles.signalOne();
+        }
+        batches.signalAll();
+    }
+
     /** @return whether a caller is waiting */
     public boolean hasWaiters() {
         return waiters > 0;

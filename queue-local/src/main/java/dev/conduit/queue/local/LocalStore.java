@@ -131,19 +131,9 @@ final class LocalStore<T> implements QueueStore<T> {
         return (T) e;
     }
 
-    /**
-     * Wakes the puts that room made by takes may let through: one waiting single-item put per
-     * freed slot (all of them when several slots were freed) and every waiting batch put.
-     *
-     * @param many whether more than one slot was freed
-     */
+    /** {@link Signal#roomFreed} on this queue's signals: a take freed one slot, or {@code many}. */
     private void freed(boolean many) {
-        if (many) {
-            notFull.signalAll();
-        } else {
-            notFull.signalOne();
-        }
-        notFullForBatch.signalAll();
+        Signal.roomFreed(notFull, notFullForBatch, many);
     }
 
     private boolean offerSlow(T item, long timeoutNanos) throws InterruptedException {

@@ -387,14 +387,9 @@ final class PriorityQueueState {
         return n;
     }
 
-    /** Wakes the puts that room made by a take (one item or many) may let through. */
+    /** Wakes the puts that room made by a take (one item or many) may let through: {@link Signal#roomFreed}. */
     private void freed(boolean many) {
-        if (many) {
-            notFull.signalAll();
-        } else {
-            notFull.signalOne();
-        }
-        notFullForBatch.signalAll();
+        Signal.roomFreed(notFull, notFullForBatch, many);
     }
 
     Object peek() {

@@ -226,10 +226,18 @@ final class RemoteQueue {
         }
 
         /**
+         * Says, on the calling thread and before the call throws {@link QueueClosedException}, that
+         * its caller stops waiting for the answer (its handle closed first): {@link #abandoned}
+         * follows, once, on a thread of its own.
+         */
+        default void abandoning() {
+        }
+
+        /**
          * Takes the answer of a call whose caller stopped waiting for it (its handle closed first):
          * a get gives the items in it back to the server. Called on a thread of its own.
          *
-         * @param answer the answer
+         * @param answer the answer, or null if none came (the call failed or was cut off)
          */
         default void abandoned(R answer) {
         }
@@ -497,6 +505,7 @@ final class RemoteQueue {
                     gentle.wake.get();
                     if (gentle.abandon(f)) {
                         // A close ended the get before its answer came: it is handled when it does.
+                        attempt.abandoning();
                         CompletableFuture.delayedExecutor(Scope.END_GENTLY_NANOS, TimeUnit.NANOSECONDS)
                                 .execute(() -> f.cancel(false));
                         throw new QueueClosedException("queue handle " + descriptor.qualifiedName() + " was "
@@ -539,9 +548,13 @@ final class RemoteQueue {
     /** Hands the answer of a call its caller gave up on to {@link Attempt#abandoned}, then lets the channel go. */
     private <R> void handOver(ListenableFuture<R> f, Attempt<R> attempt) {
         try {
-            attempt.abandoned(Futures.getDone(f));
-        } catch (ExecutionException | CancellationException e) {
-            // No answer: the server took nothing for it, or the call was cut off.
+            R answer = null;
+            try {
+                answer = Futures.getDone(f);
+            } catch (ExecutionException | CancellationException e) {
+                // No answer: the server took nothing for it, or the call was cut off.
+            }
+            attempt.abandoned(answer);
         } catch (RuntimeException e) {
             LOG.atWarn().setMessage("the answer of a get ended by close could not be handled").setCause(e)
                     .addKeyValue("queue", descriptor.qualifiedName()).log();

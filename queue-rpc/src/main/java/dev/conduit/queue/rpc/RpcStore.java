@@ -37,7 +37,10 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -96,6 +99,12 @@ final class RpcStore<T> implements QueueStore<T> {
     private volatile long heldBytes;
     /** The bytes of the held items, as they change; {@link #heldBytes} publishes it. */
     private long heldBytesSum;
+
+    /**
+     * The gets a close ended before their answers came, until those answers are handled (their items
+     * given back): close gives the held items back after them, so that they go back ahead of them.
+     */
+    private final Set<CompletableFuture<Void>> lateAnswers = ConcurrentHashMap.newKeySet();
 
     /** An item taken from the server and not yet handed out: a slice of one answer's payloads. */
     private record Held(byte[] bytes, int offset, int length) {
@@ -395,9 +404,23 @@ final class RpcStore<T> implements QueueStore<T> {
                     return stub.cancelGet(CancelGetRequest.newBuilder().setQueue(ref).setCallId(callId).build());
                 }
 
+                private final CompletableFuture<Void> handled = new CompletableFuture<>();
+
+                @Override
+                public void abandoning() {
+                    lateAnswers.add(handled);
+                }
+
                 @Override
                 public void abandoned(GetResponse answer) {
-                    giveBackUnclaimed(answer);
+                    try {
+                        if (answer != null) {
+                            giveBackUnclaimed(answer);
+                        }
+                    } finally {
+                        lateAnswers.remove(handled);
+                        handled.complete(null);
+                    }
                 }
             }, scope);
             int count = r.getItemsCount() + r.getBlock().getLengthsCount();
@@ -561,6 +584,34 @@ final class RpcStore<T> implements QueueStore<T> {
             }
         } finally {
             noteHeld();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * Waits, through interrupts, until the answers of the gets a close ended without them are
+     * handled: at most {@link RemoteQueue.Scope#END_GENTLY_NANOS} (after which such a call is cut
+     * off) plus the call timeout (for giving their items back).
+     */
+    private void awaitLateAnswers() {
+        boolean interrupted = false;
+        long deadline = Deadline.deadline(RemoteQueue.Scope.END_GENTLY_NANOS + remote.options.callTimeout().toNanos());
+        try {
+            for (CompletableFuture<Void> late : List.copyOf(lateAnswers)) {
+                for (;;) {
+                    try {
+                        late.get(Deadline.remaining(deadline), TimeUnit.NANOSECONDS);
+                        break;
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    } catch (ExecutionException | TimeoutException e) {
+                        break;
+                    }
+                }
+            }
+        } finally {
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
@@ -736,6 +787,9 @@ final class RpcStore<T> implements QueueStore<T> {
             takeLock.lock();
             try {
                 if (!destroyed) {
+                    // A late answer was taken by the server after the held items: its items go back
+                    // to the head first, so that the held ones go back ahead of them.
+                    awaitLateAnswers();
                     giveBackHeld();
                 }
             } finally {

@@ -5,7 +5,9 @@ import dev.conduit.queue.QueueDescriptor;
 import dev.conduit.queue.QueueMetrics;
 import dev.conduit.queue.spi.QueueStore;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -64,12 +66,26 @@ final class HostedQueue {
     /**
      * The store a read goes to, the items clients gave back ahead of it ({@link #giveBack}), and the
      * calls waiting on it. Reads go through here, not to the store, so given-back items come first.
+     *
+     * <p>Every item taken gets a take position ({@link TakePositions}), assigned under the lock that
+     * takes it: items from the store get the next ones in the store's order, given-back items keep
+     * theirs. Given-back items are kept in position order, so items that come back in any order go
+     * back in the order they were taken (FIFO per producer across late answers).
      */
     static final class Reader {
         final QueueStore<byte[]> store;
         final WaitingRoom room;
-        /** Items given back, head first; guarded by itself. */
-        private final ArrayDeque<byte[]> returned = new ArrayDeque<>();
+        /**
+         * Items given back, head first, in position order (those without a position, 0, first);
+         * guarded by itself, which also guards every take and {@link #nextPosition}.
+         */
+        private final ArrayDeque<Returned> returned = new ArrayDeque<>();
+        /**
+         * The position the next item taken from the store gets. It starts from the clock (2^20 per
+         * millisecond), so that positions of items taken before a server restart (a durable queue)
+         * stay smaller than those taken after it.
+         */
+        private long nextPosition = System.currentTimeMillis() << 20;
         /** How many items and bytes {@link #returned} holds, so reads skip its lock when it is empty. */
         private volatile int returnedCount;
         private volatile long returnedBytes;
@@ -80,6 +96,10 @@ final class HostedQueue {
         private final LongAdder returnedCleared = new LongAdder();
         private final LongAdder returnedClearedBytes = new LongAdder();
 
+        /** A given-back item and its take position (0: none). */
+        private record Returned(byte[] item, long position) {
+        }
+
         Reader(QueueStore<byte[]> store, WaitingRoom room) {
             this.store = store;
             this.room = room;
@@ -88,44 +108,79 @@ final class HostedQueue {
         /**
          * Takes up to {@code max} items without waiting: given-back items first, then the store's.
          *
+         * @param sink receives the items
+         * @param max the most to take
+         * @param positions receives the items' take positions
          * @return how many were added to {@code sink}
          */
-        int take(List<byte[]> sink, int max) {
+        int take(List<byte[]> sink, int max, TakePositions positions) {
             int n = 0;
-            if (returnedCount > 0) {
-                synchronized (returned) {
+            synchronized (returned) {
+                if (returnedCount > 0) {
                     while (n < max && !returned.isEmpty()) {
-                        byte[] b = returned.pollFirst();
-                        sink.add(b);
-                        returnedBytes -= b.length;
+                        Returned r = returned.pollFirst();
+                        sink.add(r.item());
+                        positions.add(r.position());
+                        returnedBytes -= r.item().length;
                         n++;
                     }
                     returnedCount = returned.size();
                 }
-            }
-            if (n < max) {
-                try {
-                    n += store.drainTo(sink, max - n, 0);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+                if (n < max) {
+                    int got = 0;
+                    try {
+                        got = store.drainTo(sink, max - n, 0);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    positions.addRun(nextPosition, got);
+                    nextPosition += got;
+                    n += got;
                 }
             }
             return n;
         }
 
         /**
-         * Puts items back at the head, in order, ahead of everything queued; they may take the
-         * reader past the capacity (they had room when they were taken).
+         * Puts items without take positions back at the head, in order, ahead of everything queued.
          *
          * @param items the items, head first
          * @return their bytes
          */
         long giveBack(List<byte[]> items) {
+            return giveBack(items, new TakePositions());
+        }
+
+        /**
+         * Puts items back at the head, ahead of everything queued; they may take the reader past the
+         * capacity (they had room when they were taken). With positions (one per item), among the
+         * given-back items they go in position order: behind those taken before them, ahead of those
+         * taken after them. Without (an older client), in their order ahead of everything.
+         *
+         * @param items the items, head first
+         * @param positions their take positions, or none
+         * @return their bytes
+         */
+        long giveBack(List<byte[]> items, TakePositions positions) {
             long bytes = 0;
+            for (byte[] b : items) {
+                bytes += b.length;
+            }
             synchronized (returned) {
-                for (int i = items.size() - 1; i >= 0; i--) {
-                    returned.addFirst(items.get(i));
-                    bytes += items.get(i).length;
+                if (positions.count() != items.size()) {
+                    for (int i = items.size() - 1; i >= 0; i--) {
+                        returned.addFirst(new Returned(items.get(i), 0));
+                    }
+                } else {
+                    List<Returned> all = new ArrayList<>(returned.size() + items.size());
+                    all.addAll(returned);
+                    for (int i = 0; i < items.size(); i++) {
+                        all.add(new Returned(items.get(i), positions.at(i)));
+                    }
+                    // Stable: the given-back items were in position order already.
+                    all.sort(Comparator.comparingLong(Returned::position));
+                    returned.clear();
+                    returned.addAll(all);
                 }
                 returnedBytes += bytes;
                 returnedCount = returned.size();
@@ -143,7 +198,7 @@ final class HostedQueue {
             if (returnedCount > 0) {
                 synchronized (returned) {
                     if (!returned.isEmpty()) {
-                        return returned.peekFirst();
+                        return returned.peekFirst().item();
                     }
                 }
             }
@@ -257,16 +312,17 @@ final class HostedQueue {
     }
 
     /**
-     * Puts items a client took and did not hand out back at the head of a reader, in order, and
-     * serves the calls waiting on it.
+     * Puts items a client took and did not hand out back at the head of a reader, in their take
+     * order ({@link Reader#giveBack(List, TakePositions)}), and serves the calls waiting on it.
      *
      * @param reader where they were taken from
      * @param items the items, head first
+     * @param positions their take positions, or none
      */
-    void giveBack(Reader reader, List<byte[]> items) {
+    void giveBack(Reader reader, List<byte[]> items, TakePositions positions) {
         noteLargest(items);
         // They were counted as delivered when taken; they will be again if taken again.
-        bytesOut.add(-reader.giveBack(items));
+        bytesOut.add(-reader.giveBack(items, positions));
         reader.room.dispatch();
     }
 

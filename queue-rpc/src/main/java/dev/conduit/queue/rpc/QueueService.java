@@ -410,14 +410,14 @@ final class QueueService extends QueueServiceGrpc.QueueServiceImplBase {
      * Takes up to {@code max} items without waiting, keeping the reply under the byte budget plus one
      * item: a chunk is never more items than the rest of the budget holds at the queue's largest item.
      */
-    private static List<byte[]> take(HostedQueue q, HostedQueue.Reader r, int max) {
+    private static List<byte[]> take(HostedQueue q, HostedQueue.Reader r, int max, TakePositions positions) {
         List<byte[]> items = new ArrayList<>(Math.min(max, 256));
         long bytes = 0;
         long largest = Math.max(1, q.largestItemBytes());
         while (items.size() < max && bytes < MAX_REPLY_BYTES) {
             int before = items.size();
             int chunk = (int) Math.max(1, Math.min(Math.min(max - before, 64), (MAX_REPLY_BYTES - bytes) / largest));
-            if (r.take(items, chunk) == 0) {
+            if (r.take(items, chunk, positions) == 0) {
                 break;
             }
             for (int i = before; i < items.size(); i++) {
@@ -434,22 +434,25 @@ final class QueueService extends QueueServiceGrpc.QueueServiceImplBase {
     /**
      * Answers a get with the items it took. If the answer cannot be sent because the call is known
      * cancelled (its client cancelled it, its deadline passed, its connection went), the items go
-     * back to the head of the reader, in order, as ReturnItems puts them back.
+     * back to the head of the reader, in their take order, as ReturnItems puts them back.
      */
     private static void answerGet(ServerCallStreamObserver<GetResponse> call, HostedQueue q, HostedQueue.Reader r,
-            List<byte[]> items, boolean packed) {
-        if (!reply(call, toReply(items, packed)) && !items.isEmpty()) {
-            q.giveBack(r, items);
+            List<byte[]> items, TakePositions positions, boolean packed) {
+        if (!reply(call, toReply(items, positions, packed)) && !items.isEmpty()) {
+            q.giveBack(r, items, positions);
             LOG.atDebug().setMessage("items of a cancelled get given back").addKeyValue("items", items.size()).log();
         }
     }
 
-    private static GetResponse toReply(List<byte[]> items, boolean packed) {
-        if (packed) {
-            return items.isEmpty() ? GetResponse.getDefaultInstance()
-                    : GetResponse.newBuilder().setBlock(PackedItems.pack(items)).build();
+    private static GetResponse toReply(List<byte[]> items, TakePositions positions, boolean packed) {
+        if (items.isEmpty()) {
+            return GetResponse.getDefaultInstance();
         }
         GetResponse.Builder b = GetResponse.newBuilder();
+        positions.writeTo(b::setFirstPosition, b::addPositions);
+        if (packed) {
+            return b.setBlock(PackedItems.pack(items)).build();
+        }
         for (byte[] item : items) {
             // The item was taken out of the store: nothing else writes to it, so no copy is needed.
             b.addItems(UnsafeByteOperations.unsafeWrap(item));
@@ -465,11 +468,12 @@ final class QueueService extends QueueServiceGrpc.QueueServiceImplBase {
             HostedQueue.Reader r = q.reader(req.getQueue().getSubscriber());
             int max = Math.max(1, Math.min(req.getMaxItems(), MAX_ITEMS_PER_GET));
             boolean packed = req.getPacked();
-            List<byte[]> items = take(q, r, max);
+            TakePositions positions = new TakePositions();
+            List<byte[]> items = take(q, r, max, positions);
             long wait = items.isEmpty() ? waitNanos(req.getWaitNanos()) : 0;
             if (wait == 0) {
                 call.setOnCancelHandler(() -> { });
-                answerGet(call, q, r, items, packed);
+                answerGet(call, q, r, items, positions, packed);
                 return;
             }
             q.waited();
@@ -481,12 +485,13 @@ final class QueueService extends QueueServiceGrpc.QueueServiceImplBase {
                         forget();
                         return true;
                     }
-                    List<byte[]> got = take(q, r, max);
+                    TakePositions taken = new TakePositions();
+                    List<byte[]> got = take(q, r, max, taken);
                     if (got.isEmpty()) {
                         return false;
                     }
                     forget();
-                    answerGet(call, q, r, got, packed);
+                    answerGet(call, q, r, got, taken, packed);
                     return true;
                 }
 
@@ -531,7 +536,8 @@ final class QueueService extends QueueServiceGrpc.QueueServiceImplBase {
 
     /**
      * Puts back at the head of the queue (or of the subscriber's stream) the items a client took
-     * and did not hand out. Answers accepted; a retried call (same key) adds nothing again.
+     * and did not hand out: in their take order among given-back items when the call carries the
+     * positions their Get answer had. Answers accepted; a retried call (same key) adds nothing again.
      */
     @Override
     public void returnItems(PutRequest req, StreamObserver<PutResponse> observer) {
@@ -540,6 +546,7 @@ final class QueueService extends QueueServiceGrpc.QueueServiceImplBase {
             HostedQueue q = hosted(req.getQueue());
             HostedQueue.Reader r = q.reader(req.getQueue().getSubscriber());
             List<byte[]> items = PackedItems.unpack(req.getBlock(), maxItemBytes).payloads();
+            TakePositions positions = TakePositions.read(req.getFirstPosition(), req.getPositionsList(), items.size());
             if (req.hasKey()) {
                 IdempotencyKey key = req.getKey();
                 IdempotencyWindow.Outcome outcome = new IdempotencyWindow.Outcome();
@@ -548,10 +555,10 @@ final class QueueService extends QueueServiceGrpc.QueueServiceImplBase {
                     earlier.whenComplete((ok, err) -> answerPut(call, ok, err, true));
                     return;
                 }
-                q.giveBack(r, items);
+                q.giveBack(r, items, positions);
                 outcome.complete(true);
             } else {
-                q.giveBack(r, items);
+                q.giveBack(r, items, positions);
             }
             LOG.atDebug().setMessage("items given back").addKeyValue("namespace", req.getQueue().getNamespace())
                     .addKeyValue("id", req.getQueue().getId()).addKeyValue("items", items.size()).log();
@@ -779,7 +786,7 @@ final class QueueService extends QueueServiceGrpc.QueueServiceImplBase {
         private void drain() {
             try {
                 while (!over && call.isReady()) {
-                    List<byte[]> items = take(queue, reader, 16);
+                    List<byte[]> items = take(queue, reader, 16, new TakePositions());
                     if (items.isEmpty()) {
                         armWake();
                         return;

@@ -106,8 +106,11 @@ final class RpcStore<T> implements QueueStore<T> {
      */
     private final Set<CompletableFuture<Void>> lateAnswers = ConcurrentHashMap.newKeySet();
 
-    /** An item taken from the server and not yet handed out: a slice of one answer's payloads. */
-    private record Held(byte[] bytes, int offset, int length) {
+    /**
+     * An item taken from the server and not yet handed out: a slice of one answer's payloads, and
+     * the take position the server gave it (0: none), which goes back with it.
+     */
+    private record Held(byte[] bytes, int offset, int length, long position) {
     }
 
     RpcStore(RemoteQueue remote, Codec<T> codec, String subscriber) {
@@ -436,7 +439,8 @@ final class RpcStore<T> implements QueueStore<T> {
 
     /**
      * Gives back to the server, at the head of the queue, the items of an answer that came after its
-     * get ended (the handle closed first), in one ReturnItems call.
+     * get ended (the handle closed first), in one ReturnItems call with the answer's take positions:
+     * the server puts them in its take order among given-back items, whichever late answer comes first.
      *
      * @throws QueueException if the server could not take them back: they are lost
      */
@@ -458,7 +462,8 @@ final class RpcStore<T> implements QueueStore<T> {
             return;
         }
         PutRequest body = PutRequest.newBuilder().setBlock(PackedItems.pack(items).toBuilder()
-                .addPriorities(MessageQueue.DEFAULT_PRIORITY)).setKey(newKey()).build();
+                .addPriorities(MessageQueue.DEFAULT_PRIORITY)).setKey(newKey())
+                .setFirstPosition(answer.getFirstPosition()).addAllPositions(answer.getPositionsList()).build();
         try {
             remote.call("returnItems", subscriber, 0, (stub, ref) -> stub.returnItems(body.toBuilder().setQueue(ref)
                     .build()), new RemoteQueue.Scope());
@@ -532,18 +537,21 @@ final class RpcStore<T> implements QueueStore<T> {
 
     /** Keeps an answer's items, behind those held. Caller holds takeLock. */
     private void hold(GetResponse r) {
+        TakePositions positions = TakePositions.read(r.getFirstPosition(), r.getPositionsList(),
+                r.getItemsCount() + r.getBlock().getLengthsCount());
+        int i = 0;
         if (r.getBlock().getLengthsCount() > 0) {
             byte[] all = r.getBlock().getPayloads().toByteArray();
             int pos = 0;
             for (int len : r.getBlock().getLengthsList()) {
-                held.addLast(new Held(all, pos, len));
+                held.addLast(new Held(all, pos, len, positions.at(i++)));
                 heldBytesSum += len;
                 pos += len;
             }
         } else {
             for (ByteString b : r.getItemsList()) {
                 byte[] one = b.toByteArray();
-                held.addLast(new Held(one, 0, one.length));
+                held.addLast(new Held(one, 0, one.length, positions.at(i++)));
                 heldBytesSum += one.length;
             }
         }
@@ -567,6 +575,7 @@ final class RpcStore<T> implements QueueStore<T> {
         try {
             while (!held.isEmpty()) {
                 List<byte[]> part = new ArrayList<>();
+                List<Held> slices = new ArrayList<>();
                 long bytes = 0;
                 for (var it = held.descendingIterator(); it.hasNext(); ) {
                     Held h = it.next();
@@ -574,10 +583,16 @@ final class RpcStore<T> implements QueueStore<T> {
                         break;
                     }
                     part.add(Arrays.copyOfRange(h.bytes(), h.offset(), h.offset() + h.length()));
+                    slices.add(h);
                     bytes += h.length();
                 }
                 Collections.reverse(part);
-                interrupted |= giveBack(part);
+                Collections.reverse(slices);
+                TakePositions positions = new TakePositions();
+                for (Held h : slices) {
+                    positions.add(h.position());
+                }
+                interrupted |= giveBack(part, positions);
                 for (int i = 0; i < part.size(); i++) {
                     heldBytesSum -= held.pollLast().length();
                 }
@@ -624,10 +639,12 @@ final class RpcStore<T> implements QueueStore<T> {
      * @return whether the calling thread was interrupted meanwhile (the caller restores the flag)
      * @throws QueueException if the server could not take them back; the held items are dropped
      */
-    private boolean giveBack(List<byte[]> items) {
-        PutRequest body = PutRequest.newBuilder().setBlock(PackedItems.pack(items).toBuilder()
+    private boolean giveBack(List<byte[]> items, TakePositions positions) {
+        PutRequest.Builder b = PutRequest.newBuilder().setBlock(PackedItems.pack(items).toBuilder()
                 .addPriorities(MessageQueue.DEFAULT_PRIORITY)).setKey(IdempotencyKey.newBuilder()
-                .setClientId(remote.clientId()).setSequence(remote.nextSequence())).build();
+                .setClientId(remote.clientId()).setSequence(remote.nextSequence()));
+        positions.writeTo(b::setFirstPosition, b::addPositions);
+        PutRequest body = b.build();
         boolean interrupted = false;
         for (;;) {
             try {

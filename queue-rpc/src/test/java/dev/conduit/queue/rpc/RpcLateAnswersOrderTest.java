@@ -1,7 +1,8 @@
 package dev.conduit.queue.rpc;
 
+import static dev.conduit.queue.rpc.RpcTestSupport.await;
+import static dev.conduit.queue.rpc.RpcTestSupport.numbers;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.conduit.queue.MessageQueue;
 import dev.conduit.queue.QueueDescriptor;
@@ -22,9 +23,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -43,18 +41,6 @@ class RpcLateAnswersOrderTest {
     static final LoopbackServer LOOPBACK = LoopbackServer.withDefaults();
 
     private static final int TRIALS = 5;
-
-    private static List<String> numbers(int from, int to) {
-        return IntStream.range(from, to).mapToObj(Integer::toString).toList();
-    }
-
-    private static void await(BooleanSupplier condition, String what) {
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < until, "timed out waiting until " + what);
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
-        }
-    }
 
     /**
      * Two gets of one handle (no prefetch) wait on an empty queue; 1..6 are put; the server answers

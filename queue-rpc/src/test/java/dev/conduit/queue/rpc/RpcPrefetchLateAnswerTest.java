@@ -1,5 +1,7 @@
 package dev.conduit.queue.rpc;
 
+import static dev.conduit.queue.rpc.RpcTestSupport.await;
+import static dev.conduit.queue.rpc.RpcTestSupport.numbers;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,9 +19,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -34,18 +33,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class RpcPrefetchLateAnswerTest {
     @RegisterExtension
     static final LoopbackServer LOOPBACK = LoopbackServer.withDefaults();
-
-    private static List<String> numbers(int from, int to) {
-        return IntStream.range(from, to).mapToObj(Integer::toString).toList();
-    }
-
-    private static void await(BooleanSupplier condition, String what) {
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < until, "timed out waiting until " + what);
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
-        }
-    }
 
     /**
      * The handle holds 1..3 and tops up (a get that wants more than it holds); the server takes

@@ -1,5 +1,6 @@
 package dev.conduit.queue.rpc;
 
+import static dev.conduit.queue.rpc.RpcTestSupport.numbers;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -45,10 +46,6 @@ class RpcPrefetchTest {
 
     private static MessageQueue<String> prefetching(QueueDescriptor d, int n) {
         return d.withOption("prefetch", Integer.toString(n)).open(Codecs.string());
-    }
-
-    private static List<String> numbers(int from, int to) {
-        return IntStream.range(from, to).mapToObj(Integer::toString).toList();
     }
 
     @Test

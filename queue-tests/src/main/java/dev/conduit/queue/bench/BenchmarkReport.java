@@ -110,7 +110,9 @@ public final class BenchmarkReport {
         }
         List<PairedRatio> paired = Comparison.TARGETS.stream()
                 .map(c -> PairedRatio.of(c, forks, settings.rounds())).toList();
-        InprocReport report = new InprocReport(figures, paired, forks, settings, machine,
+        List<PairedRatio> ceilings = Comparison.CEILINGS.stream()
+                .map(c -> PairedRatio.of(c, forks, settings.rounds())).toList();
+        InprocReport report = new InprocReport(figures, paired, ceilings, forks, settings, machine,
                 MachineInfo.currentLoadAverage());
         out.println();
         out.println("Conduit in-JVM targets (" + (settings.quick() ? "quick" : "full") + " run, " + machine.cores()

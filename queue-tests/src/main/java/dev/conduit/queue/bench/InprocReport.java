@@ -57,6 +57,7 @@ final class InprocReport {
 
     private final Figures figures;
     private final List<PairedRatio> paired;
+    private final List<PairedRatio> ceilings;
     private final List<InterleavedRounds.Fork> forks;
     private final RunSettings settings;
     private final MachineInfo machine;
@@ -66,15 +67,17 @@ final class InprocReport {
     /**
      * @param figures the run's figures, every round's forks pooled
      * @param paired the paired ratio of every target, in {@link Comparison#TARGETS} order
+     * @param ceilings the paired ratio of every ceiling, in {@link Comparison#CEILINGS} order
      * @param forks every fork of the run, with its round and host floor
      * @param settings how the run was made
      * @param machine the machine, taken when the run started
      * @param loadAtEnd the load average when the run ended
      */
-    InprocReport(Figures figures, List<PairedRatio> paired, List<InterleavedRounds.Fork> forks, RunSettings settings,
-            MachineInfo machine, double loadAtEnd) {
+    InprocReport(Figures figures, List<PairedRatio> paired, List<PairedRatio> ceilings,
+            List<InterleavedRounds.Fork> forks, RunSettings settings, MachineInfo machine, double loadAtEnd) {
         this.figures = figures;
         this.paired = List.copyOf(paired);
+        this.ceilings = List.copyOf(ceilings);
         this.forks = List.copyOf(forks);
         this.settings = settings;
         this.machine = machine;
@@ -126,6 +129,15 @@ final class InprocReport {
         }
         s.append("(each round's ratio, its host state, and the floors sampled before→after the subject's fork and "
                 + "the reference's)\n");
+        for (PairedRatio p : ceilings) {
+            if (!p.rounds().isEmpty()) {
+                s.append(String.format(Locale.ROOT, "ceiling: MpmcArrayQueue vs ArrayBlockingQueue, %s: median %s,"
+                        + " near %s, far %s, mixed %s, rounds at 3x %d/%d%n", p.comparison().scenario().shortName,
+                        p.median().map(InprocReport::ratio).orElse("-") + (p.verdictOnMatched() ? "" : "*"),
+                        inState(p, PairedRatio.State.NEAR), inState(p, PairedRatio.State.FAR),
+                        inState(p, PairedRatio.State.MIXED), p.roundsMet(), p.verdictRounds().size()));
+            }
+        }
         return s.toString();
     }
 
@@ -229,6 +241,35 @@ final class InprocReport {
         line("");
         line("A figure in M items/s is the median of every measured iteration of every round; ± is JMH's 99.9% "
                 + "confidence half-width of their mean, so a wide ± says the rounds disagreed.");
+        line("");
+        ceilings();
+    }
+
+    /** The ceilings' table: what the ArrayBlockingQueue targets ask of JCTools' queue in the same rounds. */
+    private void ceilings() {
+        if (ceilings.stream().allMatch(p -> p.rounds().isEmpty())) {
+            return;
+        }
+        line("### The ceiling: MpmcArrayQueue against the same ArrayBlockingQueue target");
+        line("");
+        line("The `≥ 3×` ArrayBlockingQueue targets asked of JCTools' `MpmcArrayQueue`, the fastest non-blocking "
+                + "queue measured, from the same forks as the rows above (host states as there). It judges nothing: "
+                + "where the ceiling itself stays under 3× in a host state, no non-blocking queue could meet those "
+                + "targets in that state, and Conduit's rounds in it measure the host more than the queue.");
+        line("");
+        line("| threads | paired ratio, median | range | rounds at 3× | near: median (rounds) | far: median (rounds) "
+                + "| mixed: median (rounds) |");
+        line("|---|---:|---:|---:|---:|---:|---:|");
+        for (PairedRatio p : ceilings) {
+            if (p.rounds().isEmpty()) {
+                continue;
+            }
+            line("| " + p.comparison().scenario().shortName + " | "
+                    + p.median().map(InprocReport::ratio).orElse("–") + (p.verdictOnMatched() ? "" : " (all)")
+                    + " | " + range(p) + " | " + p.roundsMet() + " of " + p.verdictRounds().size() + " | "
+                    + inState(p, PairedRatio.State.NEAR) + " | " + inState(p, PairedRatio.State.FAR) + " | "
+                    + inState(p, PairedRatio.State.MIXED) + " |");
+        }
         line("");
     }
 

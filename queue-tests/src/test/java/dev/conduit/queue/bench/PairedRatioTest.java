@@ -33,6 +33,24 @@ class PairedRatioTest {
     }
 
     @Test
+    void everyArrayBlockingQueueTargetHasTheCeilingOfItsScenarioAtTheSameTarget() {
+        List<Comparison> abqTargets = Comparison.TARGETS.stream()
+                .filter(c -> c.reference() == Contender.ARRAY_BLOCKING_QUEUE).toList();
+        assertFalse(abqTargets.isEmpty());
+        for (Comparison target : abqTargets) {
+            List<Comparison> ceilings = Comparison.CEILINGS.stream()
+                    .filter(c -> c.scenario() == target.scenario()).toList();
+            assertEquals(1, ceilings.size(), "one ceiling for " + target.scenario());
+            Comparison ceiling = ceilings.get(0);
+            assertEquals(Contender.MPMC_ARRAY_QUEUE, ceiling.subject());
+            assertEquals(target.reference(), ceiling.reference());
+            assertEquals(target.target(), ceiling.target(), 1e-9);
+        }
+        // A ceiling is no target of Conduit's: it is not in the list the verdicts come from.
+        assertTrue(Comparison.CEILINGS.stream().noneMatch(Comparison.TARGETS::contains));
+    }
+
+    @Test
     void aRoundIsNearOrFarOnlyWhenAllFourFloorsAgree() {
         assertEquals(PairedRatio.State.NEAR, near(0, 1).state(BASE));
         assertEquals(PairedRatio.State.FAR, far(0, 1).state(BASE));

@@ -353,6 +353,10 @@ public interface MessageQueue<T> extends AutoCloseable {
      * Removes the queue itself (the shm file, the server-side queue, the actor) and closes this
      * handle. Other handles see {@link QueueClosedException} or a fresh queue, as the backend
      * documents.
+     *
+     * @throws QueueClosedException if this handle is already closed or destroyed; the queue is not
+     *     touched. To destroy a queue through a closed handle, open a new one:
+     *     {@code q.descriptor().open().destroy()}.
      */
     void destroy();
 

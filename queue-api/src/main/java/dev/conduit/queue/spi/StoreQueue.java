@@ -887,7 +887,17 @@ public final class StoreQueue<T> implements MessageQueue<T> {
 
     @Override
     public void destroy() {
-        QueueStore<T> s = store();
+        QueueStore<T> s;
+        try {
+            s = store();
+        } catch (QueueClosedException e) {
+            if (!closed) {
+                throw e;
+            }
+            // The handle, not the queue, is what is closed: say how to reach the queue.
+            throw new QueueClosedException("queue handle " + descriptor.qualifiedName() + " is closed, so it"
+                    + " cannot destroy the queue; a new handle can: descriptor().open().destroy()", e);
+        }
         synchronized (openLock) {
             closed = true;
         }

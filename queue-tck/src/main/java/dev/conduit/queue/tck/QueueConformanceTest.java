@@ -1213,6 +1213,9 @@ public abstract class QueueConformanceTest {
         assertThrows(QueueClosedException.class, () -> q.getBatch(4, SHORT));
         assertThrows(QueueClosedException.class, () -> q.awaitNotEmpty(SHORT));
         assertThrows(QueueClosedException.class, q::clear);
+        // destroy() through a closed handle touches nothing, and says how to reach the queue.
+        QueueClosedException refused = assertThrows(QueueClosedException.class, q::destroy);
+        assertTrue(refused.getMessage().contains("open().destroy()"), refused.getMessage());
         MessageQueue<String> other = handle(open(d));
         assertEquals(List.of("kept"), take(other, 1));
         assertTrue(other.isEmpty());
@@ -1514,6 +1517,7 @@ public abstract class QueueConformanceTest {
         q.put("gone");
         q.destroy();
         assertThrows(QueueClosedException.class, () -> q.put("x"));
+        assertThrows(QueueClosedException.class, q::destroy, "a destroyed handle is closed");
         MessageQueue<String> fresh = handle(open(d));
         try {
             assertEquals(0, fresh.size(), "a queue reopened after destroy must be a fresh, empty queue");

@@ -16,7 +16,9 @@
 # results file in target/bench-results/ (NAME.json; format: docs/benchmarks.md, "How this page is made").
 # The in-JVM suite runs in rounds of one fork per benchmark (--rounds N, default 5), the contenders of
 # a scenario back to back, and judges each target on the median of its per-round paired ratios: this
-# VM's cache-line floor moves by 5x within minutes, and forks minutes apart were not comparable.
+# VM's cache-line floor moves by 5x within minutes, and forks minutes apart were not comparable. A
+# target with fewer than 3 rounds measured in one host state then gets up to 3 repair rounds of its
+# two forks (--repairs N).
 #
 # The ray harness needs a Ray cluster and runs from its own module (see docs/benchmarks.md); it
 # writes a results file with -Dconduit.bench.results=FILE, which goes into the page with:

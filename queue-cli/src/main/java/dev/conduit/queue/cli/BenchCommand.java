@@ -89,6 +89,10 @@ final class BenchCommand implements Callable<Integer> {
             + "ratios (default: 5, 1 with --quick).")
     Integer rounds;
 
+    @Option(names = "--repairs", paramLabel = "N", description = "Then, for a target with fewer than 3 rounds "
+            + "measured in one host state, up to N repair rounds of its two forks (default: 3, 0 with --quick).")
+    Integer repairs;
+
     @Option(names = "--profiler", paramLabel = "NAME", description = "Add a JMH profiler (gc, stack, ...); repeatable.")
     List<String> profilers = new ArrayList<>();
 
@@ -175,19 +179,22 @@ final class BenchCommand implements Callable<Integer> {
 
     private void validate() {
         if (!results.isEmpty() && (shm || rpc || quick || include != null || !params.isEmpty() || !profilers.isEmpty()
-                || jsonResult != null || writeResults != null || noDocs || rounds != null)) {
+                || jsonResult != null || writeResults != null || noDocs || rounds != null || repairs != null)) {
             throw new IllegalArgumentException("--results merges files and runs nothing: it goes with --docs only");
         }
         if (rounds != null && rounds < 1) {
             throw new IllegalArgumentException("--rounds wants a whole number of at least 1, not " + rounds);
         }
+        if (repairs != null && repairs < 0) {
+            throw new IllegalArgumentException("--repairs wants a whole number of at least 0, not " + repairs);
+        }
         if (shm && rpc) {
             throw new IllegalArgumentException("--shm and --rpc are two runs: pick one");
         }
         if ((shm || rpc) && (include != null || !params.isEmpty() || !profilers.isEmpty() || jsonResult != null
-                || rounds != null)) {
-            throw new IllegalArgumentException("--include, --param, --rounds, --profiler and --json-result are for the "
-                    + "JMH suite, not " + (shm ? "--shm" : "--rpc"));
+                || rounds != null || repairs != null)) {
+            throw new IllegalArgumentException("--include, --param, --rounds, --repairs, --profiler and --json-result are "
+                    + "for the JMH suite, not " + (shm ? "--shm" : "--rpc"));
         }
         if (!noDocs && !Files.isDirectory(docs)) {
             throw new IllegalArgumentException("no directory " + docs.toAbsolutePath() + " for benchmarks.md: run "
@@ -238,6 +245,10 @@ final class BenchCommand implements Callable<Integer> {
         if (rounds != null) {
             a.add("--rounds");
             a.add(Integer.toString(rounds));
+        }
+        if (repairs != null) {
+            a.add("--repairs");
+            a.add(Integer.toString(repairs));
         }
         for (String p : profilers) {
             a.add("--profiler");

@@ -1,6 +1,7 @@
 package dev.conduit.queue.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -70,6 +71,33 @@ class CommandLineIT {
         assertEquals(0, r.exit(), r::toString);
         assertTrue(r.out().contains("LatencyBenchmark.roundTrip"), r::toString);
         assertTrue(r.out().contains("Conduit in-JVM targets (quick run"), r::toString);
+    }
+
+    @Test
+    @Timeout(value = 300, unit = TimeUnit.SECONDS)
+    void aTargetWithTooFewRoundsInOneHostStateGetsRepairRoundsOfItsTwoForks() {
+        // One round cannot give the 3 matched rounds a verdict wants, so the one target measured here
+        // (local against ArrayBlockingQueue at 1P/1C with yield) gets both of its repairs, and no
+        // target whose contenders did not run gets any.
+        ConduitProcess.Result r = ConduitProcess.run(Duration.ofSeconds(280), null, "bench", "--quick", "--include",
+                "\\.ThroughputBenchmark\\.oneToOne", "--param", "impl=local,ArrayBlockingQueue", "--repairs", "2",
+                "--no-docs");
+        assertEquals(0, r.exit(), r::toString);
+        assertTrue(r.out().contains("repair 1 of local vs ArrayBlockingQueue, 1P/1C, yield"), r::toString);
+        assertTrue(r.out().contains("repair 2 of local vs ArrayBlockingQueue, 1P/1C, yield"), r::toString);
+        assertFalse(r.out().contains("repair 3 of"), r::toString);
+        assertFalse(r.out().contains("vs MpmcArrayQueue, 1P/1C, yield ("), r::toString);
+        for (int round = 2; round <= 3; round++) {
+            String prefix = "round " + round + " ";
+            for (String impl : new String[] {"local", "ArrayBlockingQueue"}) {
+                assertTrue(r.out().lines().anyMatch(line -> line.startsWith(prefix)
+                        && line.contains(" ThroughputBenchmark.oneToOne ") && line.contains("impl=" + impl + ":")),
+                        () -> prefix + impl + " missing: " + r);
+            }
+        }
+        // The verdict line counts the first round and both repairs.
+        assertTrue(r.out().lines().anyMatch(line -> line.startsWith("local vs ArrayBlockingQueue, 1P/1C, yield:")
+                && line.split("×").length - 1 == 3), r::toString);
     }
 
     /** The arguments with the word DIR replaced by this test's private shm directory. */

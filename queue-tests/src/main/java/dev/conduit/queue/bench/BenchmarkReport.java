@@ -98,7 +98,9 @@ public final class BenchmarkReport {
             json = Path.of(parsed.jsonResult()).toAbsolutePath();
             Files.createDirectories(json.getParent());
         }
-        List<InterleavedRounds.Fork> forks = new InterleavedRounds(settings, out).run();
+        InterleavedRounds interleaved = new InterleavedRounds(settings, out);
+        List<InterleavedRounds.Fork> forks = interleaved.repair(interleaved.run(), Comparison.TARGETS);
+        int rounds = InterleavedRounds.roundCount(forks);
         List<RunResult> runs = InterleavedRounds.merged(forks);
         if (json != null) {
             ResultFormatFactory.getInstance(ResultFormatType.JSON, json.toString()).writeOut(runs);
@@ -109,9 +111,9 @@ public final class BenchmarkReport {
             return 1;
         }
         List<PairedRatio> paired = Comparison.TARGETS.stream()
-                .map(c -> PairedRatio.of(c, forks, settings.rounds())).toList();
+                .map(c -> PairedRatio.of(c, forks, rounds)).toList();
         List<PairedRatio> ceilings = Comparison.CEILINGS.stream()
-                .map(c -> PairedRatio.of(c, forks, settings.rounds())).toList();
+                .map(c -> PairedRatio.of(c, forks, rounds)).toList();
         InprocReport report = new InprocReport(figures, paired, ceilings, forks, settings, machine,
                 MachineInfo.currentLoadAverage());
         out.println();
@@ -151,6 +153,9 @@ public final class BenchmarkReport {
                                      (five rounds, ~25 min)
                   --rounds N         rounds of one fork per benchmark (default 5, 1 with --quick); the
                                      contenders of a scenario run back to back in each round
+                  --repairs N        then, for a target with fewer than 3 rounds measured in one host
+                                     state, up to N repair rounds of its two forks (default 3, 0 with
+                                     --quick)
                   --docs DIR         the directory of benchmarks.md and img/ (default: docs)
                   --include REGEX    run only the JMH benchmarks matching REGEX
                   --profiler NAME    add a JMH profiler (gc, stack, ...); repeatable

@@ -229,8 +229,12 @@ final class InprocReport {
                 + "or the state changed during one, so its ratio compares the host more than the queues. The "
                 + "verdict is the median of the matched (near and far) rounds' ratios when there are at least "
                 + PairedRatio.MIN_MATCHED + " of them, and of every round otherwise (marked \"(all)\"); the "
-                + "rounds at the target count the same rounds, and the range spans every round. Each round's "
-                + "ratio, its state, and the floors before→after Conduit's fork and the reference's:");
+                + "rounds at the target count the same rounds, and the range spans every round. A target with "
+                + "fewer matched rounds than that after the run's rounds got up to " + settings.repairs()
+                + " repair rounds: its two forks again, back to back, as a round of their own, until it had "
+                + PairedRatio.MIN_MATCHED + " (a round's state comes from its floors alone, never from its ratio, "
+                + "so a repair cannot choose the outcome). Each round's ratio, its state, and the floors "
+                + "before→after Conduit's fork and the reference's:");
         line("");
         for (PairedRatio p : paired) {
             if (!p.rounds().isEmpty()) {

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import org.openjdk.jmh.results.BenchmarkResult;
 import org.openjdk.jmh.results.RunResult;
@@ -78,33 +79,102 @@ final class InterleavedRounds {
                 reverseWithinScenarios(order);
             }
             for (Map<String, String> combination : order) {
-                LocalTime start = LocalTime.now().truncatedTo(ChronoUnit.SECONDS);
-                double floor = HostFloor.sampleNanos();
-                ChainedOptionsBuilder options = settings.forkOptions()
-                        .include("^" + Pattern.quote(combination.get(BENCHMARK)) + "$");
-                combination.forEach((name, value) -> {
-                    if (!name.equals(BENCHMARK)) {
-                        options.param(name, value);
-                    }
-                });
-                if (!settings.verbose()) {
-                    options.verbosity(VerboseMode.SILENT);
-                }
-                Collection<RunResult> results = new Runner(options.build()).run();
-                double floorAfter = HostFloor.sampleNanos();
-                if (results.isEmpty()) {
-                    log.printf(Locale.ROOT, "round %d %s floor %.0f ns  %s: FAILED (rerun with --verbose)%n",
-                            round + 1, CLOCK.format(start), floor, combination);
-                }
-                for (RunResult r : results) {
-                    forks.add(new Fork(round, start, floor, floorAfter, r));
-                    log.printf(Locale.ROOT, "round %d %s floor %.0f ns  %s %s: %s (floor after %.0f ns)%n", round + 1,
-                            CLOCK.format(start), floor, shortName(combination.get(BENCHMARK)), params(combination),
-                            figure(r), floorAfter);
-                }
+                runFork(round, combination, forks);
             }
         }
         return forks;
+    }
+
+    /**
+     * Repair rounds, after {@link #run}: a target whose pair has fewer than
+     * {@link PairedRatio#MIN_MATCHED} matched rounds (the host changed state between or during its
+     * two forks) gets its two contenders' forks again, back to back (the order alternating), as a
+     * round of their own, until it has that many or {@link RunSettings#repairs()} repairs were run.
+     * Whether a round counts is read from its floors alone, never from its ratio, so a repair
+     * cannot choose the outcome; it only replaces a verdict over every round, host changes
+     * included, with one over rounds measured in one state.
+     *
+     * @param forks every fork of the rounds run so far
+     * @param targets the targets to repair, in order
+     * @return those forks and the repairs' forks, in the order run
+     * @throws RunnerException if JMH cannot run at all
+     */
+    List<Fork> repair(List<Fork> forks, List<Comparison> targets) throws RunnerException {
+        List<Fork> all = new ArrayList<>(forks);
+        if (settings.repairs() == 0) {
+            return all;
+        }
+        List<Map<String, String>> combinations = combinations();
+        int next = roundCount(all);
+        for (Comparison c : targets) {
+            Optional<Map<String, String>> subject = combinationOf(combinations, c, c.subject());
+            Optional<Map<String, String>> reference = combinationOf(combinations, c, c.reference());
+            if (subject.isEmpty() || reference.isEmpty()) {
+                continue;
+            }
+            for (int attempt = 0; attempt < settings.repairs(); attempt++) {
+                PairedRatio p = PairedRatio.of(c, all, next);
+                if (p.rounds().isEmpty() || p.matched().size() >= PairedRatio.MIN_MATCHED) {
+                    break;
+                }
+                log.printf(Locale.ROOT, "repair %d of %s vs %s, %s (%d matched rounds of %d)%n", attempt + 1,
+                        c.subject().label(), c.reference().label(), c.scenario().shortName, p.matched().size(),
+                        p.rounds().size());
+                List<Map<String, String>> pair = attempt % 2 == 0 ? List.of(subject.get(), reference.get())
+                        : List.of(reference.get(), subject.get());
+                for (Map<String, String> combination : pair) {
+                    runFork(next, combination, all);
+                }
+                next++;
+            }
+        }
+        return all;
+    }
+
+    /**
+     * @param forks forks of a run
+     * @return how many rounds they span, repairs included: one more than the highest round
+     */
+    static int roundCount(List<Fork> forks) {
+        return forks.stream().mapToInt(Fork::round).max().orElse(-1) + 1;
+    }
+
+    /** The benchmark and parameter combination that measures one contender in a target's scenario. */
+    private static Optional<Map<String, String>> combinationOf(List<Map<String, String>> combinations,
+            Comparison c, Contender who) {
+        return combinations.stream()
+                .filter(m -> m.get(BENCHMARK).endsWith("." + c.scenario().benchmark)
+                        && (c.scenario().backoff == null || c.scenario().backoff.equals(m.get("backoff")))
+                        && who.label().equals(m.get("impl")))
+                .findFirst();
+    }
+
+    /** Runs one fork of one combination as part of a round, between two samples of the floor. */
+    private void runFork(int round, Map<String, String> combination, List<Fork> forks) throws RunnerException {
+        LocalTime start = LocalTime.now().truncatedTo(ChronoUnit.SECONDS);
+        double floor = HostFloor.sampleNanos();
+        ChainedOptionsBuilder options = settings.forkOptions()
+                .include("^" + Pattern.quote(combination.get(BENCHMARK)) + "$");
+        combination.forEach((name, value) -> {
+            if (!name.equals(BENCHMARK)) {
+                options.param(name, value);
+            }
+        });
+        if (!settings.verbose()) {
+            options.verbosity(VerboseMode.SILENT);
+        }
+        Collection<RunResult> results = new Runner(options.build()).run();
+        double floorAfter = HostFloor.sampleNanos();
+        if (results.isEmpty()) {
+            log.printf(Locale.ROOT, "round %d %s floor %.0f ns  %s: FAILED (rerun with --verbose)%n",
+                    round + 1, CLOCK.format(start), floor, combination);
+        }
+        for (RunResult r : results) {
+            forks.add(new Fork(round, start, floor, floorAfter, r));
+            log.printf(Locale.ROOT, "round %d %s floor %.0f ns  %s %s: %s (floor after %.0f ns)%n", round + 1,
+                    CLOCK.format(start), floor, shortName(combination.get(BENCHMARK)), params(combination),
+                    figure(r), floorAfter);
+        }
     }
 
     /**

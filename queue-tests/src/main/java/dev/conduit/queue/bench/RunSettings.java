@@ -21,10 +21,12 @@ import org.openjdk.jmh.util.Version;
  * @param command the command that reproduces this run, as the report prints it
  * @param requestedRounds how many rounds of one fork per benchmark ({@link InterleavedRounds}); 0
  *     for the mode's default
+ * @param requestedRepairs how many repair rounds a target may get at most
+ *     ({@link InterleavedRounds#repair}); -1 for the mode's default
  * @param verbose whether JMH prints its own progress for every fork
  */
 record RunSettings(boolean quick, String include, List<String> profilers, Map<String, List<String>> params,
-        String command, int requestedRounds, boolean verbose) {
+        String command, int requestedRounds, int requestedRepairs, boolean verbose) {
     /** @return whether this run selects the whole suite, so every target should get a verdict */
     boolean isWholeSuite() {
         return include.equals(ALL_BENCHMARKS) && params.isEmpty();
@@ -39,6 +41,14 @@ record RunSettings(boolean quick, String include, List<String> profilers, Map<St
      */
     int rounds() {
         return requestedRounds > 0 ? requestedRounds : quick ? 1 : 5;
+    }
+
+    /**
+     * @return the most repair rounds one target may get after the rounds ({@link InterleavedRounds#repair}):
+     *     3 in a full run, none in a quick one
+     */
+    int repairs() {
+        return requestedRepairs >= 0 ? requestedRepairs : quick ? 0 : 3;
     }
 
     /**
@@ -77,8 +87,9 @@ record RunSettings(boolean quick, String include, List<String> profilers, Map<St
     /** @return the settings in words, for the report */
     String describe() {
         return String.format(Locale.ROOT, "%d round%s of one fork per benchmark, %d warm-up iteration%s of %s, "
-                + "%d measured iterations of %s per fork%s", rounds(), rounds() == 1 ? "" : "s", warmupIterations(),
-                warmupIterations() == 1 ? "" : "s", warmupTime(), measurementIterations(), measurementTime(),
+                + "%d measured iterations of %s per fork, up to %d repair round%s per target%s", rounds(),
+                rounds() == 1 ? "" : "s", warmupIterations(), warmupIterations() == 1 ? "" : "s", warmupTime(),
+                measurementIterations(), measurementTime(), repairs(), repairs() == 1 ? "" : "s",
                 quick ? " (quick mode runs only the `yield` loop of the non-blocking benchmark)" : "");
     }
 
@@ -141,6 +152,7 @@ record RunSettings(boolean quick, String include, List<String> profilers, Map<St
         String json = null;
         boolean writeDocs = true;
         int rounds = 0;
+        int repairs = -1;
         boolean verbose = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -172,6 +184,18 @@ record RunSettings(boolean quick, String include, List<String> profilers, Map<St
                                 "--rounds wants a whole number of at least 1, not '" + n + "'");
                     }
                 }
+                case "--repairs" -> {
+                    String n = value(args, ++i, a);
+                    try {
+                        repairs = Integer.parseInt(n);
+                    } catch (NumberFormatException e) {
+                        repairs = -1;
+                    }
+                    if (repairs < 0) {
+                        throw new IllegalArgumentException(
+                                "--repairs wants a whole number of at least 0, not '" + n + "'");
+                    }
+                }
                 default -> throw new IllegalArgumentException("unknown option '" + a + "'; see --help");
             }
         }
@@ -179,7 +203,7 @@ record RunSettings(boolean quick, String include, List<String> profilers, Map<St
                 : "java -cp <queue-tests classes and dependencies> " + BenchmarkReport.class.getName()
                         + (args.length == 0 ? "" : " " + String.join(" ", args));
         RunSettings settings = new RunSettings(quick, include, List.copyOf(profilers), Map.copyOf(params), cmd, rounds,
-                verbose);
+                repairs, verbose);
         return new Parsed(settings, docs, json, writeDocs);
     }
 

@@ -172,30 +172,8 @@ record RunSettings(boolean quick, String include, List<String> profilers, Map<St
                 case "--json" -> json = value(args, ++i, a);
                 case "--no-docs" -> writeDocs = false;
                 case "--verbose" -> verbose = true;
-                case "--rounds" -> {
-                    String n = value(args, ++i, a);
-                    try {
-                        rounds = Integer.parseInt(n);
-                    } catch (NumberFormatException e) {
-                        rounds = -1;
-                    }
-                    if (rounds < 1) {
-                        throw new IllegalArgumentException(
-                                "--rounds wants a whole number of at least 1, not '" + n + "'");
-                    }
-                }
-                case "--repairs" -> {
-                    String n = value(args, ++i, a);
-                    try {
-                        repairs = Integer.parseInt(n);
-                    } catch (NumberFormatException e) {
-                        repairs = -1;
-                    }
-                    if (repairs < 0) {
-                        throw new IllegalArgumentException(
-                                "--repairs wants a whole number of at least 0, not '" + n + "'");
-                    }
-                }
+                case "--rounds" -> rounds = wholeNumber(value(args, ++i, a), a, 1);
+                case "--repairs" -> repairs = wholeNumber(value(args, ++i, a), a, 0);
                 default -> throw new IllegalArgumentException("unknown option '" + a + "'; see --help");
             }
         }
@@ -205,6 +183,21 @@ record RunSettings(boolean quick, String include, List<String> profilers, Map<St
         RunSettings settings = new RunSettings(quick, include, List.copyOf(profilers), Map.copyOf(params), cmd, rounds,
                 repairs, verbose);
         return new Parsed(settings, docs, json, writeDocs);
+    }
+
+    /** The value of a count option, at least {@code min}; anything else is refused with the value. */
+    private static int wholeNumber(String value, String option, int min) {
+        int n;
+        try {
+            n = Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            n = min - 1;
+        }
+        if (n < min) {
+            throw new IllegalArgumentException(
+                    option + " wants a whole number of at least " + min + ", not '" + value + "'");
+        }
+        return n;
     }
 
     private static String value(String[] args, int i, String option) {

@@ -42,5 +42,8 @@ class RunSettingsTest {
         IllegalArgumentException word = assertThrows(IllegalArgumentException.class, () -> parse("--repairs", "x"));
         assertTrue(word.getMessage().contains("not 'x'"), word::getMessage);
         assertThrows(IllegalArgumentException.class, () -> parse("--repairs"));
+        IllegalArgumentException noRounds = assertThrows(IllegalArgumentException.class, () -> parse("--rounds", "0"));
+        assertTrue(noRounds.getMessage().contains("--rounds wants a whole number of at least 1, not '0'"),
+                noRounds::getMessage);
     }
 }

@@ -372,9 +372,19 @@ public final class StoreQueue<T> implements MessageQueue<T> {
     private CompletableFuture<Void> acknowledged(CompletableFuture<Boolean> added) {
         PendingPut out = new PendingPut(added);
         if (waitsOnAsyncThreads(added)) {
-            joinLane(added);
+            // One stage, the lane first: with two, the caller's future could complete before the lane
+            // count dropped, and a putAsync made right after it queued behind a put that had ended.
+            joinLane();
+            added.whenComplete((ok, err) -> {
+                try {
+                    laneActiveEnded();
+                } finally {
+                    out.settle(ok, err);
+                }
+            });
+        } else {
+            added.whenComplete(out::settle);
         }
-        added.whenComplete(out::settle);
         return out;
     }
 
@@ -389,13 +399,15 @@ public final class StoreQueue<T> implements MessageQueue<T> {
         return AsyncSupport.cancelWithdraws(added) && !added.isDone();
     }
 
-    /** Counts a put that waits on the async threads; when it ends, the puts queued behind it go. */
-    private void joinLane(CompletableFuture<Boolean> added) {
+    /**
+     * Counts a put that waits on the async threads; the caller runs {@link #laneActiveEnded} when
+     * it ends, and the puts queued behind it go.
+     */
+    private void joinLane() {
         synchronized (laneLock) {
             laneActive++;
             lanePuts++;
         }
-        added.whenComplete((ok, err) -> laneActiveEnded());
     }
 
     /** An async put made while others of this handle wait: it goes once they have ended, in call order. */

@@ -372,16 +372,8 @@ public final class StoreQueue<T> implements MessageQueue<T> {
     private CompletableFuture<Void> acknowledged(CompletableFuture<Boolean> added) {
         PendingPut out = new PendingPut(added);
         if (waitsOnAsyncThreads(added)) {
-            // One stage, the lane first: with two, the caller's future could complete before the lane
-            // count dropped, and a putAsync made right after it queued behind a put that had ended.
             joinLane();
-            added.whenComplete((ok, err) -> {
-                try {
-                    laneActiveEnded();
-                } finally {
-                    out.settle(ok, err);
-                }
-            });
+            added.whenComplete((ok, err) -> endedInLane(out, ok, err));
         } else {
             added.whenComplete(out::settle);
         }
@@ -400,7 +392,7 @@ public final class StoreQueue<T> implements MessageQueue<T> {
     }
 
     /**
-     * Counts a put that waits on the async threads; the caller runs {@link #laneActiveEnded} when
+     * Counts a put that waits on the async threads; the caller runs {@link #endedInLane} when
      * it ends, and the puts queued behind it go.
      */
     private void joinLane() {
@@ -439,16 +431,25 @@ public final class StoreQueue<T> implements MessageQueue<T> {
         return out;
     }
 
-    /** An active put ended: if it was the last, start the queued ones. */
-    private void laneActiveEnded() {
+    /**
+     * An active put that waited on the async threads ended: in one stage, the lane count drops,
+     * then its future completes, then the puts queued behind it go. With the count dropped later, a
+     * putAsync made as the future completes would queue behind a put that had ended; with the
+     * queued puts started first, a later put's future could complete before this one's.
+     */
+    private void endedInLane(PendingPut p, Boolean ok, Throwable err) {
         PendingPut next;
         synchronized (laneLock) {
             laneActive--;
             lanePuts--;
             next = nextInLaneLocked();
         }
-        if (next != null) {
-            runLane(next);
+        try {
+            p.settle(ok, err);
+        } finally {
+            if (next != null) {
+                runLane(next);
+            }
         }
     }
 
@@ -483,11 +484,12 @@ public final class StoreQueue<T> implements MessageQueue<T> {
                 p.laneState = PendingPut.STARTED;
                 laneLock.notifyAll();
             }
-            added.whenComplete(p::settle);
             if (waitsOnAsyncThreads(added)) {
-                added.whenComplete((ok, err) -> laneActiveEnded());
+                PendingPut waiting = p;
+                added.whenComplete((ok, err) -> endedInLane(waiting, ok, err));
                 return;
             }
+            added.whenComplete(p::settle);
             synchronized (laneLock) {
                 laneActive--;
                 lanePuts--;

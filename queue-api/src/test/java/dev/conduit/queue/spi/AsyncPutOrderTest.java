@@ -117,6 +117,30 @@ class AsyncPutOrderTest {
     }
 
     @Test
+    void theFuturesOfAsyncPutsCompleteInCallOrder() throws Exception {
+        try (MessageQueue<String> q = newQueue(3)) {
+            q.putAll(List.of("x", "y", "z"));
+            List<String> completed = java.util.Collections.synchronizedList(new ArrayList<>());
+            List<CompletableFuture<Void>> puts = new ArrayList<>();
+            for (String item : List.of("a", "b", "c", "d")) {
+                CompletableFuture<Void> f = q.putAsync(item);
+                f.thenRun(() -> completed.add(item));
+                puts.add(f);
+            }
+            // "a" waits for room as the first put; once it goes in, "b" tries from the queue and waits too.
+            List<String> taken = new ArrayList<>(List.of(q.get(Duration.ofSeconds(5))));
+            puts.get(0).get(5, TimeUnit.SECONDS);
+            assertEquals(List.of("a"), completed);
+            // Room for all three: "b" goes in, then "c" and "d" at once; "b" completes before them.
+            taken.addAll(q.getBatch(3, Duration.ofSeconds(5)));
+            CompletableFuture.allOf(puts.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
+            assertEquals(List.of("a", "b", "c", "d"), completed);
+            taken.addAll(drain(q, q.size()));
+            assertEquals(List.of("x", "y", "z", "a", "b", "c", "d"), taken);
+        }
+    }
+
+    @Test
     void queuedPutsOfAClosedHandleFailAndAddNothing() throws Exception {
         ArrayBlockingQueue<String> backing = new ArrayBlockingQueue<>(1);
         QueueDescriptor d = QueueDescriptor.fromExisting(backing, "async-order-" + UUID.randomUUID());

@@ -198,8 +198,8 @@ public interface MessageQueue<T> extends AutoCloseable {
      *
      * <p>One handle's async puts ({@code putAsync} and {@code putAllAsync}) go in in call order:
      * once one waits for room, later ones wait behind it, and withdrawing one leaves the others in
-     * order. A synchronous {@code put} is not ordered after an async put still waiting; join its
-     * future first.
+     * order; the futures of those that go in complete in that order too. A synchronous
+     * {@code put} is not ordered after an async put still waiting; join its future first.
      *
      * @param item the item, not null
      * @return completes when the item is queued, or exceptionally with the put's exception

@@ -1651,7 +1651,7 @@ public abstract class QueueConformanceTest {
      * must not be overtaken by a later putAsync (or putAllAsync) of the same handle that finds room
      * a consumer has just made. Each round fills the queue with a synchronous put and then issues a
      * burst of async puts in a row while a consumer takes; every item carries the next number, so
-     * the consumer must see them strictly increasing.
+     * the consumer must see them strictly increasing. Their futures complete in call order too.
      */
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -1670,6 +1670,8 @@ public abstract class QueueConformanceTest {
         });
         long next = 0;
         List<CompletableFuture<Void>> pending = new ArrayList<>();
+        // The first number of each async put, in the order its future completed.
+        List<Long> completed = java.util.Collections.synchronizedList(new ArrayList<>());
         for (int r = 0; r < rounds && System.nanoTime() < end; r++) {
             // A synchronous put is ordered after this handle's async puts only once they are done.
             for (CompletableFuture<Void> f : pending) {
@@ -1678,11 +1680,11 @@ public abstract class QueueConformanceTest {
             pending.clear();
             q.put(next++);
             for (int i = 0; i < 4; i++) {
-                pending.add(q.putAsync(next++));
+                pending.add(recorded(q.putAsync(next), next++, completed));
             }
-            pending.add(q.putAllAsync(List.of(next, next + 1)));
+            pending.add(recorded(q.putAllAsync(List.of(next, next + 1)), next, completed));
             next += 2;
-            pending.add(q.putAsync(next++));
+            pending.add(recorded(q.putAsync(next), next++, completed));
         }
         for (CompletableFuture<Void> f : pending) {
             f.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
@@ -1697,6 +1699,19 @@ public abstract class QueueConformanceTest {
                     + " of the same producer, at position " + i + " of " + seen.size() + ": "
                     + seen.subList(Math.max(0, i - 8), Math.min(seen.size(), i + 8)));
         }
+        synchronized (completed) {
+            for (int i = 1; i < completed.size(); i++) {
+                assertTrue(completed.get(i) > completed.get(i - 1), "the future of the put of " + completed.get(i)
+                        + " completed before that of " + completed.get(i - 1) + ", made earlier: "
+                        + completed.subList(Math.max(0, i - 8), Math.min(completed.size(), i + 8)));
+            }
+        }
+    }
+
+    /** Adds {@code first} to {@code completed} when {@code f} completes, and returns {@code f}. */
+    private static CompletableFuture<Void> recorded(CompletableFuture<Void> f, long first, List<Long> completed) {
+        f.whenComplete((v, e) -> completed.add(first));
+        return f;
     }
 
     @Test

@@ -123,9 +123,9 @@ class AsyncPutOrderTest {
             List<String> completed = java.util.Collections.synchronizedList(new ArrayList<>());
             List<CompletableFuture<Void>> puts = new ArrayList<>();
             for (String item : List.of("a", "b", "c", "d")) {
-                CompletableFuture<Void> f = q.putAsync(item);
-                f.thenRun(() -> completed.add(item));
-                puts.add(f);
+                // Waiting on the dependent, not the put's own future, which get() may see complete
+                // before this has run.
+                puts.add(q.putAsync(item).thenRun(() -> completed.add(item)));
             }
             // "a" waits for room as the first put; once it goes in, "b" tries from the queue and waits too.
             List<String> taken = new ArrayList<>(List.of(q.get(Duration.ofSeconds(5))));

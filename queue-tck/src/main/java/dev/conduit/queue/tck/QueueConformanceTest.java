@@ -1708,10 +1708,14 @@ public abstract class QueueConformanceTest {
         }
     }
 
-    /** Adds {@code first} to {@code completed} when {@code f} completes, and returns {@code f}. */
+    /**
+     * Adds {@code first} to {@code completed} when {@code f} completes.
+     *
+     * @return a future that completes as {@code f} does, once {@code first} is added: waiting on
+     *     {@code f} itself could return before that, and the next round's puts record first
+     */
     private static CompletableFuture<Void> recorded(CompletableFuture<Void> f, long first, List<Long> completed) {
-        f.whenComplete((v, e) -> completed.add(first));
-        return f;
+        return f.whenComplete((v, e) -> completed.add(first));
     }
 
     @Test

@@ -75,7 +75,8 @@ final class MpmcRing extends MpmcRingPad2 {
      * read on every access for the range check) and its first slots otherwise share a cache line,
      * and so may its last slots and whatever the heap puts after it: every lap the other side's
      * writes to those slots took that line away from the thread about to read the length. Padded,
-     * the bare ring made 1.21x its unpadded rate (1 producer/1 consumer with yield, 2026-11-28).
+     * a copy of the bare ring made 1.15x and 1.21x the unpadded ring's rate in two paired runs
+     * (1 producer/1 consumer with yield, 2026-11-28; docs/local.md).
      */
     private static final int SEQ_PAD = 16;
     private static final int ELEMENT_PAD = 32;

@@ -36,7 +36,7 @@ abstract class MpmcRingPad2 extends MpmcRingConsumer {
 
 /**
  * A bounded multi-producer multi-consumer ring with an exact capacity: Vyukov's algorithm (a
- * sequence number per slot says whose turn it is) over a power-of-two array, plus a producer limit
+ * sequence number per slot says whose turn it is) over a power-of-two number of slots, plus a producer limit
  * so that the capacity need not be a power of two.
  *
  * <p>Slot {@code i} of lap {@code L} is free for the producer of index {@code p} when its sequence
@@ -88,7 +88,8 @@ final class MpmcRing extends MpmcRingPad2 {
     private final Object[] elements;
     /**
      * Whether a slot's sequence alone tells a producer that the ring is full: when the capacity is
-     * the array's length (at least 2, see the constructor).
+     * the number of slots, {@link #length} (at least 2, see the constructor; the arrays are longer by
+     * their padding).
      */
     private final boolean sequenceSaysFull;
 
@@ -196,7 +197,7 @@ final class MpmcRing extends MpmcRingPad2 {
     }
 
     /**
-     * {@link #offer} when the capacity is the array's length (a power of two), as JCTools'
+     * {@link #offer} when the capacity is the number of slots (a power of two), as JCTools'
      * {@code MpmcArrayQueue} does it: a slot's sequence alone says whether it is free, so the
      * consumer index (the consumers' cache line) is read only when the slot is not, to tell a full
      * ring from a consumer that has claimed the slot but not yet freed it. No producer limit.
